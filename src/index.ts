@@ -1,0 +1,28 @@
+/**
+ * rxjs-managed-socket: a WebSocket stream that stays alive and correct through real-world faults,
+ * written as composable RxJS operators.
+ *
+ * @packageDocumentation
+ */
+
+// Operators
+export { retryBackoff, exponentialBackoffDelay } from './operators/retryBackoff';
+export type { RetryBackoffConfig, RetryInfo } from './operators/retryBackoff';
+export { idleTimeout } from './operators/idleTimeout';
+export type { IdleTimeoutOptions } from './operators/idleTimeout';
+export { resumeFrom } from './operators/resumeFrom';
+export type { ResumeFromConfig } from './operators/resumeFrom';
+export { createResumeCursor, memoryCursorStorage } from './operators/resumeCursor';
+export type { ResumeCursor, ResumeCursorConfig, ResumeCursorMode, ResumeCursorState, CursorStorage } from './operators/resumeCursor';
+export { dedupe } from './operators/dedupe';
+export type { DedupeConfig } from './operators/dedupe';
+export { sequenceGaps } from './operators/sequenceGaps';
+export type { SequenceGapsConfig } from './operators/sequenceGaps';
+export { dropOnFull } from './operators/dropOnFull';
+export type { DropOnFullConfig, DropInfo, DropPolicy } from './operators/dropOnFull';
+export { replaySubscriptions } from './operators/replaySubscriptions';
+export type { TopicCommand } from './operators/replaySubscriptions';
+
+// Errors
+export { InvalidOptionError, IdleTimeoutError, SequenceGapError, InvalidSequenceError } from './errors';
+export type { InvalidOptionInfo, IdleTimeoutInfo, SequenceGapInfo, InvalidSequenceInfo } from './errors';
