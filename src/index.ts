@@ -13,7 +13,17 @@ export type { IdleTimeoutOptions } from './operators/idleTimeout';
 export { resumeFrom } from './operators/resumeFrom';
 export type { ResumeFromConfig } from './operators/resumeFrom';
 export { createResumeCursor, memoryCursorStorage } from './operators/resumeCursor';
-export type { ResumeCursor, ResumeCursorConfig, ResumeCursorMode, ResumeCursorState, CursorStorage } from './operators/resumeCursor';
+export type {
+  ResumeCursor,
+  ResumeCursorConfig,
+  ResumeCursorMode,
+  ResumeCursorState,
+  ResumeCursorSequenceState,
+  ResumeCursorPerKeyState,
+  ResumeCursorKeyState,
+  ResumeCursorSkip,
+  CursorStorage,
+} from './operators/resumeCursor';
 export { dedupe } from './operators/dedupe';
 export type { DedupeConfig } from './operators/dedupe';
 export { sequenceGaps } from './operators/sequenceGaps';
