@@ -1,0 +1,963 @@
+/**
+ * A small reference WebSocket server (Node, `ws`) that speaks the example protocol of
+ * `docs/protocol.md`, with a programmatic control API for tests, demos and soak runs: publish,
+ * inspect the logs and the received frames, wait for connections, and inject faults.
+ *
+ * Node only. It is a real network server, so it runs on real time (unref'd timers), not on an
+ * RxJS scheduler.
+ *
+ * @packageDocumentation
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { InvalidOptionError } from '../errors';
+import * as check from '../internal/validate';
+import { decodeClientFrame, ProtocolCloseCode } from './protocol';
+import type { ClientFrame, EventFrame, WelcomeFrame } from './protocol';
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+
+/** What `verifyToken` returns for a valid token: when it expires (epoch ms), if ever. */
+export interface TokenVerdict {
+  /** Epoch ms after which the session is closed with 4001 unless refreshed in-band. */
+  readonly expiresAt?: number;
+}
+
+/**
+ * Options of {@link startReferenceServer}.
+ *
+ * @example
+ * ```ts
+ * import { startReferenceServer } from 'rxjs-managed-socket/server';
+ *
+ * let clock = 0;
+ * const server = await startReferenceServer({
+ *   retain: 100,
+ *   verifyToken: (token) => (token === 'good' ? { expiresAt: clock + 1_000 } : null),
+ *   now: () => clock,
+ * });
+ * // ... a client says hello with token 'good' ...
+ * clock = 1_000;
+ * server.checkExpiry(); // 1: that session is closed with 4001
+ * ```
+ */
+export interface ReferenceServerOptions {
+  /**
+   * Interface to listen on.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * Port to listen on; 0 picks a free one (read it back from `server.port`).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * Checks a token (from the hello frame, the `Authorization: Bearer` header or the `token` query
+   * parameter, in that order, or from an `auth` frame). `null` means invalid (close 1008); a
+   * throw closes with 1011. When absent, no token is required and any token is accepted.
+   */
+  verifyToken?: (token: string) => TokenVerdict | null;
+  /**
+   * Events kept per topic for replay and for `events()`. Older ones are dropped.
+   * @default 10_000
+   */
+  retain?: number;
+  /**
+   * Frames kept in `received` (the oldest are dropped).
+   * @default 10_000
+   */
+  recordLimit?: number;
+  /**
+   * Largest accepted frame in bytes; a larger one closes the connection with 1009.
+   * @default 1_048_576
+   */
+  maxPayload?: number;
+  /**
+   * How long `stop()` waits for clients to answer its 1001 close before cutting them off.
+   * @default 500
+   */
+  stopGraceMs?: number;
+  /**
+   * The clock for token expiry (epoch ms). Inject one to test expiry, with `checkExpiry()`.
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/** Where a session's token came from. */
+export type TokenSource = 'hello' | 'header' | 'query';
+
+/** A snapshot of one open connection. */
+export interface ConnectionInfo {
+  /** Server-unique connection id (1, 2, ...), the `target` of the fault controls. */
+  readonly id: number;
+  /** The session id sent in `welcome`, or `null` before the hello is accepted. */
+  readonly sessionId: string | null;
+  /** The request path and query of the upgrade, e.g. `'/?token=t-1'`. */
+  readonly path: string;
+  /** Subscribed topics, in subscription order. */
+  readonly topics: readonly string[];
+  /** Whether `silence()` currently mutes this connection. */
+  readonly silenced: boolean;
+  /** Where the accepted token came from, or `null` (no token). */
+  readonly tokenSource: TokenSource | null;
+  /** When the session's token expires (epoch ms), or `null`. */
+  readonly expiresAt: number | null;
+}
+
+/** One frame the server received, as recorded for test assertions. */
+export interface ReceivedFrame {
+  /** The connection it arrived on. */
+  readonly connectionId: number;
+  /** That connection's session id at the time, or `null` before the hello. */
+  readonly sessionId: string | null;
+  /** The raw text (a binary frame is decoded as UTF-8). */
+  readonly raw: string;
+  /** Whether it was a binary frame. */
+  readonly binary: boolean;
+  /** The decoded frame, or `null` when it was not valid JSON or not a valid frame. */
+  readonly frame: ClientFrame | null;
+}
+
+/** Counters since start (they survive `restart()`). */
+export interface ReferenceServerStats {
+  /** WebSocket connections accepted. */
+  readonly connectionsOpened: number;
+  /** Hellos accepted (welcomes sent). */
+  readonly sessionsStarted: number;
+  /** Frames received, valid or not. */
+  readonly framesReceived: number;
+  /** Frames sent, `sendRaw` included. */
+  readonly framesSent: number;
+}
+
+/** Options of {@link ReferenceServer.restart}. */
+export interface RestartOptions {
+  /**
+   * How long the port stays closed (connection attempts are refused) before listening again.
+   * @default 0
+   */
+  downtimeMs?: number;
+}
+
+/**
+ * The handle returned by {@link startReferenceServer}.
+ *
+ * `target` parameters are connection ids (see {@link ConnectionInfo.id}); without one, a control
+ * applies to every open connection. Controls return how many connections they affected.
+ *
+ * @example
+ * ```ts
+ * import { startReferenceServer } from 'rxjs-managed-socket/server';
+ *
+ * const server = await startReferenceServer();
+ * // ... start the client under test against server.url ...
+ * const first = await server.nextSession();
+ * server.silence(true, first.id);                 // a zombie link: open, but mute
+ * await server.nextSession(5_000);                // the client noticed and reconnected
+ * server.publish('prices', { bid: 2 });
+ * await server.restart({ downtimeMs: 200 });      // down for 200 ms, same port, logs kept
+ * await server.waitFor((s) => s.stats.sessionsStarted === 3, 5_000);
+ * await server.stop();
+ * ```
+ */
+export interface ReferenceServer {
+  /** `ws://host:port`. */
+  readonly url: string;
+  /** The port (the same across `restart()`). */
+  readonly port: number;
+  /** Number of open WebSocket connections (with or without a session). */
+  readonly connections: number;
+  /** Whether the server is accepting connections (false during `restart()` and after `stop()`). */
+  readonly listening: boolean;
+  /** Frames received, all connections, oldest first: a live view, at most `recordLimit` long. */
+  readonly received: readonly ReceivedFrame[];
+  /** Counters since start. */
+  readonly stats: ReferenceServerStats;
+
+  /** Snapshots of the open connections. */
+  openConnections(): readonly ConnectionInfo[];
+  /** Appends an event to `topic` and sends it to its subscribers. Returns the event. */
+  publish(topic: string, data: unknown): EventFrame;
+  /** The retained events of `topic`, or of every topic in publish order. */
+  events(topic?: string): readonly EventFrame[];
+  /** Each topic's head (highest seq), as sent in `welcome`. */
+  heads(): Readonly<Record<string, number>>;
+  /** Forgets the recorded frames. */
+  clearReceived(): void;
+
+  /**
+   * Resolves once `predicate(server)` holds; it is checked now and after every connection,
+   * hello, received frame, publish and close. Rejects with {@link WaitTimeoutError} after
+   * `timeoutMs` and with {@link ServerStoppedError} on `stop()`.
+   */
+  waitFor(predicate: (server: ReferenceServer) => boolean, timeoutMs?: number): Promise<void>;
+  /** Resolves with the next connection whose hello is accepted after this call. Bounded like `waitFor`. */
+  nextSession(timeoutMs?: number): Promise<ConnectionInfo>;
+
+  /** Cuts connections off: no close frame, like a network cut (clients see 1006). */
+  killAll(target?: number): number;
+  /** Closes connections cleanly with `code` (1000, 1001-1014 sendable codes, 3000-4999). */
+  closeAll(code: number, reason?: string, target?: number): number;
+  /** Mutes (or unmutes) the open connections: no frame at all, pongs included, but they stay open. */
+  silence(on: boolean, target?: number): number;
+  /** Sends an arbitrary frame (a Buffer as a binary frame), even to a muted connection. */
+  sendRaw(data: string | Buffer, target?: number): number;
+  /** Holds the next `n` live events (any topic) and then sends them in reverse order. */
+  reorderNext(n: number): void;
+  /** Refuses (or accepts again) WebSocket upgrades, answering HTTP `status`. */
+  refuse(on: boolean, status?: number): void;
+  /** Closes with 4001 every session whose token expired by `now()`. Returns how many. */
+  checkExpiry(): number;
+  /** Cuts every connection off, closes the port, then listens again on it; the logs are kept. */
+  restart(options?: RestartOptions): Promise<void>;
+  /** Closes every connection (1001), then frees the port. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Context of a {@link WaitTimeoutError}. */
+export interface WaitTimeoutInfo {
+  /** What was waited for, e.g. `'waitFor'` or `'nextSession'`. */
+  readonly waitingFor: string;
+  /** The timeout that passed. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Rejects a {@link ReferenceServer} wait (`waitFor`, `nextSession`) that timed out.
+ *
+ * @example
+ * ```ts
+ * import { WaitTimeoutError } from 'rxjs-managed-socket/server';
+ *
+ * await server.waitFor((s) => s.connections === 2, 1_000).catch((err) => {
+ *   if (err instanceof WaitTimeoutError) console.log(`no 2nd connection in ${err.info.timeoutMs} ms`);
+ *   else throw err;
+ * });
+ * ```
+ */
+export class WaitTimeoutError extends Error {
+  override readonly name = 'WaitTimeoutError';
+  /** What was waited for, and for how long. */
+  readonly info: WaitTimeoutInfo;
+
+  constructor(info: WaitTimeoutInfo) {
+    super(`${info.waitingFor}: timed out after ${info.timeoutMs} ms`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link ServerStoppedError}. */
+export interface ServerStoppedInfo {
+  /** The operation that could not complete, e.g. `'restart'`. */
+  readonly operation: string;
+}
+
+/**
+ * Rejects a {@link ReferenceServer} wait or `restart()` that `stop()` cut short.
+ *
+ * @example
+ * ```ts
+ * import { ServerStoppedError } from 'rxjs-managed-socket/server';
+ *
+ * server.restart().catch((err) => {
+ *   if (!(err instanceof ServerStoppedError)) throw err;
+ * });
+ * ```
+ */
+export class ServerStoppedError extends Error {
+  override readonly name = 'ServerStoppedError';
+  /** Which operation was cut short. */
+  readonly info: ServerStoppedInfo;
+
+  constructor(info: ServerStoppedInfo) {
+    super(`${info.operation}: the server was stopped`);
+    this.info = info;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal state
+
+interface Session {
+  readonly id: string;
+  readonly resumeFromSeq: number | null;
+  readonly resume: ReadonlyMap<string, number>;
+  /** Heads when the hello was accepted: the resume point of a `resumeFromSeq: null` hello. */
+  readonly headsAtHello: ReadonlyMap<string, number>;
+  /** Topics whose resume point was used (replayed once per connection). */
+  readonly consumed: Set<string>;
+  readonly topics: Set<string>;
+  tokenSource: TokenSource | null;
+  expiresAt: number | null;
+  cancelExpiry: (() => void) | null;
+}
+
+interface Connection {
+  readonly id: number;
+  readonly ws: WebSocket;
+  readonly path: string;
+  readonly headerToken: string | undefined;
+  readonly queryToken: string | undefined;
+  silenced: boolean;
+  session: Session | null;
+}
+
+interface LogEntry {
+  readonly event: EventFrame;
+  readonly json: string;
+  /** Server-wide publish order, for `events()` across topics. */
+  readonly order: number;
+  readonly publishId: string | undefined;
+}
+
+interface TopicLog {
+  head: number;
+  /** Seq of `entries[0]`; only the last `retain` entries are visible. */
+  firstSeq: number;
+  entries: LogEntry[];
+  /** Publish id -> seq, for idempotent client publishes. */
+  readonly publishIds: Map<string, number>;
+}
+
+type Change = 'open' | 'session' | 'frame' | 'publish' | 'close';
+
+interface Waiter {
+  onChange(change: Change | null, connection: Connection | null): void;
+  onStop(): void;
+}
+
+type Verdict =
+  | { readonly ok: true; readonly expiresAt: number | null }
+  | { readonly ok: false; readonly code: number; readonly reason: string };
+
+const OPERATOR = 'startReferenceServer';
+/** setTimeout fires at once for delays beyond 2^31 - 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+const DEFAULT_WAIT_MS = 2_000;
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+/**
+ * Starts a reference server for the example protocol and resolves once it listens.
+ *
+ * Several servers can run in one process; each keeps its own state. Rejects with
+ * {@link InvalidOptionError} for a bad option, or with the listen error (e.g. `EADDRINUSE`).
+ *
+ * ## Example
+ * ```ts
+ * import { startReferenceServer } from 'rxjs-managed-socket/server';
+ * import WebSocket from 'ws';
+ *
+ * const server = await startReferenceServer();
+ * server.publish('prices', { bid: 1 }); // seq 1, retained
+ *
+ * const ws = new WebSocket(server.url);
+ * ws.on('open', () => {
+ *   ws.send(JSON.stringify({ type: 'hello', resumeFromSeq: 0 }));
+ *   ws.send(JSON.stringify({ type: 'subscribe', topics: ['prices'] }));
+ * });
+ * ws.on('message', (data) => console.log(String(data)));
+ * // Output:
+ * // {"type":"welcome","sessionId":"s-1","heads":{"prices":1}}
+ * // {"type":"event","topic":"prices","seq":1,"id":"prices:1","data":{"bid":1}}
+ *
+ * await server.nextSession();
+ * server.killAll(); // the client sees 1006
+ * await server.stop();
+ * ```
+ *
+ * @see `docs/protocol.md` for the protocol and the close codes.
+ * @param options Listen address, auth, retention and clock; every field is optional.
+ * @returns The running server's control handle.
+ */
+export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
+  const {
+    host = '127.0.0.1',
+    port: requestedPort = 0,
+    verifyToken,
+    retain = 10_000,
+    recordLimit = 10_000,
+    maxPayload = 1_048_576,
+    stopGraceMs = 500,
+    now = Date.now,
+  } = options;
+  if (typeof host !== 'string' || host === '') {
+    throw new InvalidOptionError({ operator: OPERATOR, option: 'host', reason: 'a non-empty string', value: host });
+  }
+  if (check.count(OPERATOR, 'port', requestedPort) > 65_535) {
+    throw new InvalidOptionError({ operator: OPERATOR, option: 'port', reason: 'an integer from 0 to 65535', value: requestedPort });
+  }
+  if (verifyToken !== undefined) check.func(OPERATOR, 'verifyToken', verifyToken);
+  check.count(OPERATOR, 'retain', retain);
+  check.count(OPERATOR, 'recordLimit', recordLimit);
+  check.count(OPERATOR, 'maxPayload', maxPayload, 1);
+  check.duration(OPERATOR, 'stopGraceMs', stopGraceMs);
+  check.func(OPERATOR, 'now', now);
+
+  const wss = new WebSocketServer({ noServer: true, autoPong: false, clientTracking: false, maxPayload });
+  const connections = new Set<Connection>();
+  const sockets = new Set<Duplex>();
+  const logs = new Map<string, TopicLog>();
+  const waiters = new Set<Waiter>();
+  const received: ReceivedFrame[] = [];
+  const stats = { connectionsOpened: 0, sessionsStarted: 0, framesReceived: 0, framesSent: 0 };
+  let publishOrder = 0;
+  let phase: 'listening' | 'restarting' | 'stopped' = 'listening';
+  let refusal: number | null = null;
+  let reorder = { remaining: 0, held: [] as LogEntry[] };
+  let restarting: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
+  let signalStop = (): void => undefined;
+  const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
+
+  // -- listening ------------------------------------------------------------------------------
+
+  function listen(port: number): Promise<http.Server> {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' });
+      res.end('426 Upgrade Required: this is a WebSocket endpoint\n');
+    });
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => undefined); // a reset during the handshake is not our concern
+      if (phase !== 'listening') {
+        socket.destroy();
+      } else if (refusal !== null) {
+        const text = http.STATUS_CODES[refusal] ?? 'Refused';
+        socket.end(`HTTP/1.1 ${refusal} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      } else {
+        wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+      }
+    });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        server.on('error', () => undefined); // after listen, errors are per socket
+        resolve(server);
+      });
+    });
+  }
+
+  function closeServer(server: http.Server): Promise<void> {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  // -- connections ----------------------------------------------------------------------------
+
+  function accept(ws: WebSocket, req: http.IncomingMessage): void {
+    const path = req.url ?? '/';
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const connection: Connection = {
+      id: ++stats.connectionsOpened,
+      ws,
+      path,
+      headerToken: bearer?.[1],
+      queryToken: queryToken(path),
+      silenced: false,
+      session: null,
+    };
+    connections.add(connection);
+    ws.on('error', () => undefined); // ws closes the socket itself (1002, 1007, 1009)
+    ws.on('ping', (data: Buffer) => {
+      if (!connection.silenced) ws.pong(data);
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(connection, data, isBinary));
+    ws.on('close', () => {
+      connections.delete(connection);
+      connection.session?.cancelExpiry?.();
+      notify('close', connection);
+    });
+    notify('open', connection);
+  }
+
+  function send(connection: Connection, text: string): void {
+    if (connection.silenced || connection.ws.readyState !== WebSocket.OPEN) return;
+    connection.ws.send(text);
+    stats.framesSent++;
+  }
+
+  function close(connection: Connection, code: number, reason: string): void {
+    connection.session?.cancelExpiry?.();
+    if (connection.session) connection.session.cancelExpiry = null;
+    connection.ws.close(code, truncateReason(reason));
+  }
+
+  function targets(target: number | undefined): Connection[] {
+    return [...connections].filter((c) => (target === undefined || c.id === target) && c.ws.readyState === WebSocket.OPEN);
+  }
+
+  // -- inbound frames -------------------------------------------------------------------------
+
+  function onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
+    const raw = rawToString(data);
+    let frame: ClientFrame | null = null;
+    let failure: { code: number; reason: string } | null = null;
+    if (isBinary) {
+      failure = { code: ProtocolCloseCode.UnsupportedData, reason: 'binary frames are not supported' };
+    } else {
+      const decoded = parseFrame(raw);
+      if (decoded.ok) frame = decoded.frame;
+      else failure = { code: ProtocolCloseCode.ProtocolError, reason: decoded.reason };
+    }
+    record({ connectionId: connection.id, sessionId: connection.session?.id ?? null, raw, binary: isBinary, frame });
+    if (connection.ws.readyState === WebSocket.OPEN) {
+      if (failure) close(connection, failure.code, failure.reason);
+      else if (frame) handleFrame(connection, frame);
+    }
+    notify('frame', connection);
+  }
+
+  function record(entry: ReceivedFrame): void {
+    stats.framesReceived++;
+    received.push(entry);
+    while (received.length > recordLimit) received.shift();
+  }
+
+  function handleFrame(connection: Connection, frame: ClientFrame): void {
+    const { session } = connection;
+    if (frame.type === 'hello') {
+      if (session) close(connection, ProtocolCloseCode.ProtocolError, 'duplicate hello');
+      else hello(connection, frame);
+      return;
+    }
+    if (!session) {
+      close(connection, ProtocolCloseCode.ProtocolError, `expected hello, got ${frame.type}`);
+      return;
+    }
+    switch (frame.type) {
+      case 'subscribe':
+        for (const topic of frame.topics) subscribe(connection, session, topic);
+        return;
+      case 'unsubscribe':
+        for (const topic of frame.topics) session.topics.delete(topic);
+        return;
+      case 'ping':
+        send(connection, JSON.stringify(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id }));
+        return;
+      case 'auth': {
+        const verdict = verify(frame.token);
+        if (!verdict.ok) return close(connection, verdict.code, verdict.reason);
+        session.expiresAt = verdict.expiresAt;
+        scheduleExpiry(connection, session);
+        send(connection, JSON.stringify({ type: 'auth_ok', expiresAt: verdict.expiresAt }));
+        return;
+      }
+      case 'publish':
+        append(frame.topic, frame.data, frame.id);
+        return;
+    }
+  }
+
+  function hello(connection: Connection, frame: Extract<ClientFrame, { type: 'hello' }>): void {
+    const [token, tokenSource] = pickToken(connection, frame.token);
+    const verdict = verify(token);
+    if (!verdict.ok) return close(connection, verdict.code, verdict.reason);
+    const headsAtHello = new Map([...logs].map(([topic, log]) => [topic, log.head]));
+    const session: Session = {
+      id: `s-${++stats.sessionsStarted}`,
+      resumeFromSeq: frame.resumeFromSeq,
+      resume: new Map(Object.entries(frame.resume ?? {})),
+      headsAtHello,
+      consumed: new Set(),
+      topics: new Set(),
+      tokenSource,
+      expiresAt: verdict.expiresAt,
+      cancelExpiry: null,
+    };
+    connection.session = session;
+    const welcome: WelcomeFrame = { type: 'welcome', sessionId: session.id, heads: Object.fromEntries(headsAtHello) };
+    send(connection, JSON.stringify(welcome));
+    scheduleExpiry(connection, session);
+    notify('session', connection);
+  }
+
+  function subscribe(connection: Connection, session: Session, topic: string): void {
+    if (session.topics.has(topic)) return;
+    session.topics.add(topic);
+    if (session.consumed.has(topic)) return; // the resume point is used once per connection
+    session.consumed.add(topic);
+    const log = logs.get(topic);
+    if (!log) return;
+    const from = session.resume.get(topic) ?? session.resumeFromSeq ?? session.headsAtHello.get(topic) ?? 0;
+    // Events held by reorderNext() are still in flight: they go out live when released.
+    const held = reorder.held.filter((e) => e.event.topic === topic).map((e) => e.event.seq);
+    const upTo = held.length > 0 ? Math.min(...held) - 1 : log.head;
+    const start = Math.max(from + 1, log.head - retain + 1, log.firstSeq);
+    for (let seq = start; seq <= upTo; seq++) {
+      const entry = log.entries[seq - log.firstSeq];
+      if (entry) send(connection, entry.json);
+    }
+  }
+
+  // -- auth -----------------------------------------------------------------------------------
+
+  function pickToken(connection: Connection, inHello: string | undefined): [string | undefined, TokenSource | null] {
+    if (inHello !== undefined) return [inHello, 'hello'];
+    if (connection.headerToken !== undefined) return [connection.headerToken, 'header'];
+    if (connection.queryToken !== undefined) return [connection.queryToken, 'query'];
+    return [undefined, null];
+  }
+
+  function verify(token: string | undefined): Verdict {
+    if (verifyToken === undefined) return { ok: true, expiresAt: null };
+    if (token === undefined) return { ok: false, code: ProtocolCloseCode.InvalidToken, reason: 'missing token' };
+    let verdict: TokenVerdict | null;
+    try {
+      verdict = verifyToken(token);
+    } catch {
+      return { ok: false, code: ProtocolCloseCode.InternalError, reason: 'token verification failed' };
+    }
+    if (verdict === null || verdict === undefined) return { ok: false, code: ProtocolCloseCode.InvalidToken, reason: 'invalid token' };
+    const expiresAt = verdict.expiresAt ?? null;
+    if (expiresAt !== null && now() >= expiresAt) return { ok: false, code: ProtocolCloseCode.TokenExpired, reason: 'token expired' };
+    return { ok: true, expiresAt };
+  }
+
+  function scheduleExpiry(connection: Connection, session: Session): void {
+    session.cancelExpiry?.();
+    session.cancelExpiry = null;
+    const { expiresAt } = session;
+    if (expiresAt === null) return;
+    session.cancelExpiry = realTimer(expiresAt - now(), () => {
+      session.cancelExpiry = null;
+      if (!expireIfDue(connection)) scheduleExpiry(connection, session); // an injected clock lags
+    });
+  }
+
+  function expireIfDue(connection: Connection): boolean {
+    const expiresAt = connection.session?.expiresAt ?? null;
+    if (expiresAt === null || now() < expiresAt || connection.ws.readyState !== WebSocket.OPEN) return false;
+    close(connection, ProtocolCloseCode.TokenExpired, 'token expired');
+    return true;
+  }
+
+  // -- the logs -------------------------------------------------------------------------------
+
+  /** Appends and fans out; `null` when `publishId` repeats a retained event's. */
+  function append(topic: string, data: unknown, publishId?: string): EventFrame | null {
+    const log = logs.get(topic) ?? { head: 0, firstSeq: 1, entries: [], publishIds: new Map<string, number>() };
+    if (publishId !== undefined) {
+      const seen = log.publishIds.get(publishId);
+      if (seen !== undefined && seen > log.head - retain) return null;
+    }
+    const seq = log.head + 1;
+    const event: EventFrame = { type: 'event', topic, seq, id: `${topic}:${seq}`, data: data === undefined ? null : data };
+    const json = JSON.stringify(event); // throws (BigInt, cycles) before anything changes
+    logs.set(topic, log);
+    log.head = seq;
+    log.entries.push({ event, json, order: ++publishOrder, publishId });
+    if (publishId !== undefined) log.publishIds.set(publishId, seq);
+    trim(log);
+    deliver(log.entries[log.entries.length - 1] as LogEntry);
+    notify('publish', null);
+    return event;
+  }
+
+  /** Drops the oldest entries in batches, so appends stay O(1) amortised. */
+  function trim(log: TopicLog): void {
+    if (log.entries.length <= Math.max(2 * retain, retain + 1024)) return;
+    const dropped = log.entries.splice(0, log.entries.length - retain);
+    log.firstSeq += dropped.length;
+    for (const entry of dropped) {
+      if (entry.publishId !== undefined && log.publishIds.get(entry.publishId) === entry.event.seq) {
+        log.publishIds.delete(entry.publishId);
+      }
+    }
+  }
+
+  function retained(log: TopicLog): LogEntry[] {
+    return log.entries.slice(Math.max(0, log.entries.length - retain));
+  }
+
+  function deliver(entry: LogEntry): void {
+    if (reorder.remaining === 0) return fanOut(entry);
+    reorder.held.push(entry);
+    if (--reorder.remaining === 0) releaseHeld();
+  }
+
+  function releaseHeld(): void {
+    const held = reorder.held.reverse();
+    reorder = { remaining: 0, held: [] };
+    for (const entry of held) fanOut(entry);
+  }
+
+  function fanOut(entry: LogEntry): void {
+    for (const connection of connections) {
+      if (connection.session?.topics.has(entry.event.topic)) send(connection, entry.json);
+    }
+  }
+
+  // -- waits ----------------------------------------------------------------------------------
+
+  function notify(change: Change, connection: Connection | null): void {
+    for (const waiter of [...waiters]) waiter.onChange(change, connection);
+  }
+
+  function waitUntil<T>(
+    waitingFor: string,
+    timeoutMs: number,
+    test: (change: Change | null, connection: Connection | null) => T | undefined,
+  ): Promise<T> {
+    check.duration(waitingFor, 'timeoutMs', timeoutMs);
+    if (phase === 'stopped') return Promise.reject(new ServerStoppedError({ operation: waitingFor }));
+    return new Promise<T>((resolve, reject) => {
+      const settle = (fn: () => void): void => {
+        waiters.delete(waiter);
+        cancel();
+        fn();
+      };
+      const waiter: Waiter = {
+        onChange(change, connection) {
+          let value: T | undefined;
+          try {
+            value = test(change, connection);
+          } catch (err: unknown) {
+            return settle(() => reject(err));
+          }
+          if (value !== undefined) settle(() => resolve(value));
+        },
+        onStop: () => settle(() => reject(new ServerStoppedError({ operation: waitingFor }))),
+      };
+      const cancel = realTimer(timeoutMs, () => settle(() => reject(new WaitTimeoutError({ waitingFor, timeoutMs }))));
+      waiters.add(waiter);
+      waiter.onChange(null, null);
+    });
+  }
+
+  // -- lifecycle ------------------------------------------------------------------------------
+
+  /** Resolves once every connection emitted `close`, or after `ms`. */
+  async function allClosed(ms: number): Promise<void> {
+    const closed = [...connections].map((c) => new Promise<void>((resolve) => c.ws.once('close', () => resolve())));
+    let cancel = (): void => undefined;
+    await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (cancel = realTimer(ms, resolve, true)))]);
+    cancel();
+  }
+
+  /** Reads `phase` through a call: it changes across the awaits of `restart()`. */
+  function isStopped(): boolean {
+    return phase === 'stopped';
+  }
+
+  function cutAll(): void {
+    reorder = { remaining: 0, held: [] };
+    for (const connection of connections) {
+      connection.session?.cancelExpiry?.();
+      connection.ws.terminate();
+    }
+  }
+
+  async function restart({ downtimeMs = 0 }: RestartOptions = {}): Promise<void> {
+    check.duration('restart', 'downtimeMs', downtimeMs);
+    if (phase === 'stopped') throw new ServerStoppedError({ operation: 'restart' });
+    restarting ??= (async () => {
+      phase = 'restarting';
+      cutAll();
+      await allClosed(stopGraceMs);
+      await closeServer(server);
+      if (downtimeMs > 0 && !isStopped()) {
+        let cancel = (): void => undefined;
+        await Promise.race([stopSignal, new Promise<void>((resolve) => (cancel = realTimer(downtimeMs, resolve, true)))]);
+        cancel();
+      }
+      if (isStopped()) throw new ServerStoppedError({ operation: 'restart' });
+      server = await listen(port);
+      if (isStopped()) throw new ServerStoppedError({ operation: 'restart' }); // stop() closes it
+      phase = 'listening';
+    })().finally(() => {
+      restarting = null;
+    });
+    return restarting;
+  }
+
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      phase = 'stopped';
+      signalStop();
+      for (const waiter of [...waiters]) waiter.onStop();
+      await restarting?.catch(() => undefined);
+      reorder = { remaining: 0, held: [] };
+      for (const connection of connections) close(connection, ProtocolCloseCode.GoingAway, 'server stopping');
+      await allClosed(stopGraceMs);
+      cutAll();
+      await allClosed(stopGraceMs);
+      await closeServer(server);
+      wss.close();
+    })();
+    return stopping;
+  }
+
+  // -- start ----------------------------------------------------------------------------------
+
+  let server = await listen(requestedPort);
+  const port = (server.address() as AddressInfo).port;
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const handle: ReferenceServer = {
+    url,
+    port,
+    get connections() {
+      return connections.size;
+    },
+    get listening() {
+      return phase === 'listening';
+    },
+    received,
+    get stats() {
+      return { ...stats };
+    },
+    openConnections() {
+      return [...connections].map(describeConnection);
+    },
+    publish(topic, data) {
+      if (typeof topic !== 'string' || topic === '') {
+        throw new InvalidOptionError({ operator: 'publish', option: 'topic', reason: 'a non-empty string', value: topic });
+      }
+      return append(topic, data) as EventFrame;
+    },
+    events(topic) {
+      if (topic !== undefined) {
+        const log = logs.get(topic);
+        return log ? retained(log).map((e) => e.event) : [];
+      }
+      return [...logs.values()]
+        .flatMap(retained)
+        .sort((a, b) => a.order - b.order)
+        .map((e) => e.event);
+    },
+    heads() {
+      return Object.fromEntries([...logs].map(([topic, log]) => [topic, log.head]));
+    },
+    clearReceived() {
+      received.length = 0;
+    },
+    waitFor(predicate, timeoutMs = DEFAULT_WAIT_MS) {
+      check.func('waitFor', 'predicate', predicate);
+      return waitUntil('waitFor', timeoutMs, () => (predicate(handle) ? true : undefined)).then(() => undefined);
+    },
+    nextSession(timeoutMs = DEFAULT_WAIT_MS) {
+      return waitUntil('nextSession', timeoutMs, (change, connection) =>
+        change === 'session' && connection ? describeConnection(connection) : undefined,
+      );
+    },
+    killAll(target) {
+      const hit = targets(target);
+      for (const connection of hit) {
+        connection.session?.cancelExpiry?.();
+        connection.ws.terminate();
+      }
+      return hit.length;
+    },
+    closeAll(code, reason = '', target) {
+      if (!isSendableCloseCode(code)) {
+        throw new InvalidOptionError({ operator: 'closeAll', option: 'code', reason: 'a sendable close code (1000-1014 except 1004-1006, or 3000-4999)', value: code });
+      }
+      const hit = targets(target);
+      for (const connection of hit) close(connection, code, reason);
+      return hit.length;
+    },
+    silence(on, target) {
+      const hit = targets(target);
+      for (const connection of hit) connection.silenced = on;
+      return hit.length;
+    },
+    sendRaw(data, target) {
+      const hit = targets(target);
+      for (const connection of hit) {
+        connection.ws.send(data, { binary: typeof data !== 'string' });
+        stats.framesSent++;
+      }
+      return hit.length;
+    },
+    reorderNext(n) {
+      check.count('reorderNext', 'n', n);
+      releaseHeld();
+      reorder = { remaining: n >= 2 ? n : 0, held: [] };
+    },
+    refuse(on, status = 503) {
+      if (!Number.isInteger(status) || status < 400 || status > 599) {
+        throw new InvalidOptionError({ operator: 'refuse', option: 'status', reason: 'an HTTP status from 400 to 599', value: status });
+      }
+      refusal = on ? status : null;
+    },
+    checkExpiry() {
+      return [...connections].filter(expireIfDue).length;
+    },
+    restart,
+    stop,
+  };
+  return handle;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function describeConnection(connection: Connection): ConnectionInfo {
+  const { session } = connection;
+  return {
+    id: connection.id,
+    sessionId: session?.id ?? null,
+    path: connection.path,
+    topics: session ? [...session.topics] : [],
+    silenced: connection.silenced,
+    tokenSource: session?.tokenSource ?? null,
+    expiresAt: session?.expiresAt ?? null,
+  };
+}
+
+function queryToken(path: string): string | undefined {
+  try {
+    return new URL(path, 'ws://localhost').searchParams.get('token') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseFrame(raw: string): ReturnType<typeof decodeClientFrame> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'invalid JSON' };
+  }
+  return decodeClientFrame(value);
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString('utf8');
+}
+
+/** A close reason may be at most 123 bytes of UTF-8. */
+function truncateReason(reason: string): string {
+  let out = reason;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
+function isSendableCloseCode(code: number): boolean {
+  return Number.isInteger(code) && ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
+}
+
+/**
+ * A real timer. This is a network server, not an operator: there is no scheduler to inject, and
+ * time here is wall-clock time. Unref'd unless `keepAlive`, so it never holds the process open.
+ */
+function realTimer(ms: number, fn: () => void, keepAlive = false): () => void {
+  // eslint-disable-next-line no-restricted-syntax -- real network server: real time, see the doc comment
+  const handle = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  if (!keepAlive) handle.unref();
+  return () => clearTimeout(handle);
+}
