@@ -106,8 +106,11 @@ export interface SequenceGapInfo {
   readonly to: number;
   /** The highest seq below which nothing was missing when the gap was given up on. */
   readonly lastContiguous: number;
-  /** Why the gap was given up on: it stayed open too long, or the reorder window filled up. */
-  readonly reason: 'timeout' | 'window';
+  /**
+   * Why the gap was given up on: it stayed open too long, the reorder window filled up, or the
+   * source completed with the hole still open.
+   */
+  readonly reason: 'timeout' | 'window' | 'complete';
 }
 
 /**
@@ -138,6 +141,139 @@ export interface InvalidSequenceInfo {
   readonly seq: unknown;
   /** The value it was read from. */
   readonly value: unknown;
+}
+
+/**
+ * The socket closed, or failed to open. Emitted to the subscriber of a managed socket when the close
+ * is permanent (see {@link isPermanentError}); otherwise reported on `events$` while it reconnects.
+ *
+ * @example
+ * ```ts
+ * import { CloseError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof CloseError && err.info.code === 1008) console.log('refused:', err.info.reason);
+ * ```
+ */
+export class CloseError extends Error {
+  override readonly name = 'CloseError';
+  /** The close code, the reason the peer gave, and whether the closing handshake completed. */
+  readonly info: CloseInfo;
+
+  constructor(info: CloseInfo) {
+    super(`WebSocket closed with code ${info.code}${info.reason ? ` (${info.reason})` : ''}`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link CloseError}. */
+export interface CloseInfo {
+  /** The WebSocket close code (1006 when the connection dropped without a close frame). */
+  readonly code: number;
+  /** The reason string sent with the close frame, if any. */
+  readonly reason: string;
+  /** Whether the closing handshake completed. */
+  readonly wasClean: boolean;
+}
+
+/**
+ * The socket did not open within `connectTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { ConnectTimeoutError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof ConnectTimeoutError) console.log(`no open after ${err.info.timeoutMs} ms`);
+ * ```
+ */
+export class ConnectTimeoutError extends Error {
+  override readonly name = 'ConnectTimeoutError';
+  /** The configured limit. */
+  readonly info: { readonly timeoutMs: number };
+
+  constructor(info: { readonly timeoutMs: number }) {
+    super(`WebSocket did not open within ${info.timeoutMs} ms`);
+    this.info = info;
+  }
+}
+
+/**
+ * An inbound frame was refused: too large, binary where text was expected, not JSON, or not valid
+ * for the io-ts codec. Reported on `events$` and counted; the stream goes on.
+ *
+ * @example
+ * ```ts
+ * import { DecodeError } from 'rxjs-managed-socket';
+ *
+ * socket.events$.subscribe((e) => {
+ *   if (e.type === 'decodeError') console.log(e.error.info.kind, e.error.info.errors);
+ * });
+ * ```
+ */
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+  /** What was wrong, the raw frame (cut to 256 characters) and the codec's messages. */
+  readonly info: DecodeErrorInfo;
+
+  constructor(info: DecodeErrorInfo) {
+    super(`Inbound frame refused (${info.kind})${info.errors.length ? `: ${info.errors[0]}` : ''}`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link DecodeError}. */
+export interface DecodeErrorInfo {
+  /** `size`: above `maxMessageSize`; `binary`: not a text frame; `json`: not JSON; `codec`: failed the io-ts codec; `seq`: the seq it carries is not a safe integer >= 0. */
+  readonly kind: 'size' | 'binary' | 'json' | 'codec' | 'seq';
+  /** The raw frame, or its first 256 characters; `undefined` for binary frames. */
+  readonly raw: string | undefined;
+  /** Size of the frame in characters (text) or bytes (binary). */
+  readonly size: number;
+  /** Human-readable validation messages (io-ts paths), empty for other kinds. */
+  readonly errors: readonly string[];
+}
+
+/**
+ * `send()` was called while the outbox was full and its overflow policy is `'error'`. The message
+ * was not accepted; everything accepted before it is still queued.
+ *
+ * @example
+ * ```ts
+ * import { OutboxOverflowError } from 'rxjs-managed-socket';
+ *
+ * try { socket.send(msg); } catch (err) { if (err instanceof OutboxOverflowError) retryLater(msg); }
+ * ```
+ */
+export class OutboxOverflowError extends Error {
+  override readonly name = 'OutboxOverflowError';
+  /** The outbox capacity that was reached. */
+  readonly info: { readonly capacity: number };
+
+  constructor(info: { readonly capacity: number }) {
+    super(`Outbox full (${info.capacity} messages): message not accepted`);
+    this.info = info;
+  }
+}
+
+/**
+ * The token provider failed (threw, rejected, errored, completed without a token, or did not answer
+ * within `tokenTimeout`). The token itself never appears in this error.
+ *
+ * @example
+ * ```ts
+ * import { TokenError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof TokenError) console.log('could not get a token:', err.info.reason);
+ * ```
+ */
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+  /** Why, and whether this was the first token (a missing first token is permanent). */
+  readonly info: { readonly reason: 'failed' | 'empty' | 'timeout'; readonly initial: boolean; readonly cause?: unknown };
+
+  constructor(info: { readonly reason: 'failed' | 'empty' | 'timeout'; readonly initial: boolean; readonly cause?: unknown }) {
+    super(`Token provider ${info.reason === 'timeout' ? 'timed out' : info.reason === 'empty' ? 'returned no token' : 'failed'}`);
+    this.info = info;
+  }
 }
 
 function describe(value: unknown): string {

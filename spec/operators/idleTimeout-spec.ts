@@ -1,0 +1,317 @@
+import { catchError, concat, EMPTY, interval, NEVER, of, take, TimeoutError, VirtualTimeScheduler } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { idleTimeout } from '../../src/operators/idleTimeout';
+import type { IdleTimeoutOptions } from '../../src/operators/idleTimeout';
+import { IdleTimeoutError, InvalidOptionError } from '../../src/errors';
+
+describe('idleTimeout', () => {
+  let ts: TestScheduler;
+  beforeEach(() => {
+    ts = new TestScheduler((a, e) => expect(a).toEqual(e));
+  });
+
+  describe('with a limit', () => {
+    it('should mirror a source that never stays silent for ms', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        // prettier-ignore
+        const source = cold(' --a--b-c--d|');
+        // prettier-ignore
+        const subs = '        ^----------!';
+        // prettier-ignore
+        const expected = '    --a--b-c--d|';
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should error when no value arrives within ms of subscription', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        // prettier-ignore
+        const source = cold(' -----a');
+        // prettier-ignore
+        const subs = '        ^--!';
+        // prettier-ignore
+        const expected = '    ---#';
+        const err = new IdleTimeoutError({ idleMs: ms, seen: 0 });
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, err);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should error when no value arrives within ms of the last one', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('   ---|');
+        // prettier-ignore
+        const source = cold(' --a-------b|');
+        // prettier-ignore
+        const subs = '        ^----!';
+        // prettier-ignore
+        const expected = '    --a--#';
+        const err = new IdleTimeoutError({ idleMs: ms, seen: 1 });
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, err);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should let a value through that arrives exactly ms after subscription or after the last value', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        // prettier-ignore
+        const source = cold(' ---a--b--c---');
+        //                       ^  ^  ^ each exactly 3 frames after the previous mark
+        // prettier-ignore
+        const subs = '        ^-----------!';
+        // prettier-ignore
+        const expected = '    ---a--b--c--#';
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 3 }));
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should error at the limit when the next value comes one frame later', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        // prettier-ignore
+        const source = cold(' --a---b');
+        // prettier-ignore
+        const subs = '        ^----!';
+        // prettier-ignore
+        const expected = '    --a--#'; // b would come at 6, one frame after the limit at 5
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 1 }));
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should let a hot value through that arrives exactly at the limit', () => {
+      ts.run(({ hot, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('--|');
+        // prettier-ignore
+        const source = hot('-x-^-a-b---c');
+        // prettier-ignore
+        const subs = '         ^-----!';
+        // prettier-ignore
+        const expected = '     --a-b-#';
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 2 }));
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should error a never source after ms', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('-----|');
+        const source = cold('-');
+        // prettier-ignore
+        const subs = '        ^----!';
+        // prettier-ignore
+        const expected = '    -----#';
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 0 }));
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should mirror an empty source', () => {
+      ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('|');
+        expectObservable(source.pipe(idleTimeout(3))).toBe('|');
+        expectSubscriptions(source.subscriptions).toBe('(^!)');
+      });
+    });
+
+    it('should stop the clock when the source completes', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        // prettier-ignore
+        const source = cold(' -a-|');
+        // prettier-ignore
+        const subs = '        ^--!';
+        // prettier-ignore
+        const expected = '    -a-|';
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+        ts.flush();
+        expect(ts.actions.length).toBe(0);
+      });
+    });
+
+    it('should pass a source error through unchanged', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        // prettier-ignore
+        const source = cold(' -a-#', undefined, 'closed');
+        // prettier-ignore
+        const subs = '        ^--!';
+        // prettier-ignore
+        const expected = '    -a-#';
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, 'closed');
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should keep mirroring a never-ending source that talks often enough', () => {
+      ts.run(({ hot, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        // prettier-ignore
+        const source = hot('  -a-b-c-d-e-f-g-h-i-j');
+        // prettier-ignore
+        const unsub = '       -------------------!';
+        // prettier-ignore
+        const subs = '        ^------------------!';
+        // prettier-ignore
+        const expected = '    -a-b-c-d-e-f-g-h-i-';
+        expectObservable(source.pipe(idleTimeout(ms)), unsub).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should not error after an early unsubscribe', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('-----|');
+        // prettier-ignore
+        const source = cold(' -a--------');
+        // prettier-ignore
+        const unsub = '       ---!';
+        // prettier-ignore
+        const subs = '        ^--!';
+        // prettier-ignore
+        const expected = '    -a---------';
+        expectObservable(source.pipe(idleTimeout(ms)), unsub).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should time from the last value of a synchronous burst', () => {
+      ts.run(({ time, expectObservable }) => {
+        const ms = time('-----|');
+        const source = concat(of('a', 'b'), NEVER);
+        // prettier-ignore
+        const expected = '    (ab)-#'; // the group takes frame 0; the error comes at frame 5
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 2 }));
+      });
+    });
+
+    it('should mirror a synchronous source that completes', () => {
+      ts.run(({ expectObservable }) => {
+        expectObservable(of('a', 'b').pipe(idleTimeout(1))).toBe('(ab|)');
+      });
+    });
+
+    it('should keep a separate clock and count for each subscription of one operator value', () => {
+      ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
+        const ms = time('---|');
+        const op = idleTimeout<string>(ms);
+        // prettier-ignore
+        const source = cold('  -a-b');
+        const result = source.pipe(op);
+        // prettier-ignore
+        const secondSub = '    --^';
+        // prettier-ignore
+        const first = '        -a-b--#';
+        // prettier-ignore
+        const second = '       ---a-b--#';
+        expectObservable(result).toBe(first, undefined, new IdleTimeoutError({ idleMs: ms, seen: 2 }));
+        expectObservable(result, secondSub).toBe(second, undefined, new IdleTimeoutError({ idleMs: ms, seen: 2 }));
+        // prettier-ignore
+        expectSubscriptions(source.subscriptions).toBe([
+          '                    ^-----!',
+          '                    --^-----!',
+        ]);
+      });
+    });
+
+    it('should run its timer on the given scheduler', () => {
+      const scheduler = new VirtualTimeScheduler();
+      let error: unknown;
+      NEVER.pipe(idleTimeout(50, { scheduler })).subscribe({ error: (e: unknown) => (error = e) });
+      expect(error).toBeUndefined();
+      scheduler.flush();
+      expect(scheduler.frame).toBe(50);
+      expect(error).toBeInstanceOf(IdleTimeoutError);
+    });
+  });
+
+  describe('documentation example', () => {
+    it('should log what the TSDoc example says', () => {
+      ts.run(({ expectObservable }) => {
+        const log: string[] = [];
+        const feed$ = concat(interval(1_000).pipe(take(3)), NEVER);
+        const result = feed$.pipe(
+          idleTimeout(30_000),
+          catchError((err: unknown) => {
+            if (err instanceof IdleTimeoutError) log.push(`silent ${err.info.idleMs} ms after ${err.info.seen} values`);
+            return EMPTY;
+          }),
+        );
+        expectObservable(result).toBe('1s a 999ms b 999ms c 29999ms |', { a: 0, b: 1, c: 2 });
+        ts.flush();
+        expect(log).toEqual(['silent 30000 ms after 3 values']);
+      });
+    });
+  });
+
+  describe('turned off', () => {
+    it('should return the source itself for 0', () => {
+      ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+        // prettier-ignore
+        const source = cold(' ------------a');
+        // prettier-ignore
+        const subs = '        ^------------';
+        const result = idleTimeout<string>(0)(source);
+        expect(result).toBe(source);
+        expectObservable(result).toBe('------------a');
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should return the source itself for Infinity', () => {
+      ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+        // prettier-ignore
+        const source = cold(' ------------a');
+        // prettier-ignore
+        const subs = '        ^------------';
+        const result = idleTimeout<string>(Infinity)(source);
+        expect(result).toBe(source);
+        expectObservable(result).toBe('------------a');
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+  });
+
+  describe('with invalid options', () => {
+    it.each([
+      ['a negative ms', -1, undefined, 'ms'],
+      ['a NaN ms', NaN, undefined, 'ms'],
+      ['a string ms', '5', undefined, 'ms'],
+      ['an undefined ms', undefined, undefined, 'ms'],
+      ['null options', 5, null, 'options'],
+      ['non-object options', 5, 'fast', 'options'],
+    ])('should throw InvalidOptionError at creation time for %s', (_label, ms, options, option) => {
+      let thrown: unknown;
+      try {
+        idleTimeout(ms as number, options as IdleTimeoutOptions);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(InvalidOptionError);
+      expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'idleTimeout', option });
+    });
+  });
+
+  describe('IdleTimeoutError', () => {
+    it('should carry its name and info, and not be an rxjs TimeoutError', () => {
+      const scheduler = new VirtualTimeScheduler();
+      let error: unknown;
+      concat(of(1, 2, 3), NEVER)
+        .pipe(idleTimeout(10, { scheduler }))
+        .subscribe({ error: (e: unknown) => (error = e) });
+      scheduler.flush();
+      expect(error).toBeInstanceOf(IdleTimeoutError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(TimeoutError);
+      const idle = error as IdleTimeoutError;
+      expect(idle.name).toBe('IdleTimeoutError');
+      expect(idle.info).toEqual({ idleMs: 10, seen: 3 });
+    });
+  });
+});

@@ -1,0 +1,280 @@
+import { defer, filter, finalize, from, map, merge, mergeMap, Subject, tap } from 'rxjs';
+import type { ObservableInput, OperatorFunction } from 'rxjs';
+import { InvalidOptionError } from '../errors';
+import * as check from '../internal/validate';
+
+const OP = 'dropOnFull';
+
+/**
+ * Which value to drop when a value arrives and the buffer is full.
+ *
+ * - `'newest'`: the value that just arrived.
+ * - `'oldest'`: the value that has waited longest in the buffer; the new one is queued.
+ * - `{ priority }`: the value with the lowest `priority(value)` among the buffered ones and the
+ *   new one; on a tie, the one that arrived last. `NaN` counts as the lowest priority.
+ */
+export type DropPolicy<T> = 'newest' | 'oldest' | { readonly priority: (value: T) => number };
+
+/** Context passed to `onDrop` for each dropped value. */
+export interface DropInfo {
+  /** Values dropped on this subscription so far, this one included. */
+  readonly dropped: number;
+  /** Values received from the source on this subscription so far, the latest included. */
+  readonly received: number;
+  /** Why the value was dropped: the buffer was full (the only reason today). */
+  readonly reason: 'full';
+  /** The dropped value's arrival index (0-based), the `index` that `work` would have been given. */
+  readonly index: number;
+  /** `true` when the value that just arrived was dropped, `false` when a buffered value was evicted for it. */
+  readonly incoming: boolean;
+  /** Values waiting in the buffer after the drop (always the capacity: drops only happen when it is full). */
+  readonly buffered: number;
+}
+
+/** Options of {@link dropOnFull}. */
+export interface DropOnFullConfig<T> {
+  /**
+   * How many `work` calls may run at once: an integer >= 1, or Infinity (then nothing ever waits,
+   * nothing is dropped, and the operator behaves like `mergeMap`).
+   * @default 1
+   */
+  concurrency?: number;
+  /**
+   * Which value to drop when the buffer is full. See {@link DropPolicy}. Buffered values always
+   * start in arrival order, whatever the policy. `priority` is called once per value that has to
+   * wait, and a drop under it scans the buffer (O(capacity)); the other policies are O(1).
+   * @default 'newest'
+   */
+  policy?: DropPolicy<T>;
+  /**
+   * Called for every dropped value, after the buffer has been updated. A throw errors the output.
+   * @default undefined
+   */
+  onDrop?: (value: T, info: DropInfo) => void;
+}
+
+/**
+ * Runs `work` for each value with bounded concurrency, keeping at most `capacity` values waiting,
+ * and drops (and reports) values instead of blocking or growing when that buffer is full.
+ *
+ * Like `concatMap` (or `mergeMap` with `concurrency`), but a slow consumer can never make memory
+ * grow or push back on the source: the source is never paused, and what does not fit is counted,
+ * reported through `onDrop`, and skipped.
+ *
+ * ```text
+ * source:  -a-b-c-d--------e-|
+ *          > dropOnFull(1, v => timer(4).pipe(map(() => v.toUpperCase())))
+ * output:  -----A---B---D------(E|)
+ * ```
+ * (c arrives while a runs and b waits: the buffer is full, so c is dropped and passed to `onDrop`.
+ * With `policy: 'oldest'`, c would evict b instead: `-----A---C---D------(E|)`.)
+ *
+ * A value that arrives while fewer than `concurrency` calls run starts at once; otherwise it waits
+ * in the buffer, or, if `capacity` values already wait, one value is dropped according to `policy`.
+ * `capacity: 0` never buffers: with `concurrency: 1` it behaves like `exhaustMap`. Waiting values
+ * start in arrival order as running calls complete. `work` is given the value and its arrival
+ * index (dropped values keep their index, so indexes can skip). The output completes once the
+ * source has completed and every running and buffered call has finished. An error from the
+ * source, from `work` (thrown or emitted), or from `policy.priority` or `onDrop` errors the output
+ * at once; the buffer is dropped and running calls are unsubscribed, as on unsubscription.
+ *
+ * ## Example
+ * ```ts
+ * import { interval, take, timer, map } from 'rxjs';
+ * import { dropOnFull } from 'rxjs-managed-socket';
+ *
+ * interval(10)
+ *   .pipe(
+ *     take(6),
+ *     dropOnFull(1, (n) => timer(22).pipe(map(() => `done ${n}`)), {
+ *       onDrop: (n, info) => console.log(`dropped ${n} (${info.dropped} so far)`),
+ *     }),
+ *   )
+ *   .subscribe(console.log);
+ * // Output:
+ * // dropped 2 (1 so far)
+ * // done 0
+ * // dropped 4 (2 so far)
+ * // done 1
+ * // done 3
+ * // done 5
+ * ```
+ *
+ * Errors: whatever the source, `work`, `policy.priority` or `onDrop` throws or emits as an error.
+ * Throws {@link InvalidOptionError} at creation time for an invalid `capacity`, `work` or option.
+ *
+ * @param capacity How many values may wait while `concurrency` calls run: an integer >= 0.
+ * @param work Turns a value (and its arrival index) into the work to run for it.
+ * @param config Concurrency, drop policy and drop reporting.
+ * @returns A function that returns an Observable of everything `work` emits, for the values that
+ * were not dropped.
+ */
+export function dropOnFull<T, R>(
+  capacity: number,
+  work: (value: T, index: number) => ObservableInput<R>,
+  config?: DropOnFullConfig<T>,
+): OperatorFunction<T, R> {
+  check.count(OP, 'capacity', capacity, 0);
+  check.func(OP, 'work', work);
+  const { concurrency = 1, policy = 'newest', onDrop } = config ?? {};
+  check.count(OP, 'concurrency', concurrency, 1, true);
+  const priority = typeof policy === 'object' && policy !== null ? policy.priority : undefined;
+  if (priority !== undefined) check.func(OP, 'policy.priority', priority);
+  else if (policy !== 'newest' && policy !== 'oldest') {
+    const reason = "'newest', 'oldest' or { priority: (value) => number }";
+    throw new InvalidOptionError({ operator: OP, option: 'policy', reason, value: policy });
+  }
+  if (onDrop !== undefined) check.func(OP, 'onDrop', onDrop);
+
+  return (source) =>
+    defer(() => {
+      // All state lives here, one set per subscription.
+      const waiting = new Queue<Waiting<T>>();
+      /** Buffered values whose turn has come, fed to the same `mergeMap` as the values that start at once. */
+      const released$ = new Subject<Waiting<T>>();
+      let running = 0;
+      let received = 0;
+      let dropped = 0;
+      let sourceDone = false;
+      let releasing = false;
+
+      const drop = (entry: Waiting<T>, incoming: boolean) => {
+        dropped++;
+        onDrop?.(entry.value, { dropped, received, reason: 'full', index: entry.index, incoming, buffered: waiting.size });
+      };
+
+      /** Decides what happens to a value that has just arrived; `true` means "start it now". */
+      const admit = (entry: Waiting<T>): boolean => {
+        received++;
+        // A non-empty queue means a release is in progress (re-entrant arrival): keep arrival order.
+        if (running < concurrency && waiting.size === 0) {
+          running++;
+          return true;
+        }
+        if (priority !== undefined) entry.priority = rank(priority(entry.value));
+        if (waiting.size < capacity) {
+          waiting.push(entry);
+        } else if (policy === 'oldest' && capacity > 0) {
+          const evicted = waiting.shift() as Waiting<T>;
+          waiting.push(entry);
+          drop(evicted, false);
+        } else if (priority !== undefined && capacity > 0) {
+          // The lowest priority loses; on a tie, the later arrival. The new value is the latest.
+          let victim = -1;
+          let lowest = entry.priority;
+          for (let i = 0; i < waiting.size; i++) {
+            const p = waiting.at(i).priority;
+            if (p < lowest || (victim !== -1 && p === lowest)) {
+              victim = i;
+              lowest = p;
+            }
+          }
+          if (victim === -1) {
+            drop(entry, true);
+          } else {
+            const evicted = waiting.removeAt(victim);
+            waiting.push(entry);
+            drop(evicted, false);
+          }
+        } else {
+          drop(entry, true);
+        }
+        return false;
+      };
+
+      /** Starts waiting values while there is room. Iterative, so synchronous work cannot recurse deeply. */
+      const release = () => {
+        if (releasing) return;
+        releasing = true;
+        try {
+          while (running < concurrency && waiting.size > 0) {
+            running++;
+            released$.next(waiting.shift() as Waiting<T>);
+          }
+        } finally {
+          releasing = false;
+        }
+        if (sourceDone && waiting.size === 0) released$.complete();
+      };
+
+      const started$ = source.pipe(
+        map((value, index): Waiting<T> => ({ value, index, priority: 0 })),
+        filter(admit),
+        tap({
+          complete: () => {
+            sourceDone = true;
+            release();
+          },
+        }),
+      );
+
+      return merge(started$, released$).pipe(
+        mergeMap(({ value, index }) =>
+          from(work(value, index)).pipe(
+            tap({
+              complete: () => {
+                running--;
+                release();
+              },
+            }),
+          ),
+        ),
+        finalize(() => waiting.clear()),
+      );
+    });
+}
+
+interface Waiting<T> {
+  readonly value: T;
+  readonly index: number;
+  /** `policy.priority(value)`, read once when the value has to wait (0 under other policies). */
+  priority: number;
+}
+
+/** NaN sorts below everything, so a value without a usable priority is the first to go. */
+function rank(p: number): number {
+  return Number.isNaN(p) ? -Infinity : p;
+}
+
+/** A FIFO queue with O(1) amortised push and shift (a head index, compacted now and then). */
+class Queue<E> {
+  private items: Array<E | undefined> = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: E): void {
+    this.items.push(item);
+  }
+
+  /** The item `i` places from the front; only call with `0 <= i < size`. */
+  at(i: number): E {
+    return this.items[this.head + i] as E;
+  }
+
+  /** Removes and returns the front item, or `undefined` when empty. */
+  shift(): E | undefined {
+    if (this.head === this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined; // let it be collected before the next compaction
+    if (this.head === this.items.length) {
+      this.clear();
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Removes and returns the item `i` places from the front (O(size)); only call with `0 <= i < size`. */
+  removeAt(i: number): E {
+    return this.items.splice(this.head + i, 1)[0] as E;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}

@@ -1,0 +1,128 @@
+import { defer, filter, isObservable, map, merge, Subject, takeUntil, tap } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
+import { InvalidOptionError } from '../errors';
+
+const OP = 'replaySubscriptions';
+
+/**
+ * A request to start or stop receiving some topics, as the user issues it and as it goes on the
+ * wire. Topics are compared with SameValueZero (`Set` semantics): strings and numbers by value,
+ * objects by reference.
+ */
+export type TopicCommand<K = string> =
+  | { readonly type: 'subscribe'; readonly topics: readonly K[] }
+  | { readonly type: 'unsubscribe'; readonly topics: readonly K[] };
+
+/**
+ * Turns subscribe/unsubscribe commands into the minimal commands to send, and re-sends every
+ * active topic in one batch each time a new connection opens.
+ *
+ * The server forgets a client's subscriptions when the connection drops; this operator remembers
+ * them and replays them on the next open, so the user never has to.
+ *
+ * ```text
+ * commands: -a---b-----c-----d---
+ * opened$:  --------o-----o------
+ * > replaySubscriptions(opened$)
+ * output:   -a---B--r--C--s--d---
+ *
+ * a = subscribe [x, y]     B = subscribe [z]     (b = subscribe [y, z]; y is already active)
+ * C = unsubscribe [x]      (c = unsubscribe [x, w]; w is not active)
+ * d = subscribe [x]        r = subscribe [x, y, z]     s = subscribe [y, z]     (r, s: replays)
+ * ```
+ *
+ * - A command is reduced to the topics whose state it changes: subscribing an active topic or
+ *   unsubscribing an inactive one sends nothing, repeats inside one command collapse, and a
+ *   command that changes nothing emits nothing.
+ * - Each `opened$` emission emits one `subscribe` with all active topics, in the order they were
+ *   (last) subscribed; nothing when none are active.
+ * - Deltas are emitted whether or not a connection is open: the sender drops them while offline,
+ *   since the next replay carries the whole set.
+ * - The output completes when the command stream completes (the set can no longer change).
+ *   When `opened$` completes first, deltas keep flowing and replays stop. An error from either
+ *   input errors the output. `opened$` is subscribed first, so an `opened$` that emits at once
+ *   replays the (empty) set before commands that arrive synchronously are applied.
+ * - The active set is kept per subscription, starting empty.
+ *
+ * ## Example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import { replaySubscriptions, type TopicCommand } from 'rxjs-managed-socket';
+ *
+ * const commands$ = new Subject<TopicCommand>();
+ * const opened$ = new Subject<void>();
+ *
+ * commands$
+ *   .pipe(replaySubscriptions(opened$))
+ *   .subscribe((cmd) => console.log(cmd.type, cmd.topics.join(', ')));
+ *
+ * commands$.next({ type: 'subscribe', topics: ['btc', 'eth'] });
+ * commands$.next({ type: 'subscribe', topics: ['eth', 'sol'] });
+ * commands$.next({ type: 'unsubscribe', topics: ['btc', 'doge'] });
+ * opened$.next(); // a reconnect
+ * // Output:
+ * // subscribe btc, eth
+ * // subscribe sol
+ * // unsubscribe btc
+ * // subscribe eth, sol
+ * ```
+ *
+ * Errors: whatever either input errors with; a `TypeError` when a command's `type` is neither
+ * `'subscribe'` nor `'unsubscribe'`. Creating it with an `opened$` that is not an Observable
+ * throws {@link InvalidOptionError}.
+ *
+ * @param opened$ Emits each time a new connection opens; its values are ignored.
+ * @returns An operator from user commands to the deduplicated commands to send, plus one replay
+ * per `opened$` emission.
+ */
+export function replaySubscriptions<K = string>(
+  opened$: Observable<unknown>,
+): OperatorFunction<TopicCommand<K>, TopicCommand<K>> {
+  if (!isObservable(opened$)) {
+    throw new InvalidOptionError({ operator: OP, option: 'opened$', reason: 'an Observable', value: opened$ });
+  }
+
+  return (commands$) =>
+    defer(() => {
+      const active = new Set<K>();
+      // Fires when the command stream completes. `merge` subscribes to replays$ (and so to this)
+      // before it subscribes to the commands, so even a synchronous completion is seen.
+      const commandsDone$ = new Subject<void>();
+
+      const replays$ = opened$.pipe(
+        takeUntil(commandsDone$),
+        filter(() => active.size > 0),
+        map((): TopicCommand<K> => ({ type: 'subscribe', topics: [...active] })),
+      );
+
+      const deltas$ = commands$.pipe(
+        tap({
+          complete: () => commandsDone$.next(),
+        }),
+        map((command) => applyCommand(active, command)),
+        filter((delta): delta is TopicCommand<K> => delta !== undefined),
+      );
+
+      return merge(replays$, deltas$);
+    });
+}
+
+/** Applies a command to the set; returns the change it made, or undefined when it changed nothing. */
+function applyCommand<K>(active: Set<K>, command: TopicCommand<K>): TopicCommand<K> | undefined {
+  const changed: K[] = [];
+  if (command.type === 'subscribe') {
+    for (const topic of command.topics) {
+      if (!active.has(topic)) {
+        active.add(topic);
+        changed.push(topic);
+      }
+    }
+  } else if (command.type === 'unsubscribe') {
+    for (const topic of command.topics) {
+      if (active.delete(topic)) changed.push(topic);
+    }
+  } else {
+    throw new TypeError(`${OP}: unknown command type ${JSON.stringify((command as { type: unknown }).type)}`);
+  }
+  return changed.length > 0 ? { type: command.type, topics: changed } : undefined;
+}

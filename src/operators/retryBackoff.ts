@@ -1,0 +1,282 @@
+import { asyncScheduler, defer, identity, isObservable, merge, NEVER, retry, take, tap, throwError, timer } from 'rxjs';
+import type { MonoTypeOperatorFunction, Observable, SchedulerLike, Subscription } from 'rxjs';
+import { InvalidOptionError } from '../errors';
+import { count, duration, fraction, func } from '../internal/validate';
+
+const OP = 'retryBackoff';
+
+/**
+ * The default backoff policy: `2 ** iteration * initialInterval`.
+ *
+ * It doubles the wait after every failed attempt: 1x, 2x, 4x, 8x ... the initial interval.
+ * It is the same formula as backoff-rxjs's function of the same name.
+ *
+ * ## Example
+ * ```ts
+ * import { exponentialBackoffDelay } from 'rxjs-managed-socket';
+ *
+ * console.log([0, 1, 2, 3].map((i) => exponentialBackoffDelay(i, 100)));
+ * // Output:
+ * // [100, 200, 400, 800]
+ * ```
+ *
+ * @param iteration The 0-based number of the retry being scheduled (0 for the first retry).
+ * @param initialInterval The wait before the first retry, in milliseconds.
+ * @returns The wait before this retry, in milliseconds, before `maxInterval` is applied.
+ */
+export function exponentialBackoffDelay(iteration: number, initialInterval: number): number {
+  return Math.pow(2, iteration) * initialInterval;
+}
+
+/** What {@link RetryBackoffConfig.onRetry} is told each time a retry is scheduled. */
+export interface RetryInfo {
+  /** 1-based number of this retry since the start (or since the count was last reset). */
+  readonly attempt: number;
+  /** How long the operator waits before resubscribing, in milliseconds (after the cap and jitter). */
+  readonly delay: number;
+  /** The error that ended the previous subscription. */
+  readonly error: unknown;
+}
+
+/**
+ * Configuration of {@link retryBackoff}.
+ *
+ * The first six fields are backoff-rxjs's `RetryBackoffConfig`, with the same names, defaults and
+ * meaning. The rest are opt-in extras; leaving them out keeps backoff-rxjs's behaviour exactly.
+ */
+export interface RetryBackoffConfig {
+  /**
+   * The wait before the first retry, in milliseconds (a finite number >= 0). It is the second
+   * argument of `backoffDelay`.
+   */
+  initialInterval: number;
+  /**
+   * The longest wait between two attempts, in milliseconds: every delay is
+   * `Math.min(backoffDelay(...), maxInterval)`. A number >= 0, or `Infinity`.
+   * @default Infinity
+   */
+  maxInterval?: number;
+  /**
+   * How many times to resubscribe before giving up and passing the error on. An integer >= 0, or
+   * `Infinity`. `0` turns the operator into a pass-through.
+   * @default Infinity
+   */
+  maxRetries?: number;
+  /**
+   * When `true`, every value from the source resets the retry count, so the next failure waits
+   * `initialInterval` again. See also `resetAfter`.
+   * @default false
+   */
+  resetOnSuccess?: boolean;
+  /**
+   * Decides whether an error is worth a retry. Returning `false` passes that error on at once.
+   * It is asked only while retries remain (`attempt < maxRetries && shouldRetry(error)`), so it
+   * is not called for the error that exhausts the budget. If it throws, the output errors with
+   * what it threw.
+   * @default () => true
+   */
+  shouldRetry?(error: unknown): boolean;
+  /**
+   * Computes the wait before a retry from the 0-based `iteration` and `initialInterval`.
+   * A negative result means "no wait" (0). `NaN` (or a non-number) stops retrying: the source's
+   * error is passed on, as if `maxRetries` were reached. `Infinity` waits until unsubscribed.
+   * If it throws, the output errors with what it threw.
+   * @default exponentialBackoffDelay
+   */
+  backoffDelay?(iteration: number, initialInterval: number): number;
+  /**
+   * Spreads clients out: a fraction from 0 to 1 of each delay that is taken away at random,
+   * after the `maxInterval` cap, as `delay = capped * (1 - jitter * random())`. The result is in
+   * `(capped * (1 - jitter), capped]`, so it never exceeds `maxInterval`, and clients that all
+   * reached the cap still retry at different times.
+   * @default 0
+   */
+  jitter?: number;
+  /**
+   * The random source for `jitter`, returning a number in `[0, 1)`. It is not called while
+   * `jitter` is 0. A result outside `[0, 1]` is clamped so the delay stays in `[0, capped]`.
+   * @default Math.random
+   */
+  random?(): number;
+  /**
+   * Resets the retry count once a (re)subscription has emitted its first value and then stayed
+   * free of errors for this many milliseconds. A server that accepts a connection and drops it
+   * at once is then not retried at `initialInterval` forever. A number >= 0; `undefined` or
+   * `Infinity` turns it off. `resetOnSuccess: true` is the stricter form that resets on any value.
+   * @default undefined
+   */
+  resetAfter?: number;
+  /**
+   * Called each time a retry is scheduled, before the wait starts, with the 1-based `attempt`,
+   * the `delay` and the `error`. Not called when the error is passed on. If it throws, the output
+   * errors with what it threw.
+   * @default undefined
+   */
+  onRetry?(info: RetryInfo): void;
+  /**
+   * Cuts a wait short: when it emits while a retry is waiting, the source is resubscribed at once
+   * (a "reconnect now" button, or the browser's `online` event). Emissions while no retry is
+   * waiting are ignored, the retry count is left as it is, and an error from it errors the output.
+   * It is subscribed only for the length of each wait.
+   * @default undefined
+   */
+  retryNow?: Observable<unknown>;
+  /**
+   * The scheduler for the delay timers and the `resetAfter` timer.
+   * @default asyncScheduler
+   */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Resubscribes to the source after an error, waiting longer after each failure, up to a limit.
+ *
+ * When the connection drops, try again after 1 s, then 2 s, then 4 s ..., and give up (pass the
+ * error on) after `maxRetries` tries or when `shouldRetry` says the error is permanent. Drop-in
+ * compatible with backoff-rxjs's `retryBackoff`, plus opt-in `jitter`, `resetAfter`, `onRetry` and
+ * `retryNow`.
+ *
+ * ```text
+ * --1-2-3-#
+ * > retryBackoff({ initialInterval: 1, maxRetries: 2 })
+ * --1-2-3----1-2-3-----1-2-3-#
+ * ```
+ *
+ * The delay before retry `n` (0-based, since the start or the last reset) is
+ * `Math.min(backoffDelay(n, initialInterval), maxInterval)`, then multiplied by
+ * `1 - jitter * random()` when `jitter` is set. Each subscription to the result keeps its own
+ * retry count, so one operator instance can be shared by many streams.
+ *
+ * ## Example
+ * Retry a flaky connection, logging each retry.
+ * ```ts
+ * import { defer, of, throwError } from 'rxjs';
+ * import { retryBackoff } from 'rxjs-managed-socket';
+ *
+ * let calls = 0;
+ * const connect$ = defer(() => (++calls < 3 ? throwError(() => new Error('down')) : of('connected')));
+ *
+ * connect$
+ *   .pipe(
+ *     retryBackoff({
+ *       initialInterval: 100,
+ *       maxRetries: 5,
+ *       onRetry: ({ attempt, delay }) => console.log(`retry ${attempt} in ${delay} ms`),
+ *     }),
+ *   )
+ *   .subscribe(console.log);
+ * // Output:
+ * // retry 1 in 100 ms
+ * // retry 2 in 200 ms
+ * // connected
+ * ```
+ *
+ * Errors: the source's own error, unchanged, once retries are used up, when `shouldRetry`
+ * returns `false` or when `backoffDelay` returns `NaN`; whatever `shouldRetry`, `backoffDelay`,
+ * `random` or `onRetry` throws; an error from `retryNow`. Creating it with a bad option throws {@link InvalidOptionError}.
+ *
+ * @see {@link exponentialBackoffDelay}
+ * @param config The {@link RetryBackoffConfig}, or a number that is its `initialInterval`.
+ * @returns An operator that mirrors the source and resubscribes to it after errors, with backoff.
+ */
+export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: Observable<T>) => Observable<T>;
+/**
+ * Resubscribes to the source after an error, waiting longer after each failure, up to a limit.
+ * This overload lets callers name the value type: `retryBackoff<Message>(1000)`.
+ *
+ * @param config The {@link RetryBackoffConfig}, or a number that is its `initialInterval`.
+ * @returns An operator that mirrors the source and resubscribes to it after errors, with backoff.
+ */
+export function retryBackoff<T>(config: number | RetryBackoffConfig): MonoTypeOperatorFunction<T>;
+export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: Observable<T>) => Observable<T> {
+  if (typeof config !== 'number' && (typeof config !== 'object' || config === null)) {
+    throw new InvalidOptionError({ operator: OP, option: 'config', reason: 'a number or a config object', value: config });
+  }
+  const {
+    initialInterval,
+    maxInterval = Infinity,
+    maxRetries = Infinity,
+    resetOnSuccess = false,
+    shouldRetry = alwaysRetry,
+    backoffDelay = exponentialBackoffDelay,
+    jitter = 0,
+    random = Math.random,
+    resetAfter,
+    onRetry,
+    retryNow,
+    scheduler = asyncScheduler,
+  }: RetryBackoffConfig = typeof config === 'number' ? { initialInterval: config } : config;
+
+  duration(OP, 'initialInterval', initialInterval);
+  duration(OP, 'maxInterval', maxInterval, true);
+  count(OP, 'maxRetries', maxRetries, 0, true);
+  func(OP, 'shouldRetry', shouldRetry);
+  func(OP, 'backoffDelay', backoffDelay);
+  fraction(OP, 'jitter', jitter);
+  func(OP, 'random', random);
+  if (resetAfter !== undefined) duration(OP, 'resetAfter', resetAfter, true);
+  if (onRetry !== undefined) func(OP, 'onRetry', onRetry);
+  if (retryNow !== undefined && !isObservable(retryNow)) {
+    throw new InvalidOptionError({ operator: OP, option: 'retryNow', reason: 'an Observable', value: retryNow });
+  }
+
+  if (maxRetries === 0) return identity;
+
+  const resetDelay = resetAfter === undefined || resetAfter === Infinity ? undefined : resetAfter;
+
+  /** The wait before retry `iteration`, or NaN when the policy gave no usable number. */
+  const delayFor = (iteration: number): number => {
+    const raw: unknown = backoffDelay(iteration, initialInterval);
+    if (typeof raw !== 'number' || Number.isNaN(raw)) return NaN;
+    const capped = Math.max(0, Math.min(raw, maxInterval));
+    if (jitter === 0) return capped;
+    const jittered = capped * (1 - jitter * random());
+    return Number.isNaN(jittered) ? capped : Math.min(Math.max(jittered, 0), capped);
+  };
+
+  return <T>(source: Observable<T>): Observable<T> =>
+    defer(() => {
+      // 0-based number of the next retry; reset by resetOnSuccess / resetAfter.
+      let iteration = 0;
+
+      const watched$ =
+        !resetOnSuccess && resetDelay === undefined
+          ? source
+          : defer(() => {
+              let resetTimer: Subscription | undefined;
+              // Runs on error, completion and unsubscription, before any resubscription.
+              const disarm = () => resetTimer?.unsubscribe();
+              return source.pipe(
+                tap({
+                  next: () => {
+                    if (resetOnSuccess) iteration = 0;
+                    if (resetDelay !== undefined && resetTimer === undefined) {
+                      resetTimer = scheduler.schedule(() => {
+                        iteration = 0;
+                      }, resetDelay);
+                    }
+                  },
+                  finalize: disarm,
+                }),
+              );
+            });
+
+      return watched$.pipe(
+        retry({
+          delay: (error: unknown) => {
+            const current = iteration++;
+            if (!(current < maxRetries && shouldRetry(error))) return throwError(() => error);
+            const wait = delayFor(current);
+            if (Number.isNaN(wait)) return throwError(() => error);
+            onRetry?.({ attempt: current + 1, delay: wait, error });
+            const wait$ = wait === Infinity ? NEVER : timer(wait, scheduler);
+            return retryNow === undefined ? wait$ : merge(wait$, retryNow).pipe(take(1));
+          },
+        }),
+      );
+    });
+}
+
+function alwaysRetry(): boolean {
+  return true;
+}
