@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/'] },
@@ -19,7 +20,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['spec/**/*.ts', 'bench/**', 'examples/**', 'scripts/**'],
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['spec/**/*.ts', 'bench/**', 'examples/**', 'scripts/**', 'demo/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -8,6 +8,11 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Examples and docs import the package by name: point those imports at the sources.
+  moduleNameMapper: {
+    '^rxjs-managed-socket$': '<rootDir>/src/index.ts',
+    '^rxjs-managed-socket/(.*)$': '<rootDir>/src/$1/index.ts',
+  },
   clearMocks: true,
   restoreMocks: true,
 };

@@ -4,7 +4,12 @@ import { dts } from 'rollup-plugin-dts';
 const external = (id) => /^(rxjs|io-ts|fp-ts|ws)(\/|$)/.test(id) || id.startsWith('node:');
 
 /** One entry per public subpath; the keys are the file names under dist/. */
-const entries = { index: 'src/index.ts' };
+const entries = {
+  index: 'src/index.ts',
+  node: 'src/node/index.ts',
+  testing: 'src/testing/index.ts',
+  server: 'src/server/index.ts',
+};
 
 export default [
   {

@@ -34,5 +34,26 @@ export { replaySubscriptions } from './operators/replaySubscriptions';
 export type { TopicCommand } from './operators/replaySubscriptions';
 
 // Errors
-export { InvalidOptionError, IdleTimeoutError, SequenceGapError, InvalidSequenceError } from './errors';
-export type { InvalidOptionInfo, IdleTimeoutInfo, SequenceGapInfo, InvalidSequenceInfo } from './errors';
+export {
+  InvalidOptionError,
+  IdleTimeoutError,
+  SequenceGapError,
+  InvalidSequenceError,
+  CloseError,
+  ConnectTimeoutError,
+  DecodeError,
+  OutboxOverflowError,
+  TokenError,
+} from './errors';
+export type { InvalidOptionInfo, IdleTimeoutInfo, SequenceGapInfo, InvalidSequenceInfo, CloseInfo, DecodeErrorInfo } from './errors';
+
+// The managed socket
+export { managedSocket$ } from './socket/managedSocket';
+export type { ManagedSocket } from './socket/managedSocket';
+export type { ManagedSocketConfig, ConnectContext, HandshakeContext, ManagedSocketLogger } from './socket/config';
+export type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './socket/lifecycle';
+export { classifyFailure } from './socket/closeCodes';
+export type { FailureKind, CloseCodeTable, CloseCodeRange } from './socket/closeCodes';
+export type { TokenProvider, TokenValue, TokenInfo } from './socket/auth';
+export type { OutboxConfig, OutboxOverflow, OutboxDropReason } from './socket/outbox';
+export type { WebSocketLike, WebSocketCtor, WebSocketMessageEvent, WebSocketCloseEvent } from './socket/transport';

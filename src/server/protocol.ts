@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from 'fp-ts/lib/Either.js';
 
 /** A sequence number on the wire: a safe integer >= 0. */
 const seqCodec = new t.Type<number, number, unknown>(

@@ -1,0 +1,78 @@
+import type { ManagedSocketConfig } from '../socket/config';
+import { ServerFrame } from './protocol';
+import type { ClientFrame, EventFrame } from './protocol';
+
+/** Options of {@link referenceProtocol}. */
+export interface ReferenceProtocolOptions {
+  /**
+   * Send the token in the hello frame (and refresh it in-band with an `auth` frame). Set it to
+   * `false` when the token travels in a header (Node) or the URL instead.
+   * @default true
+   */
+  readonly tokenInHello?: boolean;
+  /**
+   * An application ping every this many ms (the server's pong counts as traffic); `0`: none.
+   * @default 0
+   */
+  readonly heartbeatInterval?: number;
+}
+
+/** The part of a `managedSocket$` config that speaks the reference protocol. */
+export type ReferenceProtocolConfig = Pick<
+  ManagedSocketConfig<ServerFrame, ClientFrame>,
+  'handshake' | 'codec' | 'seqOf' | 'keyOf' | 'idOf' | 'isControl' | 'topics' | 'refreshMessage' | 'heartbeat'
+>;
+
+/**
+ * The `managedSocket$` settings for the reference protocol (see docs/protocol.md): a hello with
+ * the per-topic resume map, per-topic seqs, topic frames, pongs and welcomes as control frames,
+ * in-band token refresh. Spread it into a config and add the URL and the token.
+ *
+ * ```text
+ * hello{resumeFromSeq, resume: {topic: seq}} -> welcome ; subscribe[topics] -> event{topic, seq}...
+ * ```
+ *
+ * ## Example
+ * ```ts
+ * import { managedSocket$ } from 'rxjs-managed-socket/node';
+ * import { referenceProtocol } from 'rxjs-managed-socket/server';
+ *
+ * const socket = managedSocket$({ url: 'ws://127.0.0.1:8080', ...referenceProtocol() });
+ * socket.subscribeTopics('prices');
+ * socket.subscribe((event) => console.log(event.topic, event.seq));
+ * // Output: prices 1, prices 2, ... each once, in order, across reconnects
+ * ```
+ *
+ * @param options Where the token goes, and the heartbeat.
+ * @returns Config fields to spread into `managedSocket$`'s config.
+ */
+export function referenceProtocol(options: ReferenceProtocolOptions = {}): ReferenceProtocolConfig {
+  const { tokenInHello = true, heartbeatInterval = 0 } = options;
+  let pings = 0;
+  return {
+    codec: ServerFrame,
+    handshake: ({ resumeFromSeq, token, cursor }): ClientFrame => {
+      const resume: Record<string, number> = {};
+      for (const key of cursor?.keys() ?? []) {
+        const seq = cursor?.get(key);
+        if (seq !== null && seq !== undefined) resume[String(key)] = seq;
+      }
+      return {
+        type: 'hello',
+        resumeFromSeq,
+        ...(Object.keys(resume).length > 0 ? { resume } : {}),
+        ...(tokenInHello && token !== null ? { token } : {}),
+      };
+    },
+    seqOf: (frame) => (frame.type === 'event' ? frame.seq : undefined),
+    keyOf: (frame) => (frame as EventFrame).topic,
+    idOf: (frame) => (frame as EventFrame).id,
+    isControl: (frame) => frame.type !== 'event',
+    topics: {
+      subscribe: (topics) => ({ type: 'subscribe', topics: [...topics] }),
+      unsubscribe: (topics) => ({ type: 'unsubscribe', topics: [...topics] }),
+    },
+    ...(tokenInHello ? { refreshMessage: (token: string): ClientFrame => ({ type: 'auth', token }) } : {}),
+    ...(heartbeatInterval > 0 ? { heartbeat: { interval: heartbeatInterval, message: (): ClientFrame => ({ type: 'ping', id: ++pings }) } } : {}),
+  };
+}

@@ -1,0 +1,103 @@
+import { defer, from, isObservable, map, Observable, of, SchedulerLike, take, throwError, timeout, catchError, defaultIfEmpty } from 'rxjs';
+import { TokenError } from '../errors';
+
+/** A token, with its expiry (epoch ms) when the provider knows it. */
+export type TokenValue = string | { readonly token: string; readonly expiresAt?: number | null };
+
+/**
+ * Where tokens come from: called for the first connection, before a token expires, and after the
+ * server closed with an auth code. Return the token as a value, a Promise or an Observable (its
+ * first value is used).
+ */
+export type TokenProvider = () => TokenValue | PromiseLike<TokenValue> | Observable<TokenValue>;
+
+/** A token and when it expires (epoch ms, `null` when unknown). */
+export interface TokenInfo {
+  readonly token: string;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * Reads the `exp` claim (seconds) of a JWT as epoch ms, or `null` when the token is not a JWT or
+ * has no numeric `exp`. The signature is not checked: this is only used to schedule a refresh.
+ *
+ * @internal
+ */
+export function jwtExpiry(token: string): number | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[1] === undefined) return null;
+  try {
+    const base64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+    const payload: unknown = JSON.parse(globalThis.atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '=')));
+    if (typeof payload === 'object' && payload !== null && 'exp' in payload && typeof payload.exp === 'number') return payload.exp * 1000;
+  } catch {
+    // Not a JWT: no expiry.
+  }
+  return null;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<TokenValue> {
+  return typeof value === 'object' && value !== null && 'then' in value && typeof value.then === 'function';
+}
+
+function toInfo(value: TokenValue): TokenInfo {
+  if (typeof value === 'string') return { token: value, expiresAt: jwtExpiry(value) };
+  return { token: value.token, expiresAt: value.expiresAt ?? jwtExpiry(value.token) };
+}
+
+/**
+ * The token of a managed socket: cached across connections, fetched again when forced or when it
+ * is within `refreshBefore` ms of its expiry. Provider failures become {@link TokenError}s that
+ * never carry the token.
+ *
+ * @internal
+ */
+export class TokenCache {
+  private current: TokenInfo | null = null;
+
+  constructor(
+    private readonly provider: TokenProvider,
+    private readonly refreshBefore: number,
+    private readonly tokenTimeout: number,
+    private readonly scheduler: SchedulerLike,
+  ) {}
+
+  /** The cached token, if any. */
+  get info(): TokenInfo | null {
+    return this.current;
+  }
+
+  /** Whether the cached token should be replaced before it is used. */
+  isStale(now: number): boolean {
+    return this.current === null || (this.current.expiresAt !== null && now >= this.current.expiresAt - this.refreshBefore);
+  }
+
+  /** The token to use now: the cached one unless `force` or stale, else a fresh one. */
+  get$(force: boolean): Observable<TokenInfo> {
+    return defer(() => {
+      const cached = this.current;
+      if (cached !== null && !force && !this.isStale(this.scheduler.now())) return of(cached);
+      const initial = this.current === null;
+      return defer(() => {
+        const value = this.provider();
+        if (isObservable(value)) return value;
+        return isPromiseLike(value) ? from(value) : of(value);
+      }).pipe(
+        take(1),
+        map((value) => {
+          const info = toInfo(value);
+          if (typeof info.token !== 'string' || info.token === '') throw new TokenError({ reason: 'empty', initial });
+          return info;
+        }),
+        defaultIfEmpty(null),
+        map((info) => {
+          if (info === null) throw new TokenError({ reason: 'empty', initial });
+          this.current = info;
+          return info;
+        }),
+        timeout({ first: this.tokenTimeout, with: () => throwError(() => new TokenError({ reason: 'timeout', initial })), scheduler: this.scheduler }),
+        catchError((cause: unknown) => throwError(() => (cause instanceof TokenError ? cause : new TokenError({ reason: 'failed', initial, cause })))),
+      );
+    });
+  }
+}

@@ -1,0 +1,175 @@
+import type { Decoder } from 'io-ts';
+import type { ObservableInput, Observable, SchedulerLike } from 'rxjs';
+import type { RetryBackoffConfig } from '../operators/retryBackoff';
+import type { ResumeCursor, ResumeCursorConfig } from '../operators/resumeCursor';
+import type { DropPolicy } from '../operators/dropOnFull';
+import type { CloseCodeTable, FailureKind } from './closeCodes';
+import type { TokenProvider } from './auth';
+import type { OutboxConfig } from './outbox';
+import type { WebSocketCtor } from './transport';
+import type { ManagedSocketEvent } from './lifecycle';
+
+/** What the URL, transport-options and handshake builders receive. */
+export interface ConnectContext {
+  /** 1 for the first connection attempt of this socket, then 2, 3, ... */
+  readonly attempt: number;
+  /** The current token, or `null` without a token provider. */
+  readonly token: string | null;
+}
+
+/** What the handshake builder receives. */
+export interface HandshakeContext extends ConnectContext {
+  /**
+   * The gap-safe resume cursor: the value to send as `resumeFromSeq` (`null` when nothing was
+   * delivered and no start was given).
+   */
+  readonly resumeFromSeq: number | null;
+  /** The cursor itself, for servers that accept a per-key map (`cursor.snapshot()`). */
+  readonly cursor: ResumeCursor | undefined;
+}
+
+/** A sink for the socket's lifecycle, one call per event. Events never carry tokens or URLs. */
+export interface ManagedSocketLogger {
+  debug?(message: string, event: ManagedSocketEvent): void;
+  info?(message: string, event: ManagedSocketEvent): void;
+  warn?(message: string, event: ManagedSocketEvent): void;
+  error?(message: string, event: ManagedSocketEvent): void;
+}
+
+/** Everything `managedSocket$` can be told. Only `url` is required. */
+export interface ManagedSocketConfig<In, Out> {
+  /** The URL, or a function returning it (a value, Promise or Observable) for every attempt. */
+  readonly url: string | ((ctx: ConnectContext) => string | PromiseLike<string> | Observable<string>);
+  /**
+   * The WebSocket constructor.
+   * @default globalThis.WebSocket (the `rxjs-managed-socket/node` entry defaults to the `ws` package)
+   */
+  readonly WebSocketCtor?: WebSocketCtor;
+  /** Sub-protocols to ask for. */
+  readonly protocols?: string | string[];
+  /**
+   * Extra constructor options for every attempt, e.g. `ws` headers to carry the token in Node:
+   * `({ token }) => ({ headers: { authorization: \`Bearer ${token}\` } })`. Ignored by browsers.
+   */
+  readonly transportOptions?: (ctx: ConnectContext) => object;
+  /** Builds the first frame of every connection from the resume cursor and the token; `undefined`: none. */
+  readonly handshake?: (ctx: HandshakeContext) => Out | undefined;
+
+  /** Token provider; see {@link TokenProvider}. Without it no token is used. */
+  readonly token?: TokenProvider;
+  /**
+   * Refresh the token this many ms before it expires (expiry given by the provider or read from
+   * a JWT's `exp`).
+   * @default 300000 (5 minutes)
+   */
+  readonly refreshBefore?: number;
+  /**
+   * Ms the token provider may take before it fails with a `TokenError`.
+   * @default 10000
+   */
+  readonly tokenTimeout?: number;
+  /**
+   * Builds an in-band refresh frame for a new token. Without it, a refresh reconnects cleanly
+   * (and resumes from the cursor) with the new token.
+   */
+  readonly refreshMessage?: (token: string) => Out;
+
+  /** io-ts codec every inbound JSON message must pass; failures are reported and skipped. */
+  readonly codec?: Decoder<unknown, In>;
+  /**
+   * Frames longer than this many characters are refused before they are parsed.
+   * @default 1048576
+   */
+  readonly maxMessageSize?: number;
+  /**
+   * Control replies (pong, welcome, auth ack) count as traffic but are not emitted.
+   * @default () => false
+   */
+  readonly isControl?: (message: In) => boolean;
+  /**
+   * The seq of an event, or `undefined` for messages that are not events (they skip the
+   * resume, dedupe and gap stages). Without it those stages are off.
+   */
+  readonly seqOf?: (message: In) => number | undefined;
+  /** The key (topic, job) of an event whose seq is per key. Turns on the per-key cursor. */
+  readonly keyOf?: (message: In) => string | number;
+  /** A unique id per event, for `dedupe`. @default key and seq */
+  readonly idOf?: (message: In) => unknown;
+
+  /**
+   * The resume cursor (shared across reconnects; pass one to persist it), its config, or `false`.
+   * @default { mode: keyOf ? 'perKey' : 'contiguous' }
+   */
+  readonly resume?: ResumeCursor | ResumeCursorConfig | false;
+  /**
+   * Duplicate suppression over the last `window` event ids, or `false`.
+   * @default { window: 10000 }
+   */
+  readonly dedupe?: { readonly window?: number } | false;
+  /**
+   * Reorder window per key; a hole not filled within `maxWait` ms (or `window` held events)
+   * makes the socket resync: reconnect and resume from the last contiguous seq. `false`: off.
+   * @default { window: 1000, maxWait: 5000 }
+   */
+  readonly gaps?: { readonly window?: number; readonly maxWait?: number } | false;
+  /**
+   * A bounded buffer in front of a slow consumer: `work` runs per message (`concurrency` at a
+   * time); at most `capacity` wait; beyond that messages are dropped by `policy` and counted.
+   * The stream then emits each message once its work completed.
+   */
+  readonly consumer?: {
+    readonly capacity: number;
+    readonly work: (message: In) => ObservableInput<unknown>;
+    readonly concurrency?: number;
+    readonly policy?: DropPolicy<In>;
+  };
+  /** Builders for topic subscription frames; needed by `subscribeTopics`/`unsubscribeTopics`. */
+  readonly topics?: {
+    readonly subscribe: (topics: readonly string[]) => Out;
+    readonly unsubscribe: (topics: readonly string[]) => Out;
+  };
+  /** The outbound buffer for messages sent while disconnected. */
+  readonly outbox?: OutboxConfig;
+
+  /**
+   * Reconnect backoff (`retryBackoff`'s config without `shouldRetry`, which the classifier owns).
+   * @default { initialInterval: 1000, maxInterval: 30000, jitter: 0.5, resetAfter: 10000 }
+   */
+  readonly retry?: Partial<Omit<RetryBackoffConfig, 'shouldRetry' | 'scheduler'>>;
+  /** Close codes that override the default classification; see {@link classifyFailure}. */
+  readonly closeCodes?: CloseCodeTable;
+  /**
+   * Replaces the failure classifier.
+   * @default classifyFailure with `closeCodes`
+   */
+  readonly classify?: (error: unknown) => FailureKind;
+  /**
+   * Ms a socket may take to open.
+   * @default 10000
+   */
+  readonly connectTimeout?: number;
+  /**
+   * Ms without any inbound frame after which the link is a zombie and is replaced; `0`: off.
+   * @default 30000
+   */
+  readonly idleTimeout?: number;
+  /** An application ping every `interval` ms while open; the reply counts as traffic. */
+  readonly heartbeat?: { readonly interval: number; readonly message: () => Out };
+  /**
+   * `ws` only: a protocol ping frame every this many ms; its pong counts as traffic. `0`: off.
+   * @default 0
+   */
+  readonly pingInterval?: number;
+  /**
+   * Ms `close()` waits for the peer's close frame before it drops the connection.
+   * @default 5000
+   */
+  readonly closeTimeout?: number;
+  /** Receives every lifecycle event. */
+  readonly logger?: ManagedSocketLogger;
+  /**
+   * The scheduler of every timer.
+   * @default asyncScheduler
+   */
+  readonly scheduler?: SchedulerLike;
+}

@@ -1,0 +1,496 @@
+import {
+  asyncScheduler,
+  BehaviorSubject,
+  concat,
+  connect,
+  defer,
+  distinctUntilChanged,
+  EMPTY,
+  filter,
+  finalize,
+  from,
+  groupBy,
+  identity,
+  ignoreElements,
+  interval,
+  isObservable,
+  map,
+  merge,
+  mergeMap,
+  MonoTypeOperatorFunction,
+  Observable,
+  of,
+  race,
+  repeat,
+  share,
+  shareReplay,
+  Subject,
+  switchMap,
+  take,
+  takeUntil,
+  tap,
+  throwError,
+  timeout,
+  timer,
+} from 'rxjs';
+import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InvalidOptionError } from '../errors';
+import { count, duration } from '../internal/validate';
+import { onlyWhere } from '../internal/onlyWhere';
+import { retryBackoff } from '../operators/retryBackoff';
+import { idleTimeout } from '../operators/idleTimeout';
+import { resumeFrom } from '../operators/resumeFrom';
+import { createResumeCursor, ResumeCursor } from '../operators/resumeCursor';
+import { dedupe } from '../operators/dedupe';
+import { sequenceGaps } from '../operators/sequenceGaps';
+import { dropOnFull } from '../operators/dropOnFull';
+import { replaySubscriptions, TopicCommand } from '../operators/replaySubscriptions';
+import { classifyFailure, FailureKind } from './closeCodes';
+import { TokenCache, TokenInfo } from './auth';
+import { decodeFrame } from './messages';
+import { Outbox } from './outbox';
+import { CLOSED, OPEN, openSocket$, TransportEvent, WebSocketCtor, WebSocketLike } from './transport';
+import { ConnectionState, emptyMetrics, ManagedSocketEvent, ManagedSocketMetrics, metricOf, nextState } from './lifecycle';
+import type { ConnectContext, ManagedSocketConfig, ManagedSocketLogger } from './config';
+
+const OP = 'managedSocket$';
+
+/**
+ * A managed socket: an Observable of decoded inbound messages (subscribing connects, the last
+ * unsubscription closes, several subscribers share one connection) with the controls beside it.
+ */
+export interface ManagedSocket<In, Out> extends Observable<In> {
+  /** The connection state, current value first. */
+  readonly state$: Observable<ConnectionState>;
+  /** Every lifecycle event (connected, reconnecting, gap, duplicate, drop, decode error, ...). */
+  readonly events$: Observable<ManagedSocketEvent>;
+  /** The resume cursor shared by every connection, or `undefined` when resume is off. */
+  readonly cursor: ResumeCursor | undefined;
+  /** The counters so far. */
+  metrics(): ManagedSocketMetrics;
+  /**
+   * Sends a user message: at once when open, else through the outbox (stateful mode) or dropped
+   * and counted (stateless mode). Throws {@link OutboxOverflowError} when the outbox is full and
+   * its overflow policy is `'error'`.
+   */
+  send(message: Out): void;
+  /** Adds topics to the active set; sends a subscribe for the new ones when open. */
+  subscribeTopics(...topics: string[]): void;
+  /** Removes topics from the active set; sends an unsubscribe for the removed ones when open. */
+  unsubscribeTopics(...topics: string[]): void;
+  /** The active topics, in the order they were subscribed. */
+  topics(): readonly string[];
+  /** Connects again now: drops the current connection cleanly, or cuts a waiting backoff short. */
+  reconnect(): void;
+  /**
+   * Closes gracefully: flushes what can still be sent, sends a close frame, and drops the
+   * connection if the peer does not answer within `closeTimeout`. Subscribers complete. The
+   * returned Observable completes once the socket is closed (subscribing to it is optional).
+   */
+  close(): Observable<void>;
+}
+
+const LOG_LEVEL: Record<ManagedSocketEvent['type'], keyof ManagedSocketLogger> = {
+  connecting: 'debug',
+  connected: 'info',
+  disconnected: 'warn',
+  reconnecting: 'info',
+  closing: 'debug',
+  closed: 'info',
+  gap: 'warn',
+  duplicate: 'debug',
+  dropped: 'warn',
+  decodeError: 'warn',
+  tokenRefreshed: 'debug',
+};
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && 'then' in value && typeof value.then === 'function';
+}
+
+function resolveUrl(url: ManagedSocketConfig<unknown, unknown>['url'], ctx: ConnectContext): Observable<string> {
+  if (typeof url === 'string') return of(url);
+  return defer(() => {
+    const value = url(ctx);
+    if (isObservable(value)) return value.pipe(take(1));
+    return isPromiseLike<string>(value) ? from(value) : of(value);
+  });
+}
+
+function resolveCursor(config: ManagedSocketConfig<unknown, unknown>): ResumeCursor | undefined {
+  const { resume, seqOf, keyOf } = config;
+  if (resume === false || seqOf === undefined) return undefined;
+  if (resume !== undefined && 'markDelivered' in resume) return resume;
+  return createResumeCursor({ mode: keyOf ? 'perKey' : 'contiguous', ...resume });
+}
+
+/**
+ * Creates a WebSocket feed that survives drops, server restarts, zombie links, token expiry,
+ * duplicates and gaps: one pipeline of this library's operators around a transport.
+ *
+ * Every connection sends the handshake (built from the gap-safe resume cursor and the token),
+ * replays the active topics, then flushes the outbox. Failures are classified: permanent ones
+ * (1008, 1003, auth codes, no first token) end the stream with the error; transient ones
+ * reconnect with `retryBackoff` (jitter on by default). Inbound frames are size-guarded,
+ * JSON-decoded and validated; events then pass `sequenceGaps` (a hole not filled in time resyncs
+ * from the cursor), `resumeFrom` and `dedupe`, and `dropOnFull` when a consumer buffer is set.
+ *
+ * ```text
+ * socket:   --o--e1--e2--X(1006)         --o--e2--e3--
+ *                                 ^ backoff ^ hello{resumeFromSeq: 2}
+ * > managedSocket$({ url, handshake, seqOf })
+ * messages: -----e1--e2-------------------------e3--
+ * ```
+ *
+ * ## Example
+ * ```ts
+ * import { managedSocket$ } from 'rxjs-managed-socket';
+ *
+ * const socket = managedSocket$<Event, Command>({
+ *   url: 'wss://feed.example.com',
+ *   handshake: ({ resumeFromSeq, token }) => ({ type: 'hello', resumeFromSeq, token }),
+ *   seqOf: (m) => (m.type === 'event' ? m.seq : undefined),
+ *   topics: { subscribe: (topics) => ({ type: 'subscribe', topics }), unsubscribe: (topics) => ({ type: 'unsubscribe', topics }) },
+ * });
+ * socket.subscribeTopics('prices');
+ * socket.subscribe((event) => console.log(event));
+ * // Output: every event once, in order, across reconnects
+ * ```
+ *
+ * Errors delivered to subscribers: {@link CloseError} (permanent close codes), {@link TokenError}
+ * (no first token), or the last error once `retry.maxRetries` is used up. Bad options throw
+ * {@link InvalidOptionError} at once.
+ *
+ * @see {@link retryBackoff}, {@link resumeFrom}, {@link sequenceGaps}, {@link replaySubscriptions}
+ * @param config What to connect to and how; only `url` is required.
+ * @returns The socket: an Observable of inbound messages with its controls.
+ */
+export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocketConfig<In, Out>): ManagedSocket<In, Out> {
+  const {
+    url,
+    WebSocketCtor = (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketCtor | undefined,
+    protocols,
+    transportOptions,
+    handshake,
+    refreshMessage,
+    codec,
+    isControl,
+    seqOf,
+    keyOf,
+    topics: topicFrames,
+    heartbeat,
+    logger,
+    scheduler = asyncScheduler,
+  } = config;
+  if (typeof url !== 'string' && typeof url !== 'function') {
+    throw new InvalidOptionError({ operator: OP, option: 'url', reason: 'a string or a function', value: url });
+  }
+  if (typeof WebSocketCtor !== 'function') {
+    throw new InvalidOptionError({
+      operator: OP,
+      option: 'WebSocketCtor',
+      reason: 'a WebSocket constructor (there is no global WebSocket here; in Node import from rxjs-managed-socket/node)',
+      value: WebSocketCtor,
+    });
+  }
+  const maxMessageSize = count(OP, 'maxMessageSize', config.maxMessageSize ?? 1_048_576, 1, true);
+  const connectTimeout = duration(OP, 'connectTimeout', config.connectTimeout ?? 10_000);
+  const idleMs = duration(OP, 'idleTimeout', config.idleTimeout ?? 30_000);
+  const closeTimeout = duration(OP, 'closeTimeout', config.closeTimeout ?? 5_000);
+  const pingInterval = duration(OP, 'pingInterval', config.pingInterval ?? 0);
+  const refreshBefore = duration(OP, 'refreshBefore', config.refreshBefore ?? 300_000);
+  const tokenTimeout = duration(OP, 'tokenTimeout', config.tokenTimeout ?? 10_000);
+  if (heartbeat !== undefined) count(OP, 'heartbeat.interval', heartbeat.interval, 1);
+  const { mode: outboxMode = 'stateful', capacity: outboxCapacity = 1000, maxAge = Infinity, overflow = 'error' } = config.outbox ?? {};
+  count(OP, 'outbox.capacity', outboxCapacity);
+  duration(OP, 'outbox.maxAge', maxAge, true);
+  const classify = config.classify ?? ((error: unknown): FailureKind => classifyFailure(error, config.closeCodes));
+
+  // State that outlives connections: the cursor, the topics, the outbox, the token, the counters.
+  const cursor = resolveCursor(config as ManagedSocketConfig<unknown, unknown>);
+  const tokens = config.token ? new TokenCache(config.token, refreshBefore, tokenTimeout, scheduler) : undefined;
+  const counters: { -readonly [K in keyof ManagedSocketMetrics]: number } = emptyMetrics();
+  const events = new Subject<ManagedSocketEvent>();
+  const state = new BehaviorSubject<ConnectionState>('idle');
+
+  const emit = (event: ManagedSocketEvent): void => {
+    const metric = metricOf(event);
+    if (metric !== null) counters[metric]++;
+    const next = nextState(state.value, event);
+    if (next !== state.value) state.next(next);
+    logger?.[LOG_LEVEL[event.type]]?.(event.type, event);
+    events.next(event);
+  };
+
+  let socket: WebSocketLike | null = null;
+  let ready = false;
+  const writeFrame = (message: Out): boolean => {
+    if (socket === null || socket.readyState !== OPEN) return false;
+    socket.send(JSON.stringify(message));
+    counters.messagesOut++;
+    return true;
+  };
+  const outbox = new Outbox<Out>(outboxCapacity, maxAge, overflow, (_message, reason) => emit({ type: 'dropped', reason }));
+
+  const topicCommands = new Subject<TopicCommand>();
+  const opened = new Subject<void>();
+  const active = new Set<string>();
+  topicCommands.pipe(replaySubscriptions<string>(opened)).subscribe((command) => {
+    for (const topic of command.topics) {
+      if (command.type === 'subscribe') active.add(topic);
+      else active.delete(topic);
+    }
+    if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
+  });
+
+  const reconnectNow = new Subject<void>();
+  const closeRequest = new Subject<void>();
+  let attempts = 0;
+  let lastKind: FailureKind | 'reconnect' | null = null;
+
+  const isEvent = (message: In): boolean => seqOf !== undefined && seqOf(message) !== undefined;
+  const keyFor = (message: In): string | number => (keyOf ? keyOf(message) : '');
+
+  /** Frame -> message, reporting refusals; the stream goes on. */
+  const decode = (frames$: Observable<TransportEvent>): Observable<In> =>
+    frames$.pipe(
+      filter((event): event is { type: 'message'; data: unknown } => event.type === 'message'),
+      mergeMap((event) => {
+        counters.messagesIn++;
+        const decoded = decodeFrame<In>(event.data, maxMessageSize, codec);
+        if (!decoded.ok) {
+          emit({ type: 'decodeError', error: decoded.error });
+          return EMPTY;
+        }
+        const message = decoded.value;
+        const seq = seqOf?.(message);
+        if (seq !== undefined && (!Number.isSafeInteger(seq) || seq < 0)) {
+          const raw = typeof event.data === 'string' ? event.data.slice(0, 256) : undefined;
+          emit({ type: 'decodeError', error: new DecodeError({ kind: 'seq', raw, size: raw?.length ?? 0, errors: [`seq ${String(seq)} is not a safe integer >= 0`] }) });
+          return EMPTY;
+        }
+        return isControl?.(message) ? EMPTY : of(message);
+      }),
+    );
+
+  /** Per attempt: hold reordered events per key; a hole not filled in time ends the attempt (resync). */
+  const gapsConfig = config.gaps === false ? undefined : (config.gaps ?? {});
+  const reorder: MonoTypeOperatorFunction<In> =
+    seqOf === undefined || gapsConfig === undefined
+      ? identity
+      : onlyWhere(isEvent, (events$) =>
+          events$.pipe(
+            groupBy(keyFor),
+            mergeMap((group$) =>
+              group$.pipe(
+                sequenceGaps<In>((message) => seqOf(message) as number, {
+                  start: cursor ? (keyOf ? (cursor.get(group$.key) ?? null) : cursor.value) : null,
+                  window: gapsConfig.window ?? 1000,
+                  maxWait: gapsConfig.maxWait ?? 5000,
+                  gapAction: 'error',
+                  onGap: (gap) => emit({ type: 'gap', gap }),
+                  onLate: (message, seq) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
+                  scheduler,
+                }),
+              ),
+            ),
+          ),
+        );
+
+  /** Across attempts: drop replays (resume cursor) and resent events (dedupe). */
+  const dedupeConfig = config.dedupe === false ? undefined : (config.dedupe ?? {});
+  const idOf = config.idOf ?? ((message: In) => `${keyFor(message)}\u0000${seqOf?.(message)}`);
+  const deliver: MonoTypeOperatorFunction<In> =
+    seqOf === undefined
+      ? identity
+      : onlyWhere(isEvent, (events$) =>
+          events$.pipe(
+            cursor
+              ? resumeFrom<In>(cursor, {
+                  seqOf: (message) => seqOf(message) as number,
+                  ...(keyOf ? { keyOf } : {}),
+                  onReplay: (message: In, seq: number) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
+                })
+              : identity,
+            dedupeConfig
+              ? dedupe<In>(idOf, {
+                  window: dedupeConfig.window ?? 10_000,
+                  onDuplicate: (message) => emit({ type: 'duplicate', seq: seqOf(message), key: keyOf?.(message) }),
+                })
+              : identity,
+          ),
+        );
+
+  const consumer = config.consumer;
+  const consume: MonoTypeOperatorFunction<In> = consumer
+    ? dropOnFull<In, In>(consumer.capacity, (message) => concat(from(consumer.work(message)).pipe(ignoreElements()), of(message)), {
+        concurrency: consumer.concurrency ?? 1,
+        policy: consumer.policy ?? 'newest',
+        onDrop: () => emit({ type: 'dropped', reason: 'consumer-full' }),
+      })
+    : identity;
+
+  /** While open: heartbeat, protocol pings and proactive token refresh. Never emits. */
+  const keepAlive$ = (open: WebSocketLike, cleanReconnect: Subject<void>): Observable<never> => {
+    const refreshLoop$ = (info: TokenInfo | null): Observable<never> => {
+      if (tokens === undefined || info === null || info.expiresAt === null) return EMPTY;
+      const now = scheduler.now();
+      // A token that is already expired cannot be refreshed ahead of time: the server's auth
+      // close will make the next attempt fetch one. This also keeps a provider that keeps
+      // returning expired tokens from being called in a loop.
+      if (info.expiresAt <= now) return EMPTY;
+      // Refresh `refreshBefore` ahead, or halfway through the lifetime of a shorter-lived token.
+      const lead = Math.min(refreshBefore, (info.expiresAt - now) / 2);
+      const wait = info.expiresAt - lead - now;
+      return timer(wait, scheduler).pipe(
+        switchMap(() => tokens.get$(true)),
+        switchMap((next) => {
+          if (refreshMessage) {
+            writeFrame(refreshMessage(next.token));
+            emit({ type: 'tokenRefreshed', inBand: true });
+            return refreshLoop$(next);
+          }
+          emit({ type: 'tokenRefreshed', inBand: false });
+          cleanReconnect.next();
+          return EMPTY;
+        }),
+      );
+    };
+    return merge(
+      heartbeat ? interval(heartbeat.interval, scheduler).pipe(tap(() => writeFrame(heartbeat.message()))) : EMPTY,
+      pingInterval > 0 ? interval(pingInterval, scheduler).pipe(tap(() => open.ping?.())) : EMPTY,
+      refreshLoop$(tokens?.info ?? null),
+    ).pipe(ignoreElements());
+  };
+
+  const onOpen = (open: WebSocketLike, ctx: ConnectContext): void => {
+    socket = open;
+    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor });
+    if (frame !== undefined) writeFrame(frame);
+    opened.next();
+    outbox.drain(scheduler.now(), writeFrame);
+    ready = true;
+    emit({ type: 'connected', attempt: ctx.attempt });
+  };
+
+  const attempt$ = defer(() => {
+    const attempt = ++attempts;
+    emit({ type: 'connecting', attempt });
+    const forceToken = lastKind === 'reauth';
+    lastKind = null;
+    const cleanReconnect = new Subject<void>();
+    const token$ = tokens ? tokens.get$(forceToken).pipe(map((info): string | null => info.token)) : of(null);
+    return token$.pipe(
+      switchMap((token) => {
+        const ctx: ConnectContext = { attempt, token };
+        return resolveUrl(url, ctx).pipe(map((href) => ({ href, ctx })));
+      }),
+      switchMap(({ href, ctx }) =>
+        openSocket$(WebSocketCtor, href, protocols, transportOptions?.(ctx)).pipe(
+          timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
+          idleTimeout(idleMs, { scheduler }),
+          connect((frames$) =>
+            merge(
+              frames$.pipe(
+                filter((event): event is { type: 'open'; socket: WebSocketLike } => event.type === 'open'),
+                take(1),
+                switchMap((event) => {
+                  onOpen(event.socket, ctx);
+                  return keepAlive$(event.socket, cleanReconnect);
+                }),
+              ),
+              decode(frames$),
+            ),
+          ),
+          reorder,
+        ),
+      ),
+      takeUntil(merge(reconnectNow, cleanReconnect)),
+      tap({
+        error: (error: unknown) => {
+          // A zombie will not answer a close frame: drop it instead of waiting for one.
+          if (error instanceof IdleTimeoutError) socket?.terminate?.();
+          lastKind = classify(error);
+          emit({ type: 'disconnected', error, kind: lastKind });
+        },
+        complete: () => emit({ type: 'disconnected', error: undefined, kind: 'reconnect' }),
+      }),
+      finalize(() => {
+        socket = null;
+        ready = false;
+      }),
+    );
+  });
+
+  let closing: Observable<void> | null = null;
+  const retry = config.retry ?? {};
+  const messages$ = attempt$.pipe(
+    repeat(),
+    retryBackoff({
+      initialInterval: 1000,
+      maxInterval: 30_000,
+      jitter: 0.5,
+      resetAfter: 10_000,
+      ...retry,
+      shouldRetry: (error: unknown) => classify(error) !== 'permanent',
+      onRetry: (info) => {
+        retry.onRetry?.(info);
+        emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
+      },
+      retryNow: reconnectNow,
+      scheduler,
+    }),
+    deliver,
+    consume,
+    takeUntil(closeRequest),
+    tap({ subscribe: () => (closing = null) }),
+    finalize(() => {
+      if (closing === null) emit({ type: 'closed' });
+    }),
+    tap({ error: (error: unknown) => emit({ type: 'closed', error }) }),
+    share(),
+  );
+
+  const whenClosed = (open: WebSocketLike): Observable<void> =>
+    race(
+      new Observable<void>((subscriber) => {
+        const onClose = () => subscriber.next();
+        open.addEventListener('close', onClose);
+        return () => open.removeEventListener('close', onClose);
+      }),
+      timer(closeTimeout, scheduler).pipe(
+        map(() => {
+          open.terminate?.();
+        }),
+      ),
+    ).pipe(take(1));
+
+  const handle: ManagedSocket<In, Out> = Object.assign(messages$, {
+    state$: state.pipe(distinctUntilChanged()),
+    events$: events.asObservable(),
+    cursor,
+    metrics: (): ManagedSocketMetrics => ({ ...counters }),
+    send: (message: Out): void => {
+      if (ready && writeFrame(message)) return;
+      if (outboxMode === 'stateless') return emit({ type: 'dropped', reason: 'disconnected' });
+      outbox.push(message, scheduler.now());
+    },
+    subscribeTopics: (...names: string[]): void => topicCommands.next({ type: 'subscribe', topics: names }),
+    unsubscribeTopics: (...names: string[]): void => topicCommands.next({ type: 'unsubscribe', topics: names }),
+    topics: (): readonly string[] => [...active],
+    reconnect: (): void => reconnectNow.next(),
+    close: (): Observable<void> => {
+      if (closing !== null) return closing;
+      const open = socket !== null && socket.readyState !== CLOSED ? socket : null;
+      emit({ type: 'closing' });
+      const done$ = (open ? whenClosed(open) : of(undefined)).pipe(
+        tap(() => emit({ type: 'closed' })),
+        shareReplay(1),
+      );
+      closing = done$;
+      closeRequest.next();
+      done$.subscribe();
+      return done$;
+    },
+  });
+  return handle;
+}

@@ -1,0 +1,94 @@
+import { Observable } from 'rxjs';
+import { CloseError } from '../errors';
+
+/** The part of a WebSocket event a managed socket reads. */
+export interface WebSocketMessageEvent {
+  readonly data: unknown;
+}
+
+/** The part of a close event a managed socket reads. */
+export interface WebSocketCloseEvent {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+}
+
+/**
+ * The subset of the WebSocket API a managed socket uses: the browser's `WebSocket`, the `ws`
+ * package's `WebSocket` and the testing kit's `FakeWebSocket` all fit it.
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType?: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: WebSocketMessageEvent) => void): void;
+  addEventListener(type: 'close', listener: (event: WebSocketCloseEvent) => void): void;
+  addEventListener(type: 'error', listener: (event: unknown) => void): void;
+  removeEventListener(type: string, listener: (...args: never[]) => void): void;
+  /** `ws` only: drop the connection at once, without a closing handshake. */
+  terminate?(): void;
+  /** `ws` only: send a protocol ping frame. */
+  ping?(): void;
+  /** `ws` only: protocol-level events (`'pong'`). */
+  on?(event: 'pong', listener: () => void): unknown;
+  off?(event: 'pong', listener: () => void): unknown;
+}
+
+/**
+ * A WebSocket constructor. The third argument is passed through untouched: the `ws` package reads
+ * options from it (`headers`, `maxPayload`, ...), browsers ignore it.
+ */
+export type WebSocketCtor = new (url: string, protocols?: string | string[], options?: never) => WebSocketLike;
+
+/** What a transport reports while it is open. */
+export type TransportEvent =
+  | { readonly type: 'open'; readonly socket: WebSocketLike }
+  | { readonly type: 'message'; readonly data: unknown }
+  | { readonly type: 'pong' };
+
+/** WebSocket readyState values. */
+export const OPEN = 1;
+export const CLOSING = 2;
+export const CLOSED = 3;
+
+/**
+ * Opens one WebSocket per subscription. Emits `open`, then every `message` (and protocol `pong`
+ * frames where the implementation reports them); errors with a {@link CloseError} when the socket
+ * closes for any reason, since a managed socket never expects its peer to end the stream.
+ * Unsubscribing closes the socket with 1000 (or just detaches if it is already closing).
+ *
+ * @internal
+ */
+export function openSocket$(
+  Ctor: WebSocketCtor,
+  url: string,
+  protocols: string | string[] | undefined,
+  options: object | undefined,
+): Observable<TransportEvent> {
+  return new Observable<TransportEvent>((subscriber) => {
+    const socket = new Ctor(url, protocols, options as never);
+    const onOpen = () => subscriber.next({ type: 'open', socket });
+    const onMessage = (event: WebSocketMessageEvent) => subscriber.next({ type: 'message', data: event.data });
+    const onPong = () => subscriber.next({ type: 'pong' });
+    const onClose = (event: WebSocketCloseEvent) =>
+      subscriber.error(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false }));
+    // A browser fires `error` and then `close`; the close carries the information we report.
+    const onError = () => undefined;
+    socket.addEventListener('open', onOpen);
+    socket.addEventListener('message', onMessage);
+    socket.addEventListener('close', onClose);
+    socket.addEventListener('error', onError);
+    socket.on?.('pong', onPong);
+    return () => {
+      socket.removeEventListener('open', onOpen);
+      socket.removeEventListener('message', onMessage);
+      socket.removeEventListener('close', onClose);
+      socket.off?.('pong', onPong);
+      if (socket.readyState < CLOSING) socket.close(1000, 'client closed');
+      // Keep an error listener: `ws` emits `error` on a socket closed before it opened, and an
+      // EventEmitter without a listener would throw it.
+    };
+  });
+}
