@@ -27,6 +27,7 @@ describe('README', () => {
     const printed: string[] = [];
     jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(format(...args)));
     jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- run the example's top level now, in isolation
       require('../examples/first-example');
     });
     const deadline = Date.now() + 10_000;
