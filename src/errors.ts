@@ -276,6 +276,28 @@ export class TokenError extends Error {
   }
 }
 
+/**
+ * `secureOnly` is set and the URL of an attempt is `ws://` to a host that is not loopback.
+ * Permanent: the socket does not retry it. The URL itself is not kept (it may carry a token).
+ *
+ * @example
+ * ```ts
+ * import { InsecureUrlError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof InsecureUrlError) console.log(`refused plain ws:// to ${err.info.host}`);
+ * ```
+ */
+export class InsecureUrlError extends Error {
+  override readonly name = 'InsecureUrlError';
+  /** The host that would have been reached without TLS. */
+  readonly info: { readonly host: string };
+
+  constructor(info: { readonly host: string }) {
+    super(`Refused an unencrypted ws:// connection to ${info.host} (secureOnly)`);
+    this.info = info;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

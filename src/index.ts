@@ -44,6 +44,7 @@ export {
   DecodeError,
   OutboxOverflowError,
   TokenError,
+  InsecureUrlError,
 } from './errors';
 export type { InvalidOptionInfo, IdleTimeoutInfo, SequenceGapInfo, InvalidSequenceInfo, CloseInfo, DecodeErrorInfo } from './errors';
 

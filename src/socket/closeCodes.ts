@@ -1,4 +1,4 @@
-import { CloseError, TokenError } from '../errors';
+import { CloseError, InsecureUrlError, TokenError } from '../errors';
 
 /**
  * How a managed socket treats a failure:
@@ -41,8 +41,8 @@ const DEFAULT_REAUTH: readonly number[] = [4001];
 /**
  * The default failure classifier of `managedSocket$`.
  *
- * Permanent: the close codes of `table.permanent` and `table.authFailure`, and a {@link TokenError}
- * for the very first token. Reauth: the codes of `table.reauth`. Transient: everything else:
+ * Permanent: the close codes of `table.permanent` and `table.authFailure`, a {@link TokenError}
+ * for the very first token, and an {@link InsecureUrlError}. Reauth: the codes of `table.reauth`. Transient: everything else:
  * network errors, 1000/1001 (a restarting server), 1006, 1011-1013, idle and connect timeouts,
  * resyncs, and a failed token refresh once a token was obtained.
  *
@@ -60,6 +60,7 @@ const DEFAULT_REAUTH: readonly number[] = [4001];
  */
 export function classifyFailure(error: unknown, table: CloseCodeTable = {}): FailureKind {
   if (error instanceof TokenError) return error.info.initial ? 'permanent' : 'transient';
+  if (error instanceof InsecureUrlError) return 'permanent';
   if (!(error instanceof CloseError)) return 'transient';
   const { code } = error.info;
   const { permanent = DEFAULT_PERMANENT, authFailure = DEFAULT_AUTH_FAILURE, reauth = DEFAULT_REAUTH } = table;

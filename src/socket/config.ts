@@ -45,6 +45,12 @@ export interface ManagedSocketConfig<In, Out> {
    * @default globalThis.WebSocket (the `rxjs-managed-socket/node` entry defaults to the `ws` package)
    */
   readonly WebSocketCtor?: WebSocketCtor;
+  /**
+   * Refuse plain `ws://` URLs to hosts other than loopback (127.0.0.0/8, ::1, localhost): the
+   * attempt fails with a permanent `InsecureUrlError`, so a token never crosses a network unencrypted.
+   * @default false
+   */
+  readonly secureOnly?: boolean;
   /** Sub-protocols to ask for. */
   readonly protocols?: string | string[];
   /**

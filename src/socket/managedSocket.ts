@@ -33,7 +33,7 @@ import {
   timeout,
   timer,
 } from 'rxjs';
-import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InvalidOptionError } from '../errors';
+import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InsecureUrlError, InvalidOptionError } from '../errors';
 import { count, duration } from '../internal/validate';
 import { onlyWhere } from '../internal/onlyWhere';
 import { retryBackoff } from '../operators/retryBackoff';
@@ -116,6 +116,19 @@ function resolveUrl(url: ManagedSocketConfig<unknown, unknown>['url'], ctx: Conn
   });
 }
 
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** `secureOnly`: a `ws://` URL must point at loopback. */
+function checkSecure(href: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(href);
+  } catch {
+    return; // the WebSocket constructor reports a malformed URL itself
+  }
+  if (parsed.protocol === 'ws:' && !LOOPBACK.test(parsed.hostname)) throw new InsecureUrlError({ host: parsed.hostname });
+}
+
 function resolveCursor(config: ManagedSocketConfig<unknown, unknown>): ResumeCursor | undefined {
   const { resume, seqOf, keyOf } = config;
   if (resume === false || seqOf === undefined) return undefined;
@@ -179,6 +192,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     topics: topicFrames,
     heartbeat,
     logger,
+    secureOnly = false,
     scheduler = asyncScheduler,
   } = config;
   if (typeof url !== 'string' && typeof url !== 'function') {
@@ -382,7 +396,12 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     return token$.pipe(
       switchMap((token) => {
         const ctx: ConnectContext = { attempt, token };
-        return resolveUrl(url, ctx).pipe(map((href) => ({ href, ctx })));
+        return resolveUrl(url, ctx).pipe(
+          map((href) => {
+            if (secureOnly) checkSecure(href);
+            return { href, ctx };
+          }),
+        );
       }),
       switchMap(({ href, ctx }) =>
         openSocket$(WebSocketCtor, href, protocols, transportOptions?.(ctx)).pipe(
