@@ -145,7 +145,7 @@ export interface InvalidSequenceInfo {
 
 /**
  * The socket closed, or failed to open. Emitted to the subscriber of a managed socket when the close
- * is permanent (see {@link isPermanentError}); otherwise reported on `events$` while it reconnects.
+ * is permanent (see {@link classifyFailure}); otherwise reported on `events$` while it reconnects.
  *
  * @example
  * ```ts
