@@ -15,7 +15,7 @@ describe('README', () => {
 
   it('should give the two commands: install and run the demo, and run the whole test suite', () => {
     expect(readme).toContain('npm install && npm start');
-    expect(readme).toContain('npm ci && npm test');
+    expect(readme).toContain('npm install && npm test');
   });
 
   it('should run the first example as written and print its // Output:', async () => {
