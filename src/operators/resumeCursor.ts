@@ -2,6 +2,7 @@ import { BehaviorSubject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { InvalidOptionError, InvalidSequenceError } from '../errors';
 import { count, func, oneOf } from '../internal/validate';
+import { MinHeap } from '../internal/minHeap';
 
 const OP = 'createResumeCursor';
 const MODES = ['ordered', 'contiguous', 'perKey'] as const;
@@ -172,7 +173,7 @@ export interface ResumeCursor {
 interface Track {
   c: number | null;
   readonly ahead: Set<number>;
-  readonly heap: number[];
+  readonly heap: MinHeap;
 }
 
 type Key = string | number;
@@ -274,7 +275,7 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
   /** Gives up on the lowest hole of `t` so that `pending` (a seq above the cursor) can fit. */
   const skipLowestHole = (t: Track, key: Key | undefined, pending?: number): void => {
     const c = t.c as number;
-    const lowest = Math.min(t.heap.length > 0 ? (t.heap[0] as number) : Infinity, pending ?? Infinity);
+    const lowest = Math.min(t.heap.size > 0 ? t.heap.peek() : Infinity, pending ?? Infinity);
     if (onSkip !== undefined) {
       skipping = true;
       try {
@@ -483,7 +484,7 @@ function isSeq(value: unknown): value is number {
 }
 
 function newTrack(c: number | null): Track {
-  return { c, ahead: new Set<number>(), heap: [] };
+  return { c, ahead: new Set<number>(), heap: new MinHeap() };
 }
 
 function trackOf(c: number | null, ahead: readonly number[]): Track {
@@ -494,8 +495,8 @@ function trackOf(c: number | null, ahead: readonly number[]): Track {
 
 /** Moves the cursor over the seqs remembered right above it. */
 function advance(t: Track): void {
-  while (t.heap.length > 0 && t.heap[0] === (t.c as number) + 1) {
-    const s = heapPop(t.heap);
+  while (t.heap.size > 0 && t.heap.peek() === (t.c as number) + 1) {
+    const s = t.heap.pop();
     t.ahead.delete(s);
     t.c = s;
   }
@@ -503,46 +504,11 @@ function advance(t: Track): void {
 
 function addAhead(t: Track, s: number): void {
   t.ahead.add(s);
-  heapPush(t.heap, s);
+  t.heap.push(s);
 }
 
 function sortedAhead(t: Track): number[] {
   return [...t.ahead].sort((a, b) => a - b);
-}
-
-// A binary min-heap of the ahead seqs: seqs only ever leave an ahead set from the bottom (when
-// the cursor reaches them), so the heap needs no arbitrary deletion.
-function heapPush(heap: number[], value: number): void {
-  let i = heap.push(value) - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const p = heap[parent] as number;
-    if (p <= value) break;
-    heap[i] = p;
-    i = parent;
-  }
-  heap[i] = value;
-}
-
-function heapPop(heap: number[]): number {
-  const top = heap[0] as number;
-  const last = heap.pop() as number;
-  const n = heap.length;
-  if (n > 0) {
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const child = r < n && (heap[r] as number) < (heap[l] as number) ? r : l;
-      const cv = heap[child] as number;
-      if (cv >= last) break;
-      heap[i] = cv;
-      i = child;
-    }
-    heap[i] = last;
-  }
-  return top;
 }
 
 /** A deep copy through JSON, which is what a real storage would give back. */
