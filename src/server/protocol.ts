@@ -7,7 +7,6 @@
  * @packageDocumentation
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
 
 /** A sequence number on the wire: a safe integer >= 0. */
 const seqCodec = new t.Type<number, number, unknown>(
@@ -298,7 +297,7 @@ function decodeByType<F>(codecs: Record<string, t.Decoder<unknown, F>>, value: u
     return { ok: false, reason: `unknown frame type ${JSON.stringify(type) ?? 'undefined'}` };
   }
   const result = (codecs[type] as t.Decoder<unknown, F>).decode(value);
-  if (isLeft(result)) return { ok: false, reason: describeErrors(type, result.left) };
+  if (result._tag === 'Left') return { ok: false, reason: describeErrors(type, result.left) };
   return { ok: true, frame: result.right };
 }
 

@@ -42,7 +42,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<TokenValue> {
 
 function toInfo(value: TokenValue): TokenInfo {
   if (typeof value === 'string') return { token: value, expiresAt: jwtExpiry(value) };
-  return { token: value.token, expiresAt: value.expiresAt ?? jwtExpiry(value.token) };
+  return { token: value.token, expiresAt: value.expiresAt ?? (typeof value.token === 'string' ? jwtExpiry(value.token) : null) };
 }
 
 /**

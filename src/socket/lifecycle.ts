@@ -91,11 +91,11 @@ export function metricOf(event: ManagedSocketEvent): keyof ManagedSocketMetrics 
 export function nextState(state: ConnectionState, event: ManagedSocketEvent): ConnectionState {
   switch (event.type) {
     case 'connecting':
-      return state === 'reconnecting' || state === 'open' ? 'reconnecting' : state === 'closing' ? state : 'connecting';
+      return state === 'reconnecting' || state === 'open' ? 'reconnecting' : 'connecting';
     case 'connected':
-      return state === 'closing' ? state : 'open';
+      return 'open';
     case 'disconnected':
-      return state === 'closing' || state === 'closed' ? state : 'reconnecting';
+      return state === 'closing' || state === 'closed' || event.kind === 'permanent' ? state : 'reconnecting';
     case 'reconnecting':
       return state === 'closing' ? state : 'reconnecting';
     case 'closing':

@@ -34,7 +34,7 @@ import {
   timer,
 } from 'rxjs';
 import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InsecureUrlError, InvalidOptionError } from '../errors';
-import { count, duration } from '../internal/validate';
+import { count, duration, oneOf } from '../internal/validate';
 import { onlyWhere } from '../internal/onlyWhere';
 import { retryBackoff } from '../operators/retryBackoff';
 import { idleTimeout } from '../operators/idleTimeout';
@@ -53,6 +53,8 @@ import { ConnectionState, emptyMetrics, ManagedSocketEvent, ManagedSocketMetrics
 import type { ConnectContext, ManagedSocketConfig, ManagedSocketLogger } from './config';
 
 const OP = 'managedSocket$';
+/** Emitted by an attempt when its socket opened, so retryBackoff's resetAfter counts from the open. */
+const OPENED: unique symbol = Symbol('opened');
 
 /**
  * A managed socket: an Observable of decoded inbound messages (subscribing connects, the last
@@ -216,6 +218,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   if (heartbeat !== undefined) count(OP, 'heartbeat.interval', heartbeat.interval, 1);
   const { mode: outboxMode = 'stateful', capacity: outboxCapacity = 1000, maxAge = Infinity, overflow = 'error' } = config.outbox ?? {};
   count(OP, 'outbox.capacity', outboxCapacity);
+  oneOf(OP, 'outbox.mode', outboxMode, ['stateful', 'stateless']);
+  oneOf(OP, 'outbox.overflow', overflow, ['error', 'drop-newest', 'drop-oldest']);
   duration(OP, 'outbox.maxAge', maxAge, true);
   const classify = config.classify ?? ((error: unknown): FailureKind => classifyFailure(error, config.closeCodes));
 
@@ -248,18 +252,31 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const topicCommands = new Subject<TopicCommand>();
   const opened = new Subject<void>();
   const active = new Set<string>();
+  let topicError: { error: unknown } | null = null;
   topicCommands.pipe(replaySubscriptions<string>(opened)).subscribe((command) => {
     for (const topic of command.topics) {
       if (command.type === 'subscribe') active.add(topic);
       else active.delete(topic);
     }
-    if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
+    try {
+      if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
+    } catch (error) {
+      topicError = { error };
+    }
   });
+  /** Rethrows, to whoever changed the topics or opened the socket, what a topic builder threw. */
+  const throwTopicError = (): void => {
+    if (topicError === null) return;
+    const { error } = topicError;
+    topicError = null;
+    throw error;
+  };
 
   const reconnectNow = new Subject<void>();
   const closeRequest = new Subject<void>();
   let attempts = 0;
-  let lastKind: FailureKind | 'reconnect' | null = null;
+  /** The server refused the token (reauth): fetch a new one before the next connection. */
+  let tokenRefused = false;
 
   const isEvent = (message: In): boolean => seqOf !== undefined && seqOf(message) !== undefined;
   const keyFor = (message: In): string | number => (keyOf ? keyOf(message) : '');
@@ -276,10 +293,19 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
           return EMPTY;
         }
         const message = decoded.value;
-        const seq = seqOf?.(message);
-        if (seq !== undefined && (!Number.isSafeInteger(seq) || seq < 0)) {
+        // A bad seq (or a seqOf that throws on this message) is refused here, where the stream
+        // goes on: further down it would fail the attempt, and the replay would fail it again.
+        let seq: unknown;
+        let problem: string | null = null;
+        try {
+          seq = seqOf?.(message);
+          if (seq !== undefined && (!Number.isSafeInteger(seq) || (seq as number) < 0)) problem = `seq ${String(seq)} is not a safe integer >= 0`;
+        } catch (err) {
+          problem = `seqOf threw: ${err instanceof Error ? err.message : String(err)}`;
+        }
+        if (problem !== null) {
           const raw = typeof event.data === 'string' ? event.data.slice(0, 256) : undefined;
-          emit({ type: 'decodeError', error: new DecodeError({ kind: 'seq', raw, size: raw?.length ?? 0, errors: [`seq ${String(seq)} is not a safe integer >= 0`] }) });
+          emit({ type: 'decodeError', error: new DecodeError({ kind: 'seq', raw, size: raw?.length ?? 0, errors: [problem] }) });
           return EMPTY;
         }
         return isControl?.(message) ? EMPTY : of(message);
@@ -288,6 +314,9 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
 
   /** Per attempt: hold reordered events per key; a hole not filled in time ends the attempt (resync). */
   const gapsConfig = config.gaps === false ? undefined : (config.gaps ?? {});
+  // Check the gap options now: the real operators are created per key inside each attempt, where
+  // an InvalidOptionError would look like a transient failure and reconnect forever.
+  if (seqOf !== undefined && gapsConfig !== undefined) sequenceGaps<In>(() => 0, { window: gapsConfig.window ?? 1000, maxWait: gapsConfig.maxWait ?? 5000 });
   const reorder: MonoTypeOperatorFunction<In> =
     seqOf === undefined || gapsConfig === undefined
       ? identity
@@ -313,26 +342,22 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   /** Across attempts: drop replays (resume cursor) and resent events (dedupe). */
   const dedupeConfig = config.dedupe === false ? undefined : (config.dedupe ?? {});
   const idOf = config.idOf ?? ((message: In) => `${keyFor(message)}\u0000${seqOf?.(message)}`);
-  const deliver: MonoTypeOperatorFunction<In> =
-    seqOf === undefined
-      ? identity
-      : onlyWhere(isEvent, (events$) =>
-          events$.pipe(
-            cursor
-              ? resumeFrom<In>(cursor, {
-                  seqOf: (message) => seqOf(message) as number,
-                  ...(keyOf ? { keyOf } : {}),
-                  onReplay: (message: In, seq: number) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
-                })
-              : identity,
-            dedupeConfig
-              ? dedupe<In>(idOf, {
-                  window: dedupeConfig.window ?? 10_000,
-                  onDuplicate: (message) => emit({ type: 'duplicate', seq: seqOf(message), key: keyOf?.(message) }),
-                })
-              : identity,
-          ),
-        );
+  const dropReplays: MonoTypeOperatorFunction<In> =
+    cursor && seqOf
+      ? resumeFrom<In>(cursor, {
+          seqOf: (message) => seqOf(message) as number,
+          ...(keyOf ? { keyOf } : {}),
+          onReplay: (message: In, seq: number) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
+        })
+      : identity;
+  const dropResent: MonoTypeOperatorFunction<In> =
+    dedupeConfig && seqOf
+      ? dedupe<In>(idOf, {
+          window: dedupeConfig.window ?? 10_000,
+          onDuplicate: (message) => emit({ type: 'duplicate', seq: seqOf(message), key: keyOf?.(message) }),
+        })
+      : identity;
+  const deliver: MonoTypeOperatorFunction<In> = seqOf === undefined ? identity : onlyWhere(isEvent, (events$) => events$.pipe(dropReplays, dropResent));
 
   const consumer = config.consumer;
   const consume: MonoTypeOperatorFunction<In> = consumer
@@ -381,18 +406,27 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor });
     if (frame !== undefined) writeFrame(frame);
     opened.next();
+    throwTopicError();
     outbox.drain(scheduler.now(), writeFrame);
     ready = true;
     emit({ type: 'connected', attempt: ctx.attempt });
   };
 
-  const attempt$ = defer(() => {
+  const attempt$ = defer((): Observable<In | typeof OPENED> => {
     const attempt = ++attempts;
     emit({ type: 'connecting', attempt });
-    const forceToken = lastKind === 'reauth';
-    lastKind = null;
+    const forceToken = tokenRefused;
     const cleanReconnect = new Subject<void>();
-    const token$ = tokens ? tokens.get$(forceToken).pipe(map((info): string | null => info.token)) : of(null);
+    const token$ = tokens
+      ? tokens.get$(forceToken).pipe(
+          tap(() => {
+            if (!forceToken) return;
+            tokenRefused = false;
+            emit({ type: 'tokenRefreshed', inBand: false });
+          }),
+          map((info): string | null => info.token),
+        )
+      : of(null);
     return token$.pipe(
       switchMap((token) => {
         const ctx: ConnectContext = { attempt, token };
@@ -406,7 +440,6 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       switchMap(({ href, ctx }) =>
         openSocket$(WebSocketCtor, href, protocols, transportOptions?.(ctx)).pipe(
           timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
-          idleTimeout(idleMs, { scheduler }),
           connect((frames$) =>
             merge(
               frames$.pipe(
@@ -414,13 +447,14 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
                 take(1),
                 switchMap((event) => {
                   onOpen(event.socket, ctx);
-                  return keepAlive$(event.socket, cleanReconnect);
+                  // The idle clock starts at the open: before it, connectTimeout is in charge.
+                  const idle$ = idleMs > 0 ? frames$.pipe(idleTimeout(idleMs, { scheduler }), ignoreElements()) : EMPTY;
+                  return concat(of(OPENED), merge(keepAlive$(event.socket, cleanReconnect), idle$));
                 }),
               ),
-              decode(frames$),
+              decode(frames$).pipe(reorder),
             ),
           ),
-          reorder,
         ),
       ),
       takeUntil(merge(reconnectNow, cleanReconnect)),
@@ -428,8 +462,9 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
         error: (error: unknown) => {
           // A zombie will not answer a close frame: drop it instead of waiting for one.
           if (error instanceof IdleTimeoutError) socket?.terminate?.();
-          lastKind = classify(error);
-          emit({ type: 'disconnected', error, kind: lastKind });
+          const kind = classify(error);
+          if (kind === 'reauth') tokenRefused = true;
+          emit({ type: 'disconnected', error, kind });
         },
         complete: () => emit({ type: 'disconnected', error: undefined, kind: 'reconnect' }),
       }),
@@ -458,12 +493,16 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       retryNow: reconnectNow,
       scheduler,
     }),
+    filter((message): message is In => message !== OPENED),
+  ).pipe(
     deliver,
     consume,
     takeUntil(closeRequest),
     tap({ subscribe: () => (closing = null) }),
+    // The last unsubscription closes; an error has already said 'closed' (with the error), and
+    // close() says it once the socket is really closed.
     finalize(() => {
-      if (closing === null) emit({ type: 'closed' });
+      if (closing === null && state.value !== 'closed') emit({ type: 'closed' });
     }),
     tap({ error: (error: unknown) => emit({ type: 'closed', error }) }),
     share(),
@@ -493,8 +532,14 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       if (outboxMode === 'stateless') return emit({ type: 'dropped', reason: 'disconnected' });
       outbox.push(message, scheduler.now());
     },
-    subscribeTopics: (...names: string[]): void => topicCommands.next({ type: 'subscribe', topics: names }),
-    unsubscribeTopics: (...names: string[]): void => topicCommands.next({ type: 'unsubscribe', topics: names }),
+    subscribeTopics: (...names: string[]): void => {
+      topicCommands.next({ type: 'subscribe', topics: names });
+      throwTopicError();
+    },
+    unsubscribeTopics: (...names: string[]): void => {
+      topicCommands.next({ type: 'unsubscribe', topics: names });
+      throwTopicError();
+    },
     topics: (): readonly string[] => [...active],
     reconnect: (): void => reconnectNow.next(),
     close: (): Observable<void> => {
@@ -502,7 +547,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       const open = socket !== null && socket.readyState !== CLOSED ? socket : null;
       emit({ type: 'closing' });
       const done$ = (open ? whenClosed(open) : of(undefined)).pipe(
-        tap(() => emit({ type: 'closed' })),
+        // Not when subscribed again meanwhile: the new connection's state wins.
+        tap(() => closing === done$ && emit({ type: 'closed' })),
         shareReplay(1),
       );
       closing = done$;

@@ -1,6 +1,4 @@
-import type { Decoder } from 'io-ts';
-import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import type { Decoder, ValidationError } from 'io-ts';
 import { DecodeError } from '../errors';
 
 /** What decoding one frame produced: a message, or the reason it was refused. */
@@ -16,6 +14,24 @@ function binarySize(data: unknown): number {
   if (typeof data === 'object' && data !== null && 'byteLength' in data && typeof data.byteLength === 'number') return data.byteLength;
   if (typeof data === 'object' && data !== null && 'size' in data && typeof data.size === 'number') return data.size;
   return 0;
+}
+
+/**
+ * One line per io-ts validation error: the codec's own message when it has one, else where and
+ * what was expected. (io-ts's PathReporter says the same, but importing it pulls the CommonJS
+ * builds of io-ts and fp-ts into ESM bundles; only types are imported from io-ts here.)
+ */
+function describeErrors(errors: readonly ValidationError[]): string[] {
+  return errors.map((error) => {
+    if (error.message !== undefined) return error.message;
+    const path = error.context
+      .map((entry) => entry.key)
+      .filter((key) => key !== '')
+      .join('.');
+    const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
+    const got = error.value === null ? 'null' : Array.isArray(error.value) ? 'an array' : typeof error.value;
+    return `${path === '' ? 'the message' : path}: expected ${expected}, got ${got}`;
+  });
 }
 
 /**
@@ -35,6 +51,6 @@ export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: De
   }
   if (codec === undefined) return { ok: true, value: json as In };
   const result = codec.decode(json);
-  if (isLeft(result)) return refuse('codec', data, data.length, PathReporter.report(result));
+  if (result._tag === 'Left') return refuse('codec', data, data.length, describeErrors(result.left));
   return { ok: true, value: result.right };
 }

@@ -1,0 +1,196 @@
+import { TestScheduler } from 'rxjs/testing';
+import { EMPTY, lastValueFrom, NEVER, Observable, of, throwError } from 'rxjs';
+import { jwtExpiry, TokenCache, TokenProvider, TokenValue } from '../../src/socket/auth';
+import { TokenError } from '../../src/errors';
+
+/** An unsigned JWT with the given payload. */
+const jwt = (payload: object): string => {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none' })}.${part(payload)}.sig`;
+};
+
+describe('jwtExpiry', () => {
+  it('should read exp (seconds) as epoch ms', () => {
+    expect(jwtExpiry(jwt({ exp: 1_700_000_000 }))).toBe(1_700_000_000_000);
+  });
+
+  it('should decode base64url payloads with - and _ and without padding', () => {
+    const token = jwt({ sub: '~~~???>>>', exp: 100 });
+    const payload = token.split('.')[1] as string;
+    expect(payload).toMatch(/-/);
+    expect(payload).toMatch(/_/);
+    expect(payload.length % 4).not.toBe(0);
+    expect(jwtExpiry(token)).toBe(100_000);
+  });
+
+  it.each([
+    ['an opaque token', 'opaque-token'],
+    ['two parts', 'a.b'],
+    ['four parts', 'a.b.c.d'],
+    ['a payload that is not base64 JSON', 'a.!!!.c'],
+    ['no exp', jwt({ sub: 'x' })],
+    ['a string exp', jwt({ exp: '100' })],
+    ['a payload that is not an object', `a.${Buffer.from('42').toString('base64url')}.c`],
+    ['an empty string', ''],
+  ])('should return null for %s', (_what, token) => {
+    expect(jwtExpiry(token)).toBeNull();
+  });
+});
+
+describe('TokenCache', () => {
+  let ts: TestScheduler;
+  beforeEach(() => {
+    ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  /** A cache on the test scheduler, refreshing 10 ms before expiry, with a 50 ms provider limit. */
+  const cache = (provider: TokenProvider, refreshBefore = 10, tokenTimeout = 50) => new TokenCache(provider, refreshBefore, tokenTimeout, ts);
+
+  it('should fetch the first token and then serve it from the cache', () => {
+    ts.run(({ expectObservable }) => {
+      const provider = jest.fn(() => 't1');
+      const tokens = cache(provider);
+      expect(tokens.info).toBeNull();
+      expectObservable(tokens.get$(false)).toBe('(a|)', { a: { token: 't1', expiresAt: null } });
+      ts.flush();
+      expectObservable(tokens.get$(false)).toBe('(a|)', { a: { token: 't1', expiresAt: null } });
+      ts.flush();
+      expect(provider).toHaveBeenCalledTimes(1);
+      expect(tokens.info).toEqual({ token: 't1', expiresAt: null });
+    });
+  });
+
+  it('should fetch again when forced', () => {
+    ts.run(() => {
+      const values = ['t1', 't2'];
+      const tokens = cache(() => values.shift() as string);
+      const seen: string[] = [];
+      tokens.get$(false).subscribe((info) => seen.push(info.token));
+      tokens.get$(true).subscribe((info) => seen.push(info.token));
+      expect(seen).toEqual(['t1', 't2']);
+      expect(tokens.info?.token).toBe('t2');
+    });
+  });
+
+  it('should fetch again once the cached token is within refreshBefore of its expiry', () => {
+    ts.run(() => {
+      const provider = jest.fn((): TokenValue => ({ token: `t${provider.mock.calls.length}`, expiresAt: 100 }));
+      const tokens = cache(provider);
+      const seen: Array<[number, string]> = [];
+      const get = () => tokens.get$(false).subscribe((info) => seen.push([ts.now(), info.token]));
+      get();
+      ts.schedule(get, 89); //  11 ms before expiry: still fresh
+      ts.schedule(get, 90); //  10 ms before: stale
+      ts.flush();
+      expect(seen).toEqual([
+        [0, 't1'],
+        [89, 't1'],
+        [90, 't2'],
+      ]);
+    });
+  });
+
+  it("should take the expiry from the provider, else from the JWT's exp, else none", () => {
+    ts.run(() => {
+      const read = (value: TokenValue) => {
+        let info: unknown;
+        cache(() => value)
+          .get$(false)
+          .subscribe((i) => (info = i));
+        return info;
+      };
+      const token = jwt({ exp: 7 });
+      expect(read({ token, expiresAt: 123 })).toEqual({ token, expiresAt: 123 });
+      expect(read({ token })).toEqual({ token, expiresAt: 7000 });
+      expect(read({ token, expiresAt: null })).toEqual({ token, expiresAt: 7000 });
+      expect(read(token)).toEqual({ token, expiresAt: 7000 });
+      expect(read({ token: 'opaque' })).toEqual({ token: 'opaque', expiresAt: null });
+    });
+  });
+
+  it('should take the first value of an Observable provider and unsubscribe', () => {
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      // prettier-ignore
+      const token$ = cold('--ab-|', { a: 't1', b: 't2' });
+      const subs = '       ^-!';
+      expectObservable(cache(() => token$).get$(false)).toBe('--(a|)', { a: { token: 't1', expiresAt: null } });
+      expectSubscriptions(token$.subscriptions).toBe(subs);
+    });
+  });
+
+  it('should accept a Promise provider', async () => {
+    const tokens = new TokenCache(() => Promise.resolve('t1'), 10, 10_000, ts);
+    await expect(lastValueFrom(tokens.get$(false))).resolves.toEqual({ token: 't1', expiresAt: null });
+  });
+
+  describe('failures', () => {
+    const cases: Array<[string, TokenProvider, TokenError['info']['reason']]> = [
+      [
+        'throws',
+        () => {
+          throw new Error('x');
+        },
+        'failed',
+      ],
+      ['errors', () => throwError(() => new Error('x')), 'failed'],
+      ['completes empty', () => EMPTY, 'empty'],
+      ['returns an empty string', () => '', 'empty'],
+      ['returns an empty token field', () => ({ token: '' }), 'empty'],
+      ['returns no token field (a missing access_token)', () => ({ token: undefined as never }), 'empty'],
+      ['returns a token that is not a string', () => ({ token: 42 as never }), 'empty'],
+    ];
+    it.each(cases)('should error with a TokenError when the provider %s', (_what, provider, reason) => {
+      ts.run(({ expectObservable }) => {
+        expectObservable(cache(provider).get$(false)).toBe('#', undefined, new TokenError({ reason, initial: true }));
+      });
+    });
+
+    it('should error with a timeout TokenError and unsubscribe when the provider does not answer in time', () => {
+      ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+        // prettier-ignore
+        const token$ = cold('-');
+        const subs = '       ^-------------------------------------------------!';
+        expectObservable(cache(() => token$).get$(false)).toBe('50ms #', undefined, new TokenError({ reason: 'timeout', initial: true }));
+        expectSubscriptions(token$.subscriptions).toBe(subs);
+      });
+    });
+
+    it('should keep the cause, and say initial: false once a token was had', () => {
+      ts.run(() => {
+        const cause = new Error('auth server down');
+        let calls = 0;
+        const tokens = cache((): Observable<TokenValue> => (calls++ === 0 ? of('t1') : throwError(() => cause)));
+        tokens.get$(false).subscribe();
+        let error: unknown;
+        tokens.get$(true).subscribe({ error: (e: unknown) => (error = e) });
+        expect(error).toBeInstanceOf(TokenError);
+        expect((error as TokenError).info).toEqual({ reason: 'failed', initial: false, cause });
+        expect(tokens.info?.token).toBe('t1'); // the cached token stays
+      });
+    });
+
+    it('should not repeat what the provider said in its message', () => {
+      ts.run(() => {
+        let error: unknown;
+        cache(() => throwError(() => new Error('token SECRET-1 rejected')))
+          .get$(false)
+          .subscribe({ error: (e: unknown) => (error = e) });
+        expect((error as Error).message).toBe('Token provider failed');
+        expect(new TokenError({ reason: 'timeout', initial: false }).message).toBe('Token provider timed out');
+        expect(new TokenError({ reason: 'empty', initial: false }).message).toBe('Token provider returned no token');
+      });
+    });
+
+    it('should call the provider again on the next get after a failure', () => {
+      ts.run(() => {
+        let calls = 0;
+        const tokens = cache((): Observable<TokenValue> => (calls++ === 0 ? NEVER : of('t2')));
+        const seen: unknown[] = [];
+        tokens.get$(false).subscribe({ error: (e: unknown) => seen.push((e as TokenError).info.reason) });
+        ts.schedule(() => tokens.get$(false).subscribe((info) => seen.push(info.token)), 60);
+        ts.flush();
+        expect(seen).toEqual(['timeout', 't2']);
+      });
+    });
+  });
+});

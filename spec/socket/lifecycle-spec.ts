@@ -1,0 +1,74 @@
+import { emptyMetrics, ManagedSocketEvent, metricOf, nextState, ConnectionState } from '../../src/socket/lifecycle';
+import { DecodeError } from '../../src/errors';
+
+const EVENTS: Record<ManagedSocketEvent['type'], ManagedSocketEvent> = {
+  connecting: { type: 'connecting', attempt: 1 },
+  connected: { type: 'connected', attempt: 1 },
+  disconnected: { type: 'disconnected', error: undefined, kind: 'transient' },
+  reconnecting: { type: 'reconnecting', attempt: 1, delay: 10, error: undefined },
+  closing: { type: 'closing' },
+  closed: { type: 'closed' },
+  gap: { type: 'gap', gap: { from: 2, to: 2, lastContiguous: 1, reason: 'timeout' } },
+  duplicate: { type: 'duplicate', seq: 1, key: undefined },
+  dropped: { type: 'dropped', reason: 'overflow' },
+  decodeError: { type: 'decodeError', error: new DecodeError({ kind: 'json', raw: 'x', size: 1, errors: [] }) },
+  tokenRefreshed: { type: 'tokenRefreshed', inBand: true },
+};
+
+describe('lifecycle', () => {
+  it('should start every counter at zero', () => {
+    expect(emptyMetrics()).toEqual({
+      connections: 0,
+      disconnects: 0,
+      reconnectAttempts: 0,
+      messagesIn: 0,
+      messagesOut: 0,
+      duplicates: 0,
+      gaps: 0,
+      drops: 0,
+      decodeErrors: 0,
+      tokenRefreshes: 0,
+    });
+    expect(emptyMetrics()).not.toBe(emptyMetrics());
+  });
+
+  it('should say which counter each event moves', () => {
+    const moved = Object.fromEntries(Object.values(EVENTS).map((e) => [e.type, metricOf(e)]));
+    expect(moved).toEqual({
+      connecting: null,
+      connected: 'connections',
+      disconnected: 'disconnects',
+      reconnecting: 'reconnectAttempts',
+      closing: null,
+      closed: null,
+      gap: 'gaps',
+      duplicate: 'duplicates',
+      dropped: 'drops',
+      decodeError: 'decodeErrors',
+      tokenRefreshed: 'tokenRefreshes',
+    });
+  });
+
+  describe('nextState', () => {
+    const STATES: ConnectionState[] = ['idle', 'connecting', 'open', 'reconnecting', 'closing', 'closed'];
+    const row = (type: ManagedSocketEvent['type']) => STATES.map((state) => nextState(state, EVENTS[type]));
+
+    it('should follow the table, state by state', () => {
+      // 'connecting' and 'connected' while 'closing' (a new subscription before the peer answered
+      // close()) are left to managedSocket-spec, which says what the state must end up as.
+      const notClosing = (states: ConnectionState[]) => states.filter((_, i) => STATES[i] !== 'closing');
+      //                                         idle          connecting    open            reconnecting    closed
+      expect(notClosing(row('connecting'))).toEqual(['connecting', 'connecting', 'reconnecting', 'reconnecting', 'connecting']);
+      expect(notClosing(row('connected'))).toEqual(['open', 'open', 'open', 'open', 'open']);
+      //                             idle            connecting      open            reconnecting    closing    closed
+      expect(row('disconnected')).toEqual(['reconnecting', 'reconnecting', 'reconnecting', 'reconnecting', 'closing', 'closed']);
+      expect(row('reconnecting')).toEqual(['reconnecting', 'reconnecting', 'reconnecting', 'reconnecting', 'closing', 'reconnecting']);
+      expect(row('closing')).toEqual(['closing', 'closing', 'closing', 'closing', 'closing', 'closing']);
+      expect(row('closed')).toEqual(['closed', 'closed', 'closed', 'closed', 'closed', 'closed']);
+    });
+
+    it.each(['gap', 'duplicate', 'dropped', 'decodeError', 'tokenRefreshed'] as const)('should leave the state alone on %s', (type) => {
+      expect(row(type)).toEqual(STATES);
+    });
+  });
+});
