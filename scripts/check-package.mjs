@@ -37,7 +37,7 @@ const PEERS = ['rxjs', 'io-ts', 'fp-ts', 'ws'];
 const ALLOWED = {
   '.': { packages: ['rxjs', 'io-ts', 'fp-ts'], builtins: false },
   './testing': { packages: ['rxjs', 'io-ts', 'fp-ts'], builtins: false },
-  './node': { packages: ['rxjs', 'io-ts', 'fp-ts', 'ws'], builtins: false },
+  './node': { packages: ['rxjs', 'io-ts', 'fp-ts', 'ws'], builtins: true },
   './server': { packages: ['rxjs', 'io-ts', 'fp-ts', 'ws'], builtins: true },
 };
 /** What the tarball may hold. */

@@ -12,6 +12,9 @@ import type { ManagedSocketConfig } from '../socket/config';
 import type { WebSocketCtor } from '../socket/transport';
 
 export * from '../index';
+export { toAsyncIterable, toReadable } from './stream';
+export type { DropBufferConfig, ToAsyncIterableConfig, ToReadableConfig } from './stream';
+export { fileCursorStorage } from './fileCursorStorage';
 
 /**
  * {@link coreManagedSocket$ | managedSocket$} for Node: the same socket, on the `ws` package

@@ -197,9 +197,9 @@ export function toAsyncIterable<T>(source$: Observable<T>, config: ToAsyncIterab
  *
  * ```text
  * source:   -a-b-c-d-e-f---|
- * reader:   stalls after a (highWaterMark 1)
+ * reader:   takes a, then stalls until the source has completed
  * > toReadable(source$, { capacity: 2, highWaterMark: 1 })
- * stream:   a, b (in the stream's buffer), c, d (here), e, f dropped; then end
+ * read:     a, b, c, d, then end   (b waited in the stream's buffer, c and d here; e, f dropped)
  * ```
  *
  * Subscribes on the first read (piping counts). Ends (`push(null)`) once the source completed and

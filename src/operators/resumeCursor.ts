@@ -146,6 +146,11 @@ export interface ResumeCursor {
   /** The mode the cursor was created with. */
   readonly mode: ResumeCursorMode;
   /**
+   * The `start` it was created with: the resume point of a key never seen (`'perKey'` mode), e.g.
+   * for a topic subscribed for the first time.
+   */
+  readonly start: number | null;
+  /**
    * The seq to resume from: every seq up to it counts as delivered (the lowest per-key cursor in
    * `'perKey'` mode). `null` while nothing is known.
    */
@@ -418,6 +423,7 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
 
   return {
     mode,
+    start,
     get value() {
       return currentValue();
     },

@@ -59,7 +59,10 @@ export function referenceProtocol(options: ReferenceProtocolOptions = {}): Refer
       }
       return {
         type: 'hello',
-        resumeFromSeq,
+        // Per-topic seqs: the known topics resume from their own cursor (`resume`), and a topic
+        // not seen yet from the cursor's start; the lowest cursor would make a new topic start
+        // from another topic's position and miss its first events.
+        resumeFromSeq: cursor?.mode === 'perKey' ? cursor.start : resumeFromSeq,
         ...(Object.keys(resume).length > 0 ? { resume } : {}),
         ...(tokenInHello && token !== null ? { token } : {}),
       };
