@@ -110,10 +110,8 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       url: options.url ?? (server as ReferenceServer).url,
       ...protocol,
       // The socket's own cursor starts at the written position and then follows what it receives.
+      // referenceProtocol() sends each known topic's cursor, and START for a topic not seen yet.
       resume: { mode: 'perKey', start: START, storage: memoryCursorStorage(written.snapshot()) },
-      // Per-topic resume points go in `resume`; a topic not seen yet must start from START, not
-      // from the lowest of the others (the hello's `resumeFromSeq` applies to unlisted topics).
-      handshake: (ctx) => protocol.handshake?.({ ...ctx, resumeFromSeq: START }),
       retry: { initialInterval: 200, maxInterval: 5_000 },
     });
     socket.subscribeTopics(...topics);
