@@ -1,4 +1,5 @@
-import { catchError, concat, EMPTY, interval, NEVER, of, take, TimeoutError, VirtualTimeScheduler } from 'rxjs';
+import { catchError, concat, EMPTY, interval, NEVER, Observable, of, take, TimeoutError, VirtualTimeScheduler } from 'rxjs';
+import type { SchedulerAction, SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { idleTimeout } from '../../src/operators/idleTimeout';
 import type { IdleTimeoutOptions } from '../../src/operators/idleTimeout';
@@ -218,6 +219,39 @@ describe('idleTimeout', () => {
           '                    --^-----!',
         ]);
       });
+    });
+
+    it('should stop a synchronous source as soon as the consumer unsubscribes', () => {
+      let pulled = 0;
+      const out: number[] = [];
+      const firehose = new Observable<number>((subscriber) => {
+        for (let i = 0; i < 1_000_000 && !subscriber.closed; i++) {
+          pulled++;
+          subscriber.next(i);
+        }
+      });
+      firehose.pipe(idleTimeout(1_000), take(3)).subscribe((v) => out.push(v));
+      expect(out).toEqual([0, 1, 2]);
+      expect(pulled).toBe(3);
+    });
+
+    it('should schedule one timer per subscription, not one per value', () => {
+      const virtual = new VirtualTimeScheduler();
+      let scheduled = 0;
+      const scheduler: SchedulerLike = {
+        now: () => virtual.now(),
+        schedule: ((work: (this: SchedulerAction<unknown>, state?: unknown) => void, delay?: number, state?: unknown) => {
+          scheduled++;
+          return virtual.schedule(work, delay, state);
+        }) as SchedulerLike['schedule'],
+      };
+      const values: number[] = [];
+      interval(1, virtual)
+        .pipe(take(1_000), idleTimeout(50, { scheduler }))
+        .subscribe((v) => values.push(v));
+      virtual.flush();
+      expect(values.length).toBe(1_000);
+      expect(scheduled).toBe(1);
     });
 
     it('should run its timer on the given scheduler', () => {

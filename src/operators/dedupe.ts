@@ -89,7 +89,10 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
       return source.pipe(
         filter((value: T) => {
           const key = keyOf(value);
-          if (seen.has(key)) {
+          // One lookup for both questions: `add` leaves the size alone when the key is already in.
+          const size = seen.size;
+          seen.add(key);
+          if (seen.size === size) {
             onDuplicate?.(value, key);
             return false;
           }
@@ -98,9 +101,8 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
           } else {
             seen.delete(ring[oldest]);
             ring[oldest] = key;
-            oldest = (oldest + 1) % window;
+            if (++oldest === window) oldest = 0;
           }
-          seen.add(key);
           return true;
         }),
         finalize(() => {

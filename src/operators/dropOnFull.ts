@@ -1,5 +1,5 @@
-import { defer, filter, finalize, from, map, merge, mergeMap, Subject, tap } from 'rxjs';
-import type { ObservableInput, OperatorFunction } from 'rxjs';
+import { from, ignoreElements, merge, Observable, Subject, tap } from 'rxjs';
+import type { ObservableInput, OperatorFunction, Subscription } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 import * as check from '../internal/validate';
 
@@ -127,16 +127,19 @@ export function dropOnFull<T, R>(
   if (onDrop !== undefined) check.func(OP, 'onDrop', onDrop);
 
   return (source) =>
-    defer(() => {
+    new Observable<R>((subscriber) => {
       // All state lives here, one set per subscription.
       const waiting = new Queue<Waiting<T>>();
-      /** Buffered values whose turn has come, fed to the same `mergeMap` as the values that start at once. */
-      const released$ = new Subject<Waiting<T>>();
+      /** The work still running (synchronous work that completed at once is never added). */
+      const runningWork = new Set<Subscription>();
       let running = 0;
       let received = 0;
       let dropped = 0;
+      let arrivals = 0;
       let sourceDone = false;
       let releasing = false;
+      /** Completes when the source is done and so is all the work: the output completes with it. */
+      const allDone = new Subject<never>();
 
       const drop = (entry: Waiting<T>, incoming: boolean) => {
         dropped++;
@@ -182,45 +185,78 @@ export function dropOnFull<T, R>(
         return false;
       };
 
+      const finishIfDone = () => {
+        if (sourceDone && running === 0 && waiting.size === 0) allDone.complete();
+      };
+
+      const forward = (result: R) => subscriber.next(result);
+      const fail = (err: unknown) => subscriber.error(err);
+
+      /** Runs `work` for one value: its values go out, its completion frees the slot. */
+      const start = ({ value, index }: Waiting<T>) => {
+        let input: ObservableInput<R>;
+        try {
+          input = work(value, index);
+        } catch (err) {
+          subscriber.error(err);
+          return;
+        }
+        let completed = false;
+        // Unset while `subscribe` runs: synchronous work completes before it returns.
+        let subscription: Subscription | undefined = undefined;
+        subscription = from(input).subscribe({
+          next: forward,
+          error: fail,
+          complete: () => {
+            completed = true;
+            if (subscription !== undefined) runningWork.delete(subscription);
+            running--;
+            release();
+            finishIfDone();
+          },
+        });
+        if (!completed) runningWork.add(subscription);
+      };
+
       /** Starts waiting values while there is room. Iterative, so synchronous work cannot recurse deeply. */
       const release = () => {
         if (releasing) return;
         releasing = true;
         try {
-          while (running < concurrency && waiting.size > 0) {
+          while (running < concurrency && waiting.size > 0 && !subscriber.closed) {
             running++;
-            released$.next(waiting.shift() as Waiting<T>);
+            start(waiting.shift() as Waiting<T>);
           }
         } finally {
           releasing = false;
         }
-        if (sourceDone && waiting.size === 0) released$.complete();
       };
 
-      const started$ = source.pipe(
-        map((value, index): Waiting<T> => ({ value, index, priority: 0 })),
-        filter(admit),
-        tap({
-          complete: () => {
-            sourceDone = true;
-            release();
-          },
-        }),
-      );
-
-      return merge(started$, released$).pipe(
-        mergeMap(({ value, index }) =>
-          from(work(value, index)).pipe(
-            tap({
-              complete: () => {
-                running--;
-                release();
-              },
-            }),
-          ),
+      subscriber.add(() => {
+        for (const subscription of runningWork) subscription.unsubscribe();
+        runningWork.clear();
+        waiting.clear();
+      });
+      // The source goes straight to `subscriber` (through operators), so a synchronous source
+      // stops as soon as the consumer unsubscribes. Its values are taken by `tap`; work results
+      // are sent to `subscriber` by `start`.
+      merge(
+        source.pipe(
+          tap({
+            next: (value) => {
+              const entry: Waiting<T> = { value, index: arrivals++, priority: 0 };
+              if (admit(entry)) start(entry);
+            },
+            complete: () => {
+              sourceDone = true;
+              release();
+              finishIfDone();
+            },
+          }),
+          ignoreElements(),
         ),
-        finalize(() => waiting.clear()),
-      );
+        allDone,
+      ).subscribe(subscriber);
     });
 }
 

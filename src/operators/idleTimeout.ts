@@ -1,5 +1,5 @@
-import { asyncScheduler, identity, throwError, timeout } from 'rxjs';
-import type { MonoTypeOperatorFunction, SchedulerLike } from 'rxjs';
+import { asyncScheduler, identity, Observable, tap } from 'rxjs';
+import type { MonoTypeOperatorFunction, SchedulerAction, SchedulerLike } from 'rxjs';
 import { IdleTimeoutError, InvalidOptionError } from '../errors';
 import { duration } from '../internal/validate';
 
@@ -73,10 +73,31 @@ export function idleTimeout<T>(ms: number, options: IdleTimeoutOptions = {}): Mo
 
   if (ms === 0 || ms === Infinity) return identity;
 
-  // `each` alone times the first value from subscription and every later one from the previous.
-  return timeout({
-    each: ms,
-    with: ({ seen }) => throwError(() => new IdleTimeoutError({ idleMs: ms, seen })),
-    scheduler,
-  });
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let seen = 0;
+      /** When the current silence began: the subscription, then each value. */
+      let since = scheduler.now();
+      // The source goes straight to `subscriber`, so a synchronous source stops as soon as the
+      // consumer unsubscribes.
+      source
+        .pipe(
+          tap(() => {
+            seen++;
+            since = scheduler.now();
+          }),
+        )
+        .subscribe(subscriber);
+      if (subscriber.closed) return;
+      // One timer per subscription, not one per value (that costs a timer-list insert and removal
+      // per value): a value only moves `since`, and the timer, when it finds that values came since
+      // it was set, sets itself again for the time that is left.
+      subscriber.add(
+        scheduler.schedule(function (this: SchedulerAction<unknown>) {
+          const silent = scheduler.now() - since;
+          if (silent >= ms) subscriber.error(new IdleTimeoutError({ idleMs: ms, seen }));
+          else this.schedule(undefined, ms - silent);
+        }, ms),
+      );
+    });
 }

@@ -108,8 +108,10 @@ export interface ManagedSocketConfig<In, Out> {
    */
   readonly resume?: ResumeCursor | ResumeCursorConfig | false;
   /**
-   * Duplicate suppression over the last `window` event ids, or `false`.
-   * @default { window: 10000 }
+   * Duplicate suppression over the last `window` event ids (`idOf`), or `false`. On by default
+   * when `idOf` is given or resume is off; with the resume cursor on and no `idOf`, an event's
+   * identity is its key and seq, which the cursor already filters, so it is off by default then.
+   * @default { window: 10000 } (see above)
    */
   readonly dedupe?: { readonly window?: number } | false;
   /**

@@ -53,6 +53,9 @@ import { ConnectionState, emptyMetrics, ManagedSocketEvent, ManagedSocketMetrics
 import type { ConnectContext, ManagedSocketConfig, ManagedSocketLogger } from './config';
 
 const OP = 'managedSocket$';
+
+/** What the decode step returns for a frame that is not delivered (refused, or a control frame). */
+const SKIP: unique symbol = Symbol('skip');
 /** Emitted by an attempt when its socket opened, so retryBackoff's resetAfter counts from the open. */
 const OPENED: unique symbol = Symbol('opened');
 
@@ -285,12 +288,13 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const decode = (frames$: Observable<TransportEvent>): Observable<In> =>
     frames$.pipe(
       filter((event): event is { type: 'message'; data: unknown } => event.type === 'message'),
-      mergeMap((event) => {
+      // map + filter, not mergeMap to of()/EMPTY: no inner subscription per message.
+      map((event): In | typeof SKIP => {
         counters.messagesIn++;
         const decoded = decodeFrame<In>(event.data, maxMessageSize, codec);
         if (!decoded.ok) {
           emit({ type: 'decodeError', error: decoded.error });
-          return EMPTY;
+          return SKIP;
         }
         const message = decoded.value;
         // A bad seq (or a seqOf that throws on this message) is refused here, where the stream
@@ -306,10 +310,11 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
         if (problem !== null) {
           const raw = typeof event.data === 'string' ? event.data.slice(0, 256) : undefined;
           emit({ type: 'decodeError', error: new DecodeError({ kind: 'seq', raw, size: raw?.length ?? 0, errors: [problem] }) });
-          return EMPTY;
+          return SKIP;
         }
-        return isControl?.(message) ? EMPTY : of(message);
+        return isControl?.(message) ? SKIP : message;
       }),
+      filter((message): message is In => message !== SKIP),
     );
 
   /** Per attempt: hold reordered events per key; a hole not filled in time ends the attempt (resync). */
@@ -340,7 +345,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
         );
 
   /** Across attempts: drop replays (resume cursor) and resent events (dedupe). */
-  const dedupeConfig = config.dedupe === false ? undefined : (config.dedupe ?? {});
+  // Without an idOf, an event's identity is its key and seq, which the cursor already filters:
+  // dedupe would only repeat that work (and hold a window of keys), so it is off by default then.
+  const dedupeConfig =
+    config.dedupe === false || (config.dedupe === undefined && config.idOf === undefined && cursor !== undefined) ? undefined : (config.dedupe ?? {});
   const idOf = config.idOf ?? ((message: In) => `${keyFor(message)}\u0000${seqOf?.(message)}`);
   const dropReplays: MonoTypeOperatorFunction<In> =
     cursor && seqOf

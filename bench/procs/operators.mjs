@@ -1,0 +1,148 @@
+// Operator costs (tinybench): each operator alone on a synchronous source in its steady state
+// (in-order seqs, distinct ids, a work function that completes at once, no failures), as
+// `from(events).pipe(op).subscribe(sink)`, minus the same without the operator. Plus the building
+// blocks managedSocket$ puts around the operators (their cost per value, the same way), and
+// dedupe's memory at its default window. Run with --expose-gc.
+//
+// IPC: receives { cmd: 'run', time, values }; sends { type: 'result', ... }.
+import { Bench } from 'tinybench';
+import { connect, filter, from, identity, merge, mergeMap, of, EMPTY, NEVER, Subject, map } from 'rxjs';
+import { bundlesOf } from '../lib/build.mjs';
+import { reportErrors } from '../lib/proc.mjs';
+import { frameFactory } from '../lib/frames.mjs';
+
+reportErrors();
+
+// argv[2]: the bundle variant ('' or 'alt', see run.mjs --compare).
+const bundles = bundlesOf(process.argv[2] ?? '');
+const lib = await import(bundles.node);
+const server = await import(bundles.server);
+const { createResumeCursor, dedupe, dropOnFull, idleTimeout, replaySubscriptions, resumeFrom, retryBackoff, sequenceGaps } = lib;
+
+/** Events 1..n of one topic, each with a fresh `id` string (hashing a new string is part of the cost). */
+function makeEvents(n) {
+  const events = new Array(n);
+  for (let i = 0; i < n; i++) events[i] = { type: 'event', topic: 'prices', seq: i + 1, id: `prices:${i + 1}`, data: null };
+  return events;
+}
+
+let sink = null;
+const observer = {
+  next: (value) => {
+    sink = value;
+  },
+};
+
+/**
+ * The operators, as managedSocket$ configures them where it uses them. `setup()` runs before
+ * every iteration, untimed, and returns the operator for that iteration (fresh per-subscription
+ * state such as a cursor is made there).
+ */
+const seqOf = (e) => e.seq;
+const idOf = (e) => e.id;
+const OPERATORS = {
+  retryBackoff: () => retryBackoff({ initialInterval: 1000, maxInterval: 30_000, jitter: 0.5, resetAfter: 10_000 }),
+  idleTimeout: () => idleTimeout(30_000),
+  'resumeFrom (contiguous)': () => resumeFrom(createResumeCursor(), { seqOf }),
+  'resumeFrom (perKey)': () => resumeFrom(createResumeCursor({ mode: 'perKey' }), { seqOf, keyOf: (e) => e.topic }),
+  'dedupe (window 10,000)': () => dedupe(idOf),
+  sequenceGaps: () => sequenceGaps(seqOf, { window: 1000, maxWait: 5000, gapAction: 'error' }),
+  dropOnFull: () => dropOnFull(100, (e) => of(e)),
+  replaySubscriptions: () => replaySubscriptions(NEVER),
+};
+
+/** What managedSocket$ wraps around the operators, rebuilt here from its source (informational). */
+const isEvent = (e) => e.type === 'event';
+const onlyWhere = (predicate, operator) =>
+  connect((shared) => merge(shared.pipe(filter((v) => !predicate(v))), shared.pipe(filter(predicate), operator)));
+const BLOCKS = {
+  'mergeMap(v => of(v)) (decode lane)': () => mergeMap((e) => (e === null ? EMPTY : of(e))),
+  'map + filter (a flat alternative)': () => (source) => source.pipe(map((e) => e), filter((e) => e !== null)),
+  'onlyWhere(isEvent, identity)': () => onlyWhere(isEvent, identity),
+  'filter(isEvent) (one plain operator)': () => filter(isEvent),
+};
+
+const commands = (n) => {
+  const list = new Array(n);
+  for (let i = 0; i < n; i++) list[i] = { type: i % 2 === 0 ? 'subscribe' : 'unsubscribe', topics: ['prices'] };
+  return list;
+};
+
+async function measure(time, values) {
+  const bench = new Bench({ time, warmupTime: Math.max(20, time / 4), iterations: 5, warmupIterations: 3 });
+  let events = makeEvents(values);
+  const cmds = commands(values);
+  const fresh = () => {
+    events = makeEvents(values);
+  };
+  bench.add('bare', () => from(events).subscribe(observer), { beforeEach: fresh });
+  const ops = { ...OPERATORS, ...BLOCKS };
+  for (const [name, make] of Object.entries(ops)) {
+    let op = null;
+    const input = name === 'replaySubscriptions' ? () => cmds : () => events;
+    bench.add(name, () => from(input()).pipe(op).subscribe(observer), {
+      beforeEach: () => {
+        fresh();
+        op = make();
+      },
+    });
+  }
+  bench.add('bare (commands)', () => from(cmds).subscribe(observer));
+  // What dropOnFull's `work` costs by itself: subscribing to of(value), once per value.
+  const subscribeWork = { next: (e) => of(e).subscribe(observer) };
+  bench.add('work alone: of(v) subscribed per value', () => from(events).subscribe(subscribeWork), { beforeEach: fresh });
+  // The codec and JSON.parse per value, for comparison with the operators.
+  const text = frameFactory('small');
+  const texts = Array.from({ length: values }, (_, i) => text(i + 1));
+  let parsed = texts.map((t) => JSON.parse(t));
+  bench.add('JSON.parse (~100 B event)', () => {
+    for (let i = 0; i < texts.length; i++) sink = JSON.parse(texts[i]);
+  });
+  bench.add('io-ts ServerFrame.decode', () => {
+    for (let i = 0; i < parsed.length; i++) sink = server.ServerFrame.decode(parsed[i]);
+  }, { beforeEach: () => (parsed = texts.map((t) => JSON.parse(t))) });
+  await bench.run();
+  const ns = {};
+  for (const task of bench.tasks) {
+    const r = task.result;
+    if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state} ${r.error ?? ''}`);
+    ns[task.name] = { perValue: (r.latency.p50 * 1e6) / values, rme: r.latency.rme, samples: r.latency.samplesCount ?? r.latency.samples?.length };
+  }
+  return ns;
+}
+
+/** Heap held by a dedupe at its default window, full: 10,000 distinct ids let through. */
+async function dedupeMemory(keys) {
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) {
+      global.gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return process.memoryUsage().heapUsed;
+  };
+  const results = [];
+  for (let round = 0; round < 3; round++) {
+    const input = new Subject();
+    const before = await settle();
+    const subscription = input.pipe(dedupe(idOf)).subscribe(observer);
+    // Each event made and dropped here: only what dedupe keeps (the id strings, its Set and ring) stays.
+    for (let i = 0; i < keys; i++) input.next({ type: 'event', topic: 'prices', seq: i + 1, id: `prices:${100_000 + round * keys + i}`, data: null });
+    sink = null;
+    const after = await settle();
+    subscription.unsubscribe();
+    results.push(after - before);
+  }
+  results.sort((a, b) => a - b);
+  return { keys, heapBytes: results[1], samples: results };
+}
+
+process.on('message', async (message) => {
+  if (message.cmd === 'exit') process.exit(0);
+  if (message.cmd !== 'run') return;
+  const { time, values } = message;
+  const ns = await measure(time, values);
+  const memory = await dedupeMemory(10_000);
+  // `sink` keeps the values alive as far as the optimiser knows; report that it was reached.
+  process.send({ type: 'result', values, ns, dedupeMemory: memory, reached: sink !== undefined });
+});
+process.send({ type: 'ready' });

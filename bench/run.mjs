@@ -1,0 +1,389 @@
+#!/usr/bin/env node
+// npm run bench: throughput, memory per idle connection, operator costs and recovery time of
+// managedSocket$ against raw `ws`, rxjs webSocket() and rxjs-websockets. See bench/README.md.
+//
+//   node bench/run.mjs [--quick | --smoke] [--rounds N] [--messages N] [--only a,b] [--out FILE] [--docs]
+//                      [--compare DIR]
+//
+// The server and each client run in their own processes (child_process.fork), one client and one
+// server at a time. Results go to bench/results/latest.json (full runs), the tables and the
+// PASS/MISS lines to stdout.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildBundles, removeBundles, ROOT, SRC } from './lib/build.mjs';
+import { LABELS, labelOf } from './lib/clients.mjs';
+import { SIZES } from './lib/frames.mjs';
+import { spawnProc } from './lib/proc.mjs';
+import { renderTables } from './lib/render.mjs';
+import { bytes, fmt, max, median, min } from './lib/stats.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    messages: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    docs: { type: 'boolean', default: false },
+    compare: { type: 'string' },
+  },
+});
+
+const MODE = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
+const PRESETS = {
+  full: { rounds: 5, small: 500_000, large: 100_000, memConnections: 1000, memPasses: 2, opTime: 1000, opValues: 20_000, stageMessages: 100_000, stageRounds: 5, recovery: [['kill', 0, 5], ['restart', 0, 3], ['restart', 300, 3], ['restart', 1500, 3]] },
+  quick: { rounds: 3, small: 200_000, large: 40_000, memConnections: 1000, memPasses: 1, opTime: 300, opValues: 20_000, stageMessages: 50_000, stageRounds: 3, recovery: [['kill', 0, 2], ['restart', 300, 1]] },
+  smoke: { rounds: 1, small: 2_000, large: 500, memConnections: 20, memPasses: 1, opTime: 10, opValues: 1_000, stageMessages: 1_000, stageRounds: 1, recovery: [['kill', 0, 1]] },
+};
+const config = { ...PRESETS[MODE] };
+if (args.rounds !== undefined) config.rounds = positiveInt('--rounds', args.rounds);
+if (args.messages !== undefined) {
+  config.small = positiveInt('--messages', args.messages);
+  config.large = Math.max(1, Math.round(config.small / 5));
+}
+const WARMUP_ROUND = MODE !== 'smoke';
+const SECTIONS = new Set((args.only ?? 'throughput,memory,operators,stages,recovery').split(','));
+
+// --compare DIR: the managedSocket$ kinds again, bundled from DIR (a patched copy of src/), as `kind@alt`.
+const ALT = args.compare === undefined ? [] : ['@alt'];
+const THROUGHPUT_KINDS = ['ws-raw', 'ws-json', 'rxjs-webSocket', 'managed-plain', 'managed-full', 'managed-codec'];
+THROUGHPUT_KINDS.push(...ALT.flatMap((v) => ['managed-plain', 'managed-full', 'managed-codec'].map((k) => k + v)));
+const MEMORY_KINDS = ['ws-raw', 'rxjs-webSocket', 'rxjs-websockets', 'managed-plain', 'managed-full'];
+MEMORY_KINDS.push(...ALT.flatMap((v) => ['managed-plain', 'managed-full'].map((k) => k + v)));
+const BASELINE = 'ws-json';
+const OPERATOR_NAMES = [
+  'retryBackoff',
+  'idleTimeout',
+  'resumeFrom (contiguous)',
+  'resumeFrom (perKey)',
+  'dedupe (window 10,000)',
+  'sequenceGaps',
+  'dropOnFull',
+  'replaySubscriptions',
+];
+
+function positiveInt(flag, text) {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`${flag} must be a positive integer, got ${text}`);
+  return n;
+}
+
+const log = (line) => process.stdout.write(`${line}\n`);
+
+function machine() {
+  const cpuinfo = (() => {
+    try {
+      return readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  let nproc = os.availableParallelism?.() ?? os.cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    // keep the os value
+  }
+  const git = (...cmd) => {
+    try {
+      return execFileSync('git', cmd, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    nproc,
+    cpu: model,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    memoryGB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
+    loadavgAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+    commit: git('rev-parse', '--short', 'HEAD'),
+    srcChanged: (git('status', '--porcelain', '--', 'src') ?? '') !== '',
+    src: relative(ROOT, SRC) || '.',
+  };
+}
+
+// -- 1. Throughput ------------------------------------------------------------------------------
+
+async function throughput() {
+  const server = spawnProc('blastServer');
+  const { port } = await server.next('ready');
+  const counts = { small: config.small, large: config.large };
+  for (const size of Object.keys(SIZES)) {
+    server.send({ cmd: 'prepare', size, n: counts[size] });
+    await server.next('prepared');
+  }
+  const samples = {}; // size -> kind -> [{ round, msgsPerSec }]
+  const totalRounds = config.rounds + (WARMUP_ROUND ? 1 : 0);
+  try {
+    for (let round = 0; round < totalRounds; round++) {
+      const warmup = WARMUP_ROUND && round === 0;
+      for (const size of Object.keys(SIZES)) {
+        const line = [];
+        for (const kind of THROUGHPUT_KINDS) {
+          const client = spawnProc('throughputClient');
+          await client.next('ready');
+          const n = counts[size];
+          client.send({ cmd: 'run', kind, url: `ws://127.0.0.1:${port}/?size=${size}`, n, warm: MODE === 'smoke' ? 0 : Math.floor(n / 10) });
+          const result = await client.next('result', 300_000);
+          await client.stop();
+          if (result.wrong > 0) throw new Error(`${kind}: ${result.wrong} events out of sequence`);
+          line.push(`${kind} ${fmt(result.msgsPerSec)}`);
+          if (warmup) continue;
+          ((samples[size] ??= {})[kind] ??= []).push({ round, msgsPerSec: result.msgsPerSec });
+        }
+        log(`  ${warmup ? 'warm-up' : `round ${WARMUP_ROUND ? round : round + 1}/${config.rounds}`} ${SIZES[size].label}: ${line.join(', ')}`);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  const results = {};
+  for (const [size, byKind] of Object.entries(samples)) {
+    const base = byKind[BASELINE];
+    results[size] = { messages: counts[size], frameBytes: SIZES[size].bytes, kinds: {} };
+    for (const [kind, list] of Object.entries(byKind)) {
+      const rates = list.map((s) => s.msgsPerSec);
+      const ratios = list.map((s, i) => s.msgsPerSec / base[i].msgsPerSec);
+      results[size].kinds[kind] = {
+        label: labelOf(kind),
+        msgsPerSec: rates.map((r) => Math.round(r)),
+        median: Math.round(median(rates)),
+        min: Math.round(min(rates)),
+        max: Math.round(max(rates)),
+        ratios: ratios.map((r) => Number(r.toFixed(4))),
+        ratioMedian: Number(median(ratios).toFixed(4)),
+      };
+    }
+    // managedSocket$ full vs rxjs webSocket(), per round.
+    const rx = byKind['rxjs-webSocket'];
+    const vsRxjs = (kind) => Number(median(byKind[kind].map((s, i) => s.msgsPerSec / rx[i].msgsPerSec)).toFixed(4));
+    results[size].fullVsRxjs = vsRxjs('managed-full');
+    if (byKind['managed-full@alt']) results[size].fullVsRxjsAlt = vsRxjs('managed-full@alt');
+  }
+  return results;
+}
+
+// -- 2. Memory per idle connection --------------------------------------------------------------
+
+async function memory() {
+  const server = spawnProc('blastServer');
+  const { port } = await server.next('ready');
+  const samples = {};
+  try {
+    for (let pass = 0; pass < config.memPasses; pass++) {
+      for (const kind of MEMORY_KINDS) {
+        const client = spawnProc('memoryClient', { execArgv: ['--expose-gc'] });
+        await client.next('ready');
+        client.send({ cmd: 'run', kind, url: `ws://127.0.0.1:${port}/idle`, count: config.memConnections, settleMs: MODE === 'smoke' ? 20 : 200 });
+        const result = await client.next('result', 120_000);
+        await client.stop();
+        (samples[kind] ??= []).push(result);
+        log(`  pass ${pass + 1}/${config.memPasses} ${kind}: heap ${bytes(result.heapPerConn)}/conn, rss ${bytes(result.rssPerConn)}/conn`);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  const kinds = {};
+  for (const [kind, list] of Object.entries(samples)) {
+    kinds[kind] = {
+      label: kind === 'ws-raw' ? LABELS.ws : labelOf(kind),
+      heapPerConn: Math.round(median(list.map((r) => r.heapPerConn))),
+      rssPerConn: Math.round(median(list.map((r) => r.rssPerConn))),
+      samples: list.map((r) => ({ heapPerConn: Math.round(r.heapPerConn), rssPerConn: Math.round(r.rssPerConn) })),
+    };
+  }
+  const ws = kinds['ws-raw'].heapPerConn;
+  for (const entry of Object.values(kinds)) entry.heapOverWs = entry.heapPerConn - ws;
+  return { connections: config.memConnections, kinds };
+}
+
+// -- 3. Operator costs --------------------------------------------------------------------------
+
+async function operators(variant = '') {
+  const proc = spawnProc('operators', { execArgv: ['--expose-gc'], args: [variant] });
+  await proc.next('ready');
+  proc.send({ cmd: 'run', time: config.opTime, values: config.opValues });
+  const result = await proc.next('result', 600_000);
+  await proc.stop();
+  const bare = result.ns.bare.perValue;
+  const bareCommands = result.ns['bare (commands)'].perValue;
+  // dropOnFull runs a `work` per value (here `of(v)`): its own cost is also given without the cost
+  // of subscribing to that work, which any work function has and the operator cannot avoid.
+  const work = result.ns['work alone: of(v) subscribed per value'].perValue - bare;
+  const rows = {};
+  for (const [name, { perValue, rme }] of Object.entries(result.ns)) {
+    if (name.startsWith('bare')) continue;
+    const base = name === 'replaySubscriptions' ? bareCommands : name.startsWith('JSON') || name.startsWith('io-ts') ? 0 : bare;
+    rows[name] = { nsPerValue: Number((perValue - base).toFixed(1)), grossNsPerValue: Number(perValue.toFixed(1)), rmePercent: Number(rme.toFixed(1)), operator: OPERATOR_NAMES.includes(name) };
+    if (name === 'dropOnFull') rows[name].ownNsPerValue = Number((perValue - base - work).toFixed(1));
+  }
+  return { valuesPerIteration: result.values, bareNsPerValue: Number(bare.toFixed(1)), rows, dedupeMemory: result.dedupeMemory };
+}
+
+// -- 4. Where the time goes (in-process stage costs) ------------------------------------------
+
+async function stages(variant = '') {
+  const proc = spawnProc('stages', { args: [variant] });
+  await proc.next('ready');
+  proc.send({ cmd: 'run', messages: config.stageMessages, rounds: config.stageRounds });
+  const result = await proc.next('result', 600_000);
+  await proc.stop();
+  return { messages: result.messages, rounds: result.rounds, nsPerMessage: result.nsPerMessage };
+}
+
+// -- 5. Recovery --------------------------------------------------------------------------------
+
+async function recovery() {
+  const server = spawnProc('recoveryServer');
+  const { url } = await server.next('ready');
+  const client = spawnProc('recoveryClient');
+  const trials = [];
+  try {
+    await client.next('hello');
+    client.send({ cmd: 'start', url, initialInterval: MODE === 'smoke' ? 100 : undefined });
+    await client.next('ready', 20_000);
+    for (const [how, downtimeMs, count] of config.recovery) {
+      for (let i = 0; i < count; i++) {
+        server.send({ cmd: 'cut', how, downtimeMs });
+        const cut = await server.next('cut', 20_000);
+        const r = await client.next('recovered', 30_000);
+        const last = r.reconnecting[r.reconnecting.length - 1];
+        const trial = {
+          scenario: how === 'kill' ? 'killAll()' : `restart(${downtimeMs} ms down)`,
+          attempts: r.reconnecting.length,
+          delayMs: Number(last.delay.toFixed(1)),
+          delaysMs: r.reconnecting.map((x) => Number(x.delay.toFixed(1))),
+          acceptToFirstMs: Number((r.tFirst - cut.tAccept).toFixed(1)),
+          cutToFirstMs: Number((r.tFirst - cut.tCut).toFixed(1)),
+          overDelayMs: Number((r.tFirst - (last.t + last.delay)).toFixed(1)),
+          connectMs: Number((r.tConnected - (last.t + last.delay)).toFixed(1)),
+          contiguous: r.broken === 0 && r.firstSeq === r.lastSeqBefore + 1,
+        };
+        trials.push(trial);
+        log(`  ${trial.scenario}: delay ${fmt(trial.delayMs, 0)} ms, accept -> first event ${fmt(trial.acceptToFirstMs, 1)} ms, ${fmt(trial.overDelayMs, 1)} ms past the delay`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+  return { trials };
+}
+
+// -- Targets, tables ----------------------------------------------------------------------------
+
+function targets(results) {
+  const list = [];
+  const add = (id, description, value, threshold, pass, unit) => list.push({ id, description, value, threshold, unit, pass });
+  const tp = results.throughput?.small;
+  if (tp) {
+    for (const v of ['', ...ALT]) {
+      const full = tp.kinds[`managed-full${v}`];
+      const vsRxjs = v === '' ? tp.fullVsRxjs : tp.fullVsRxjsAlt;
+      const what = `${labelOf(`managed-full${v}`)} (no codec), ~100 B events`;
+      add(`throughput-ratio${v}`, `${what}: median ratio to ws + JSON.parse >= 0.9`, full.ratioMedian, 0.9, full.ratioMedian >= 0.9, 'x');
+      add(`throughput-vs-rxjs${v}`, `${what}: ahead of rxjs webSocket() (median per-round ratio > 1)`, vsRxjs, 1, vsRxjs > 1, 'x');
+    }
+  }
+  for (const [v, ops] of [['', results.operators], ['@alt', results.operatorsAlt]]) {
+    if (!ops) continue;
+    const suffix = v === '' ? '' : ' (alt)';
+    for (const name of OPERATOR_NAMES) {
+      const row = ops.rows[name];
+      if (!row) continue;
+      if (row.ownNsPerValue === undefined) add(`operator:${name}${v}`, `${name}${suffix}: steady state < 100 ns per value`, row.nsPerValue, 100, row.nsPerValue < 100, 'ns');
+      else add(`operator:${name}${v}`, `${name}${suffix}: steady state < 100 ns per value (own cost: minus subscribing its work)`, row.ownNsPerValue, 100, row.ownNsPerValue < 100, 'ns');
+    }
+    const heap = ops.dedupeMemory.heapBytes;
+    add(`dedupe-memory${v}`, `dedupe${suffix} at its default window (10,000 distinct keys): < 2 MB heap`, heap, 2 * 1024 * 1024, heap < 2 * 1024 * 1024, 'B');
+  }
+  const mem = results.memory;
+  if (mem) {
+    for (const kind of ['managed-plain', 'managed-full', ...ALT.flatMap((v) => [`managed-plain${v}`, `managed-full${v}`])]) {
+      const entry = mem.kinds[kind];
+      if (entry) add(`memory:${kind}`, `${labelOf(kind)}: heap per idle connection <= 6 KB`, entry.heapPerConn, 6 * 1024, entry.heapPerConn <= 6 * 1024, 'B');
+    }
+  }
+  const rec = results.recovery;
+  if (rec && rec.trials.length > 0) {
+    const worst = max(rec.trials.map((t) => t.overDelayMs));
+    add('recovery', 'first resumed event within the chosen backoff delay + 20 ms (worst trial)', worst, 20, worst <= 20, 'ms');
+  }
+  return list;
+}
+
+async function main() {
+  const started = Date.now();
+  log(`rxjs-managed-socket bench (${MODE}): ${JSON.stringify(config)}`);
+  await buildBundles();
+  if (args.compare !== undefined) await buildBundles(args.compare, 'alt');
+  const results = { mode: MODE, date: new Date().toISOString(), machine: machine(), config };
+  if (args.compare !== undefined) results.compare = args.compare;
+  if (SECTIONS.has('throughput')) {
+    log('\n== 1. receive throughput');
+    results.throughput = await throughput();
+  }
+  if (SECTIONS.has('memory')) {
+    log('\n== 2. memory per idle connection');
+    results.memory = await memory();
+  }
+  if (SECTIONS.has('operators')) {
+    log('\n== 3. operator costs');
+    results.operators = await operators();
+    if (ALT.length > 0) results.operatorsAlt = await operators('alt');
+  }
+  if (SECTIONS.has('stages')) {
+    log('\n== 4. where the time goes (in-process, fake socket)');
+    results.stages = await stages();
+    if (ALT.length > 0) results.stagesAlt = await stages('alt');
+  }
+  if (SECTIONS.has('recovery')) {
+    log('\n== 5. recovery');
+    results.recovery = await recovery();
+  }
+  results.machine.loadavgAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+  results.durationSec = Math.round((Date.now() - started) / 1000);
+  results.targets = targets(results);
+
+  log(`\n== results (${MODE}; ${results.machine.cpu}, ${results.machine.nproc} cores, node ${results.machine.node})\n`);
+  log(renderTables(results));
+  log('');
+  for (const t of results.targets) log(`${t.pass ? 'PASS' : 'MISS'}  ${t.id}`);
+  if (MODE === 'smoke') log('(smoke run: tiny counts, one round; the figures mean nothing)');
+
+  const out = args.out ?? (args.compare !== undefined ? join(ROOT, 'bench', 'results', 'compare.json') : MODE === 'full' ? join(ROOT, 'bench', 'results', 'latest.json') : MODE === 'quick' ? join(ROOT, 'bench', 'results', 'quick.json') : null);
+  if (out) {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+    log(`\nresults: ${relative(process.cwd(), out)} (${results.durationSec} s)`);
+    if (args.docs) {
+      const { writeChart } = await import('./chart.mjs');
+      const { writeReport } = await import('./report.mjs');
+      log(`chart: ${relative(process.cwd(), await writeChart(results))}`);
+      log(`report: ${relative(process.cwd(), await writeReport(results))}`);
+    }
+  }
+}
+
+main()
+  .then(
+    () => 0,
+    (err) => {
+      console.error(err);
+      return 1;
+    },
+  )
+  .then(async (code) => {
+    await removeBundles();
+    process.exit(code);
+  });
