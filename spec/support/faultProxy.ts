@@ -647,10 +647,14 @@ function later(ms: number, fn: () => void): NodeJS.Timeout {
   return timer;
 }
 
-/** Abrupt close: a TCP RST when connected (no FIN, no close frame). */
+/**
+ * Abrupt close: a TCP RST when connected (no FIN, no close frame). A socket whose write side was
+ * already ended (a FIN passed on) is destroyed instead: while that shutdown is pending libuv
+ * refuses the reset (EINVAL) and Node would never close the handle (libuv/libuv#3661).
+ */
 function reset(socket: net.Socket): void {
   if (socket.destroyed) return;
-  if (socket.connecting) socket.destroy();
+  if (socket.connecting || socket.writableEnded) socket.destroy();
   else socket.resetAndDestroy();
 }
 

@@ -33,7 +33,7 @@ import {
   timeout,
   timer,
 } from 'rxjs';
-import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InsecureUrlError, InvalidOptionError } from '../errors';
+import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InsecureUrlError, InvalidOptionError, SequenceGapError } from '../errors';
 import { count, duration, oneOf } from '../internal/validate';
 import { onlyWhere } from '../internal/onlyWhere';
 import { retryBackoff } from '../operators/retryBackoff';
@@ -238,7 +238,16 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     if (metric !== null) counters[metric]++;
     const next = nextState(state.value, event);
     if (next !== state.value) state.next(next);
-    logger?.[LOG_LEVEL[event.type]]?.(event.type, event);
+    const log = logger?.[LOG_LEVEL[event.type]];
+    if (log !== undefined) {
+      try {
+        log.call(logger, event.type, event);
+      } catch (err) {
+        // A logger observes the lifecycle: report its failure out of band, as rxjs reports an
+        // error thrown by an observer (config.onUnhandledError, else a throw on a later task).
+        throwError(() => err).subscribe();
+      }
+    }
     events.next(event);
   };
 
@@ -281,6 +290,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   /** The server refused the token (reauth): fetch a new one before the next connection. */
   let tokenRefused = false;
 
+  /** A hole that resyncs could not fill is permanent: the subscriber gets the SequenceGapError. */
+  const classifyAttempt = (error: unknown): FailureKind => (error instanceof SequenceGapError && holeIsPermanent ? 'permanent' : classify(error));
   const isEvent = (message: In): boolean => seqOf !== undefined && seqOf(message) !== undefined;
   const keyFor = (message: In): string | number => (keyOf ? keyOf(message) : '');
 
@@ -317,6 +328,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       filter((message): message is In => message !== SKIP),
     );
 
+  /** The hole of the last resync, and how many resyncs in a row met it at the same cursor. */
+  let lastHole: { key: string | number; lastContiguous: number; resyncs: number } | null = null;
+  let holeIsPermanent = false;
+  const MAX_RESYNCS = 3;
   /** Per attempt: hold reordered events per key; a hole not filled in time ends the attempt (resync). */
   const gapsConfig = config.gaps === false ? undefined : (config.gaps ?? {});
   // Check the gap options now: the real operators are created per key inside each attempt, where
@@ -335,7 +350,13 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
                   window: gapsConfig.window ?? 1000,
                   maxWait: gapsConfig.maxWait ?? 5000,
                   gapAction: 'error',
-                  onGap: (gap) => emit({ type: 'gap', gap }),
+                  onGap: (gap) => {
+                    emit({ type: 'gap', gap });
+                    // The same hole again after a resync: the replay cannot fill it.
+                    const same = lastHole !== null && lastHole.key === group$.key && lastHole.lastContiguous === gap.lastContiguous;
+                    lastHole = { key: group$.key, lastContiguous: gap.lastContiguous, resyncs: same && lastHole ? lastHole.resyncs + 1 : 1 };
+                    holeIsPermanent = lastHole.resyncs >= MAX_RESYNCS;
+                  },
                   onLate: (message, seq) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
                   scheduler,
                 }),
@@ -470,7 +491,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
         error: (error: unknown) => {
           // A zombie will not answer a close frame: drop it instead of waiting for one.
           if (error instanceof IdleTimeoutError) socket?.terminate?.();
-          const kind = classify(error);
+          const kind = classifyAttempt(error);
           if (kind === 'reauth') tokenRefused = true;
           emit({ type: 'disconnected', error, kind });
         },
@@ -493,7 +514,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       jitter: 0.5,
       resetAfter: 10_000,
       ...retry,
-      shouldRetry: (error: unknown) => classify(error) !== 'permanent',
+      shouldRetry: (error: unknown) => classifyAttempt(error) !== 'permanent',
       onRetry: (info) => {
         retry.onRetry?.(info);
         emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
