@@ -77,9 +77,12 @@ describe('soak', () => {
 
     // The faults really happened: every planned proxy kind, every server kind.
     expect(r.plannedProxyKinds.filter((kind) => r.proxyFaults[kind] === 0)).toEqual([]);
-    if (config.seconds >= 25) expect(SERVER_FAULT_KINDS.filter((kind) => r.serverFaults[kind] === 0)).toEqual([]);
+    // (A run shorter than 25 s may not draw every server fault, nor one that makes a duplicate.)
+    if (config.seconds >= 25) {
+      expect(SERVER_FAULT_KINDS.filter((kind) => r.serverFaults[kind] === 0)).toEqual([]);
+      expect(r.metrics.duplicates).toBeGreaterThan(0);
+    }
     expect(r.reconnects).toBeGreaterThan(0);
-    expect(r.metrics.duplicates).toBeGreaterThan(0);
 
     // Reconnects spaced as the backoff says: every delay in [floor, cap], never retried early, no storm.
     expect(r.backoff.delayViolations).toEqual([]);
