@@ -1,4 +1,4 @@
-import { defer, from, isObservable, map, Observable, of, SchedulerLike, take, throwError, timeout, catchError, defaultIfEmpty } from 'rxjs';
+import { catchError, defaultIfEmpty, defer, EMPTY, from, isObservable, map, Observable, of, SchedulerLike, switchMap, take, throwError, timeout, timer } from 'rxjs';
 import { TokenError } from '../errors';
 
 /** A token, with its expiry (epoch ms) when the provider knows it. */
@@ -100,4 +100,32 @@ export class TokenCache {
       );
     });
   }
+}
+
+/**
+ * While a connection is open: fetches a new token ahead of the current one's expiry
+ * (`refreshBefore` ms ahead, or halfway through a shorter lifetime) and hands it to `onRefreshed`,
+ * which uses it (in-band) and returns `true` to go on refreshing, or `false` to stop (the
+ * connection will be replaced). Never emits; a failed fetch errors with its {@link TokenError}.
+ *
+ * @internal
+ */
+export function tokenRefresh$(
+  tokens: TokenCache,
+  info: TokenInfo | null,
+  refreshBefore: number,
+  scheduler: SchedulerLike,
+  onRefreshed: (next: TokenInfo) => boolean,
+): Observable<never> {
+  if (info === null || info.expiresAt === null) return EMPTY;
+  const now = scheduler.now();
+  // A token that is already expired cannot be refreshed ahead of time: the server's auth close
+  // will make the next attempt fetch one. This also keeps a provider that keeps returning
+  // expired tokens from being called in a loop.
+  if (info.expiresAt <= now) return EMPTY;
+  const lead = Math.min(refreshBefore, (info.expiresAt - now) / 2);
+  return timer(info.expiresAt - lead - now, scheduler).pipe(
+    switchMap(() => tokens.get$(true)),
+    switchMap((next) => (onRefreshed(next) ? tokenRefresh$(tokens, next, refreshBefore, scheduler, onRefreshed) : EMPTY)),
+  );
 }

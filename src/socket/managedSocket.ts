@@ -43,11 +43,11 @@ import { createResumeCursor, ResumeCursor } from '../operators/resumeCursor';
 import { dedupe } from '../operators/dedupe';
 import { sequenceGaps } from '../operators/sequenceGaps';
 import { dropOnFull } from '../operators/dropOnFull';
-import { replaySubscriptions, TopicCommand } from '../operators/replaySubscriptions';
 import { classifyFailure, FailureKind } from './closeCodes';
-import { TokenCache, TokenInfo } from './auth';
+import { TokenCache, tokenRefresh$ } from './auth';
 import { decodeFrame } from './messages';
 import { Outbox } from './outbox';
+import { createTopicSet } from './topics';
 import { CLOSED, OPEN, openSocket$, TransportEvent, WebSocketCtor, WebSocketLike } from './transport';
 import { ConnectionState, emptyMetrics, ManagedSocketEvent, ManagedSocketMetrics, metricOf, nextState } from './lifecycle';
 import type { ConnectContext, ManagedSocketConfig, ManagedSocketLogger } from './config';
@@ -261,28 +261,9 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   };
   const outbox = new Outbox<Out>(outboxCapacity, maxAge, overflow, (_message, reason) => emit({ type: 'dropped', reason }));
 
-  const topicCommands = new Subject<TopicCommand>();
-  const opened = new Subject<void>();
-  const active = new Set<string>();
-  let topicError: { error: unknown } | null = null;
-  topicCommands.pipe(replaySubscriptions<string>(opened)).subscribe((command) => {
-    for (const topic of command.topics) {
-      if (command.type === 'subscribe') active.add(topic);
-      else active.delete(topic);
-    }
-    try {
-      if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
-    } catch (error) {
-      topicError = { error };
-    }
+  const topics = createTopicSet((command) => {
+    if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
   });
-  /** Rethrows, to whoever changed the topics or opened the socket, what a topic builder threw. */
-  const throwTopicError = (): void => {
-    if (topicError === null) return;
-    const { error } = topicError;
-    topicError = null;
-    throw error;
-  };
 
   const reconnectNow = new Subject<void>();
   const closeRequest = new Subject<void>();
@@ -399,34 +380,22 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
 
   /** While open: heartbeat, protocol pings and proactive token refresh. Never emits. */
   const keepAlive$ = (open: WebSocketLike, cleanReconnect: Subject<void>): Observable<never> => {
-    const refreshLoop$ = (info: TokenInfo | null): Observable<never> => {
-      if (tokens === undefined || info === null || info.expiresAt === null) return EMPTY;
-      const now = scheduler.now();
-      // A token that is already expired cannot be refreshed ahead of time: the server's auth
-      // close will make the next attempt fetch one. This also keeps a provider that keeps
-      // returning expired tokens from being called in a loop.
-      if (info.expiresAt <= now) return EMPTY;
-      // Refresh `refreshBefore` ahead, or halfway through the lifetime of a shorter-lived token.
-      const lead = Math.min(refreshBefore, (info.expiresAt - now) / 2);
-      const wait = info.expiresAt - lead - now;
-      return timer(wait, scheduler).pipe(
-        switchMap(() => tokens.get$(true)),
-        switchMap((next) => {
+    const refresh$ = tokens
+      ? tokenRefresh$(tokens, tokens.info, refreshBefore, scheduler, (next) => {
           if (refreshMessage) {
             writeFrame(refreshMessage(next.token));
             emit({ type: 'tokenRefreshed', inBand: true });
-            return refreshLoop$(next);
+            return true;
           }
           emit({ type: 'tokenRefreshed', inBand: false });
           cleanReconnect.next();
-          return EMPTY;
-        }),
-      );
-    };
+          return false;
+        })
+      : EMPTY;
     return merge(
       heartbeat ? interval(heartbeat.interval, scheduler).pipe(tap(() => writeFrame(heartbeat.message()))) : EMPTY,
       pingInterval > 0 ? interval(pingInterval, scheduler).pipe(tap(() => open.ping?.())) : EMPTY,
-      refreshLoop$(tokens?.info ?? null),
+      refresh$,
     ).pipe(ignoreElements());
   };
 
@@ -434,8 +403,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     socket = open;
     const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor });
     if (frame !== undefined) writeFrame(frame);
-    opened.next();
-    throwTopicError();
+    topics.replay();
     outbox.drain(scheduler.now(), writeFrame);
     ready = true;
     emit({ type: 'connected', attempt: ctx.attempt });
@@ -561,15 +529,9 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       if (outboxMode === 'stateless') return emit({ type: 'dropped', reason: 'disconnected' });
       outbox.push(message, scheduler.now());
     },
-    subscribeTopics: (...names: string[]): void => {
-      topicCommands.next({ type: 'subscribe', topics: names });
-      throwTopicError();
-    },
-    unsubscribeTopics: (...names: string[]): void => {
-      topicCommands.next({ type: 'unsubscribe', topics: names });
-      throwTopicError();
-    },
-    topics: (): readonly string[] => [...active],
+    subscribeTopics: (...names: string[]): void => topics.subscribe(names),
+    unsubscribeTopics: (...names: string[]): void => topics.unsubscribe(names),
+    topics: (): readonly string[] => topics.list(),
     reconnect: (): void => reconnectNow.next(),
     close: (): Observable<void> => {
       if (closing !== null) return closing;
