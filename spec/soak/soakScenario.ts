@@ -441,13 +441,15 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
 
     // Lifecycle, for the backoff and storm checks (a few hundred entries).
     const connectingAt: number[] = [];
-    const retries: Array<{ at: number; attempt: number; delay: number }> = [];
+    // `connections`: how many 'connecting' events came before each retry, so the next attempt is
+    // found by order, not by a millisecond timestamp it may share with the attempt that failed.
+    const retries: Array<{ at: number; attempt: number; delay: number; connections: number }> = [];
     const disconnectsByError: Record<string, number> = {};
     subscriptions.push(
       socket.events$.subscribe((event: ManagedSocketEvent) => {
         const now = Date.now();
         if (event.type === 'connecting') connectingAt.push(now);
-        else if (event.type === 'reconnecting') retries.push({ at: now, attempt: event.attempt, delay: event.delay });
+        else if (event.type === 'reconnecting') retries.push({ at: now, attempt: event.attempt, delay: event.delay, connections: connectingAt.length });
         else if (event.type === 'disconnected') {
           const name = describeFailure(event.error, event.kind);
           disconnectsByError[name] = (disconnectsByError[name] ?? 0) + 1;
@@ -631,7 +633,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     }
     const earlyReconnects: string[] = [];
     for (const r of retries) {
-      const next = connectingAt.find((c) => c >= r.at);
+      const next = connectingAt[r.connections];
       // Timers never fire early; allow 2 ms for the clock's granularity.
       if (next !== undefined && next - r.at < r.delay - 2) earlyReconnects.push(`attempt ${r.attempt}: waited ${next - r.at} ms of ${r.delay.toFixed(1)}`);
     }
