@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import WebSocket from 'ws';
+import { connectTestClient, type TestClient } from '../support/wsTestClient';
 import { InvalidOptionError } from '../../src/errors';
 import { decodeServerFrame, ProtocolCloseCode } from '../../src/server/protocol';
 import {
@@ -11,28 +12,7 @@ import {
   type ReferenceServerOptions,
 } from '../../src/server/referenceServer';
 
-// ---------------------------------------------------------------------------------------------
-// A plain `ws` test client. Every wait is event-driven and bounded.
-
-const WAIT_MS = 2_000;
-
-interface Closed {
-  readonly code: number;
-  readonly reason: string;
-}
-
-interface TestClient {
-  readonly ws: WebSocket;
-  /** Every text frame, JSON-parsed (or the raw string when not JSON). */
-  readonly frames: unknown[];
-  /** Payloads of the control pongs received. */
-  readonly pongs: string[];
-  readonly opened: Promise<void>;
-  readonly closed: Promise<Closed>;
-  send(frame: unknown): void;
-  /** Resolves with the frames once `test(frames)` holds. */
-  until(test: (frames: readonly unknown[]) => boolean, timeoutMs?: number): Promise<readonly unknown[]>;
-}
+// A plain `ws` test client (spec/support/wsTestClient.ts). Every wait is event-driven and bounded.
 
 const servers: ReferenceServer[] = [];
 const clients: TestClient[] = [];
@@ -44,52 +24,7 @@ async function start(options?: ReferenceServerOptions): Promise<ReferenceServer>
 }
 
 function connect(url: string, options: WebSocket.ClientOptions = {}): TestClient {
-  const ws = new WebSocket(url, options);
-  const frames: unknown[] = [];
-  const pongs: string[] = [];
-  const listeners = new Set<() => void>();
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  opened.catch(() => undefined); // some tests expect it to fail
-  ws.on('error', () => undefined);
-  const closed = new Promise<Closed>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  ws.on('message', (data, isBinary) => {
-    const text = String(data);
-    let value: unknown = isBinary ? { binary: text } : text;
-    try {
-      if (!isBinary) value = JSON.parse(text);
-    } catch {
-      // keep the raw text
-    }
-    frames.push(value);
-    for (const listener of [...listeners]) listener();
-  });
-  ws.on('pong', (data) => pongs.push(String(data)));
-  const client: TestClient = {
-    ws,
-    frames,
-    pongs,
-    opened,
-    closed,
-    send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
-    until: (test, timeoutMs = WAIT_MS) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!test(frames)) return;
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(frames);
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`client.until timed out; frames: ${JSON.stringify(frames)}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      }),
-  };
+  const client = connectTestClient(url, options);
   clients.push(client);
   return client;
 }

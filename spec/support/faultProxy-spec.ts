@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import WebSocket from 'ws';
+import { connectTestClient, WAIT_MS, type TestClient } from './wsTestClient';
 import { InvalidOptionError } from '../../src/errors';
 import { startReferenceServer, type ReferenceServer } from '../../src/server/referenceServer';
 import {
@@ -13,23 +14,6 @@ import {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a plain `ws` client and bounded, event-driven (or short-poll) waits.
-
-const WAIT_MS = 2_000;
-
-interface Closed {
-  readonly code: number;
-  readonly reason: string;
-}
-
-interface TestClient {
-  readonly ws: WebSocket;
-  /** Every text frame, JSON-parsed. */
-  readonly frames: unknown[];
-  readonly opened: Promise<boolean>;
-  readonly closed: Promise<Closed>;
-  send(frame: unknown): void;
-  until(test: (frames: readonly unknown[]) => boolean, timeoutMs?: number): Promise<readonly unknown[]>;
-}
 
 const servers: ReferenceServer[] = [];
 const proxies: FaultProxy[] = [];
@@ -51,41 +35,7 @@ async function setup(seed?: number): Promise<{ server: ReferenceServer; proxy: F
 }
 
 function connect(url: string): TestClient {
-  const ws = new WebSocket(url);
-  const frames: unknown[] = [];
-  const listeners = new Set<() => void>();
-  const opened = new Promise<boolean>((resolve) => {
-    ws.once('open', () => resolve(true));
-    ws.once('close', () => resolve(false));
-  });
-  ws.on('error', () => undefined); // a refused or cut connection is expected
-  const closed = new Promise<Closed>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  ws.on('message', (data) => {
-    frames.push(JSON.parse(String(data)) as unknown);
-    for (const listener of [...listeners]) listener();
-  });
-  const client: TestClient = {
-    ws,
-    frames,
-    opened,
-    closed,
-    send: (frame) => ws.send(JSON.stringify(frame)),
-    until: (test, timeoutMs = WAIT_MS) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!test(frames)) return;
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(frames);
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`client.until timed out; frames: ${JSON.stringify(frames)}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      }),
-  };
+  const client = connectTestClient(url);
   clients.push(client);
   return client;
 }
@@ -93,7 +43,7 @@ function connect(url: string): TestClient {
 /** Connects through the proxy, says hello, subscribes to `prices` and waits for the welcome. */
 async function session(proxy: FaultProxy): Promise<TestClient> {
   const client = connect(proxy.url());
-  expect(await client.opened).toBe(true);
+  await client.opened;
   client.send({ type: 'hello', resumeFromSeq: null });
   client.send({ type: 'subscribe', topics: ['prices'] });
   await client.until((f) => f.some(isType('welcome')));
@@ -185,7 +135,7 @@ describe('startFaultProxy', () => {
       proxies.push(proxy);
       const client = connect(proxy.url());
 
-      expect(await client.opened).toBe(false);
+      await expect(client.opened).rejects.toThrow();
       expect((await client.closed).code).toBe(1006);
       expect(proxy.stats.targetUnreachable).toBe(1);
       await eventually('the pair to go', () => proxy.connections === 0);
@@ -292,7 +242,7 @@ describe('startFaultProxy', () => {
       proxy.refuse(true);
       const refused = connect(proxy.url());
 
-      expect(await refused.opened).toBe(false);
+      await expect(refused.opened).rejects.toThrow();
       expect((await refused.closed).code).toBe(1006);
       expect(proxy.stats.refused).toBe(1);
       expect(server.stats.connectionsOpened).toBe(1);
@@ -318,7 +268,7 @@ describe('startFaultProxy', () => {
       expect((await client.closed).code).toBe(1006);
       expect(proxy.connections).toBe(0);
       const refused = connect(proxy.url());
-      expect(await refused.opened).toBe(false);
+      await expect(refused.opened).rejects.toThrow();
       expect(proxy.cut()).toBe(0);
       proxy.stall(true);
       expect(proxy.conditions.stalled).toBe(false);
