@@ -7,7 +7,6 @@ import {
   distinctUntilChanged,
   EMPTY,
   filter,
-  finalize,
   from,
   groupBy,
   identity,
@@ -318,32 +317,32 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   // Check the gap options now: the real operators are created per key inside each attempt, where
   // an InvalidOptionError would look like a transient failure and reconnect forever.
   if (seqOf !== undefined && gapsConfig !== undefined) sequenceGaps<In>(() => 0, { window: gapsConfig.window ?? 1000, maxWait: gapsConfig.maxWait ?? 5000 });
+  /** sequenceGaps for the events of one key (`''` when there are no keys), starting at the cursor. */
+  const gapsFor = (key: string | number): MonoTypeOperatorFunction<In> =>
+    sequenceGaps<In>((message) => seqOf?.(message) as number, {
+      start: cursor ? (keyOf ? (cursor.get(key) ?? null) : cursor.value) : null,
+      window: gapsConfig?.window ?? 1000,
+      maxWait: gapsConfig?.maxWait ?? 5000,
+      gapAction: 'error',
+      onGap: (gap) => {
+        emit({ type: 'gap', gap });
+        // The same hole again after a resync: the replay cannot fill it.
+        const same = lastHole !== null && lastHole.key === key && lastHole.lastContiguous === gap.lastContiguous;
+        lastHole = { key, lastContiguous: gap.lastContiguous, resyncs: same && lastHole ? lastHole.resyncs + 1 : 1 };
+        holeIsPermanent = lastHole.resyncs >= MAX_RESYNCS;
+      },
+      onLate: (message, seq) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
+      scheduler,
+    });
+  // Without keys there is one sequence: no groupBy (and its per-group Subject) in the way.
   const reorder: MonoTypeOperatorFunction<In> =
     seqOf === undefined || gapsConfig === undefined
       ? identity
-      : onlyWhere(isEvent, (events$) =>
-          events$.pipe(
-            groupBy(keyFor),
-            mergeMap((group$) =>
-              group$.pipe(
-                sequenceGaps<In>((message) => seqOf(message) as number, {
-                  start: cursor ? (keyOf ? (cursor.get(group$.key) ?? null) : cursor.value) : null,
-                  window: gapsConfig.window ?? 1000,
-                  maxWait: gapsConfig.maxWait ?? 5000,
-                  gapAction: 'error',
-                  onGap: (gap) => {
-                    emit({ type: 'gap', gap });
-                    // The same hole again after a resync: the replay cannot fill it.
-                    const same = lastHole !== null && lastHole.key === group$.key && lastHole.lastContiguous === gap.lastContiguous;
-                    lastHole = { key: group$.key, lastContiguous: gap.lastContiguous, resyncs: same && lastHole ? lastHole.resyncs + 1 : 1 };
-                    holeIsPermanent = lastHole.resyncs >= MAX_RESYNCS;
-                  },
-                  onLate: (message, seq) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
-                  scheduler,
-                }),
-              ),
-            ),
-          ),
+      : onlyWhere(
+          isEvent,
+          keyOf === undefined
+            ? (events$) => events$.pipe(gapsFor(''))
+            : (events$) => events$.pipe(groupBy(keyFor), mergeMap((group$) => group$.pipe(gapsFor(group$.key)))),
         );
 
   /** Across attempts: drop replays (resume cursor) and resent events (dedupe). */
@@ -436,20 +435,18 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       }),
       switchMap(({ href, ctx }) =>
         openSocket$(WebSocketCtor, href, protocols, transportOptions?.(ctx)).pipe(
-          timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
           connect((frames$) =>
-            merge(
-              frames$.pipe(
-                filter((event): event is { type: 'open'; socket: WebSocketLike } => event.type === 'open'),
-                take(1),
-                switchMap((event) => {
-                  onOpen(event.socket, ctx);
-                  // The idle clock starts at the open: before it, connectTimeout is in charge.
-                  const idle$ = idleMs > 0 ? frames$.pipe(idleTimeout(idleMs, { scheduler }), ignoreElements()) : EMPTY;
-                  return concat(of(OPENED), merge(keepAlive$(event.socket, cleanReconnect), idle$));
-                }),
-              ),
-              decode(frames$).pipe(reorder),
+            frames$.pipe(
+              filter((event): event is { type: 'open'; socket: WebSocketLike } => event.type === 'open'),
+              take(1),
+              timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
+              switchMap((event) => {
+                onOpen(event.socket, ctx);
+                // Frames only come after the open, which also starts the idle clock (before it,
+                // connectTimeout is in charge). One lane per frame: idle clock, decode, reorder.
+                const inbound$ = decode(idleMs > 0 ? frames$.pipe(idleTimeout(idleMs, { scheduler })) : frames$).pipe(reorder);
+                return merge(concat(of(OPENED), keepAlive$(event.socket, cleanReconnect)), inbound$);
+              }),
             ),
           ),
         ),
@@ -464,10 +461,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
           emit({ type: 'disconnected', error, kind });
         },
         complete: () => emit({ type: 'disconnected', error: undefined, kind: 'reconnect' }),
-      }),
-      finalize(() => {
-        socket = null;
-        ready = false;
+        finalize: () => {
+          socket = null;
+          ready = false;
+        },
       }),
     );
   });
@@ -495,13 +492,15 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     deliver,
     consume,
     takeUntil(closeRequest),
-    tap({ subscribe: () => (closing = null) }),
-    // The last unsubscription closes; an error has already said 'closed' (with the error), and
-    // close() says it once the socket is really closed.
-    finalize(() => {
-      if (closing === null && state.value !== 'closed') emit({ type: 'closed' });
+    tap({
+      subscribe: () => (closing = null),
+      error: (error: unknown) => emit({ type: 'closed', error }),
+      // The last unsubscription closes; an error has already said 'closed' (with the error), and
+      // close() says it once the socket is really closed.
+      finalize: () => {
+        if (closing === null && state.value !== 'closed') emit({ type: 'closed' });
+      },
     }),
-    tap({ error: (error: unknown) => emit({ type: 'closed', error }) }),
     share(),
   );
 
