@@ -51,7 +51,7 @@ const SECTIONS = new Set((args.only ?? 'throughput,memory,operators,stages,recov
 
 // --compare DIR: the managedSocket$ kinds again, bundled from DIR (a patched copy of src/), as `kind@alt`.
 const ALT = args.compare === undefined ? [] : ['@alt'];
-const THROUGHPUT_KINDS = ['ws-raw', 'ws-json', 'rxjs-webSocket', 'managed-plain', 'managed-full', 'managed-codec'];
+const THROUGHPUT_KINDS = ['ws-raw', 'ws-json', 'ws-same-work', 'rxjs-webSocket', 'managed-plain', 'managed-full', 'managed-codec'];
 THROUGHPUT_KINDS.push(...ALT.flatMap((v) => ['managed-plain', 'managed-full', 'managed-codec'].map((k) => k + v)));
 const MEMORY_KINDS = ['ws-raw', 'rxjs-webSocket', 'rxjs-websockets', 'managed-plain', 'managed-full'];
 MEMORY_KINDS.push(...ALT.flatMap((v) => ['managed-plain', 'managed-full'].map((k) => k + v)));

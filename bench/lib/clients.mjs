@@ -52,6 +52,43 @@ const CLIENTS = {
     ws.on('message', (data) => onEvent(JSON.parse(data.toString())));
     return () => ws.close();
   },
+  /**
+   * `ws` + JSON.parse + the full pipeline's per-event work written inline, without RxJS: size
+   * guard, control-frame and seq checks, the per-topic cursor (drop seq <= last delivered), a
+   * dedupe window of 10,000 ids (Set + ring), a message counter. In-order events only (no reorder
+   * buffer, no timers, no reconnects): the least any client doing that work can spend per event.
+   */
+  'ws-same-work': async () => (url, { onEvent = noop, onOpen = noop } = {}) => {
+    const ws = new WebSocket(url);
+    const lastByTopic = new Map();
+    const seen = new Set();
+    const ring = [];
+    let oldest = 0;
+    let messagesIn = 0;
+    ws.on('open', onOpen);
+    ws.on('message', (data) => {
+      messagesIn++;
+      const text = data.toString();
+      if (text.length > 1_048_576) return;
+      const frame = JSON.parse(text);
+      if (frame.type !== 'event') return;
+      const { seq, topic, id } = frame;
+      if (!Number.isSafeInteger(seq) || seq < 0) return;
+      const last = lastByTopic.get(topic);
+      if (last !== undefined && seq <= last) return;
+      if (seen.has(id)) return;
+      seen.add(id);
+      if (ring.length < 10_000) ring.push(id);
+      else {
+        seen.delete(ring[oldest]);
+        ring[oldest] = id;
+        if (++oldest === 10_000) oldest = 0;
+      }
+      lastByTopic.set(topic, seq);
+      onEvent(frame);
+    });
+    return () => ws.close();
+  },
   /** rxjs `webSocket()` on `ws` (its default deserializer is JSON.parse). */
   'rxjs-webSocket': async () => (url, { onEvent = noop, onOpen = noop } = {}) => {
     const subscription = webSocket({ url, WebSocketCtor: WebSocket, openObserver: { next: onOpen } }).subscribe({ next: onEvent });
@@ -103,6 +140,7 @@ export const LABELS = {
   'ws-raw': 'ws, no parse (ceiling)',
   ws: 'ws',
   'ws-json': 'ws + JSON.parse (limit)',
+  'ws-same-work': 'ws + JSON.parse + same work inline (floor)',
   'rxjs-webSocket': 'rxjs webSocket()',
   'rxjs-websockets': 'rxjs-websockets',
   'managed-plain': 'managedSocket$ plain',

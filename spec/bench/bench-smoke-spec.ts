@@ -64,6 +64,7 @@ describe('npm run bench (smoke)', () => {
     expect(clients).toEqual([
       'ws, no parse (ceiling)',
       'ws + JSON.parse (limit)',
+      'ws + JSON.parse + same work inline (floor)',
       'rxjs webSocket()',
       'managedSocket$ plain',
       'managedSocket$ full',
