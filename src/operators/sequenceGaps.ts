@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, finalize, ignoreElements, merge, Subject, tap } from 'rxjs';
+import { asyncScheduler, ignoreElements, Observable, tap } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { InvalidOptionError, SequenceGapError } from '../errors';
 import type { SequenceGapInfo } from '../errors';
@@ -152,10 +152,8 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
   }
 
   return (source) =>
-    defer(() => {
+    new Observable<T>((subscriber) => {
       // All state lives here, one set per subscription.
-      /** Values released by the timer or at completion; the source lane pushes here too. */
-      const out$ = new Subject<T>();
       /** Held values by seq, in arrival order (so the first entry is the one that has waited longest). */
       const held = new Map<number, { readonly value: T; readonly at: number }>();
       /** The held seqs, for the lowest one. */
@@ -172,7 +170,7 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
           const entry = held.get(seq) as { readonly value: T };
           held.delete(seq);
           last = seq;
-          out$.next(entry.value);
+          subscriber.next(entry.value);
         }
       };
 
@@ -199,7 +197,7 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
           while (held.size > 0 && oldestArrival() + maxWait <= scheduler.now()) giveUp('timeout');
           arm();
         } catch (err) {
-          out$.error(err);
+          subscriber.error(err);
         }
       };
 
@@ -221,7 +219,7 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
         if (!based) {
           based = true;
           last = seq;
-          out$.next(value);
+          subscriber.next(value);
           return;
         }
         if (seq <= last || held.has(seq)) {
@@ -230,7 +228,7 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
         }
         if (seq === last + 1) {
           last = seq;
-          out$.next(value);
+          subscriber.next(value);
           drain();
         } else {
           held.set(seq, { value, at: scheduler.now() });
@@ -243,16 +241,18 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
       const onComplete = () => {
         // Nothing can fill the remaining holes any more.
         while (held.size > 0) giveUp('complete');
-        out$.complete();
       };
 
-      return merge(out$, source.pipe(tap({ next: onValue, complete: onComplete }), ignoreElements())).pipe(
-        finalize(() => {
-          timer?.unsubscribe();
-          timer = null;
-          held.clear();
-          heap.clear();
-        }),
-      );
+      subscriber.add(() => {
+        timer?.unsubscribe();
+        timer = null;
+        held.clear();
+        heap.clear();
+      });
+      // Values go straight to `subscriber` from onValue, drain and the timer (no Subject and merge
+      // in between: fewer hops per value). Subscribing `subscriber` itself links the inner
+      // subscription to it, so a synchronous source stops as soon as the consumer unsubscribes. A
+      // throw in onValue or onComplete becomes the output's error; completion follows the flush.
+      source.pipe(tap({ next: onValue, complete: onComplete }), ignoreElements()).subscribe(subscriber);
     });
 }
