@@ -1,5 +1,5 @@
-import { defer, filter, finalize, identity } from 'rxjs';
-import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { filter, identity, Observable } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 import { count, func } from '../internal/validate';
 
@@ -79,36 +79,40 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
   if (window === 0) return identity;
 
   return (source: Observable<T>): Observable<T> =>
-    defer(() => {
+    new Observable<T>((subscriber) => {
       // The keys in the window, and the same keys in the order they were accepted: a ring of
       // `window` slots, filled up first and then overwritten from `oldest` on.
       const seen = new Set<unknown>();
       let ring: unknown[] = [];
       let oldest = 0;
+      subscriber.add(() => {
+        seen.clear();
+        ring = [];
+      });
 
-      return source.pipe(
-        filter((value: T) => {
-          const key = keyOf(value);
-          // One lookup for both questions: `add` leaves the size alone when the key is already in.
-          const size = seen.size;
-          seen.add(key);
-          if (seen.size === size) {
-            onDuplicate?.(value, key);
-            return false;
-          }
-          if (ring.length < window) {
-            ring.push(key);
-          } else {
-            seen.delete(ring[oldest]);
-            ring[oldest] = key;
-            if (++oldest === window) oldest = 0;
-          }
-          return true;
-        }),
-        finalize(() => {
-          seen.clear();
-          ring = [];
-        }),
-      );
+      // Subscribing `subscriber` itself: one operator between source and consumer (no finalize
+      // hop per value), and a synchronous source stops as soon as the consumer unsubscribes.
+      source
+        .pipe(
+          filter((value: T) => {
+            const key = keyOf(value);
+            // One lookup for both questions: `add` leaves the size alone when the key is already in.
+            const size = seen.size;
+            seen.add(key);
+            if (seen.size === size) {
+              onDuplicate?.(value, key);
+              return false;
+            }
+            if (ring.length < window) {
+              ring.push(key);
+            } else {
+              seen.delete(ring[oldest]);
+              ring[oldest] = key;
+              if (++oldest === window) oldest = 0;
+            }
+            return true;
+          }),
+        )
+        .subscribe(subscriber);
     });
 }
