@@ -423,34 +423,38 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
           map((info): string | null => info.token),
         )
       : of(null);
-    return token$.pipe(
-      switchMap((token) => {
-        const ctx: ConnectContext = { attempt, token };
-        return resolveUrl(url, ctx).pipe(
-          map((href) => {
-            if (secureOnly) checkSecure(href);
-            return { href, ctx };
-          }),
-        );
-      }),
-      switchMap(({ href, ctx }) =>
-        openSocket$(WebSocketCtor, href, protocols, transportOptions?.(ctx)).pipe(
-          connect((frames$) =>
-            frames$.pipe(
-              filter((event): event is { type: 'open'; socket: WebSocketLike } => event.type === 'open'),
-              take(1),
-              timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
-              switchMap((event) => {
-                onOpen(event.socket, ctx);
-                // Frames only come after the open, which also starts the idle clock (before it,
-                // connectTimeout is in charge). One lane per frame: idle clock, decode, reorder.
-                const inbound$ = decode(idleMs > 0 ? frames$.pipe(idleTimeout(idleMs, { scheduler })) : frames$).pipe(reorder);
-                return merge(concat(of(OPENED), keepAlive$(event.socket, cleanReconnect)), inbound$);
-              }),
-            ),
+    /** One connection: open the socket; once open, handshake, keep-alive and the inbound lane. */
+    const connection$ = (href: string, ctx: ConnectContext): Observable<In | typeof OPENED> => {
+      if (secureOnly) checkSecure(href);
+      return openSocket$(WebSocketCtor, href, protocols, transportOptions?.(ctx)).pipe(
+        connect((frames$) =>
+          frames$.pipe(
+            filter((event): event is { type: 'open'; socket: WebSocketLike } => event.type === 'open'),
+            take(1),
+            timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
+            switchMap((event) => {
+              onOpen(event.socket, ctx);
+              // Frames only come after the open, which also starts the idle clock (before it,
+              // connectTimeout is in charge). One lane per frame: idle clock, decode, reorder.
+              const inbound$ = decode(idleMs > 0 ? frames$.pipe(idleTimeout(idleMs, { scheduler })) : frames$).pipe(reorder);
+              return merge(concat(of(OPENED), keepAlive$(event.socket, cleanReconnect)), inbound$);
+            }),
           ),
         ),
-      ),
+      );
+    };
+    // A fixed URL and no token provider (the common case): no switchMaps for every frame to pass.
+    const opened$ =
+      typeof url === 'string' && !tokens
+        ? defer(() => connection$(url, { attempt, token: null }))
+        : token$.pipe(
+            switchMap((token) => {
+              const ctx: ConnectContext = { attempt, token };
+              return resolveUrl(url, ctx).pipe(map((href) => ({ href, ctx })));
+            }),
+            switchMap(({ href, ctx }) => connection$(href, ctx)),
+          );
+    return opened$.pipe(
       takeUntil(merge(reconnectNow, cleanReconnect)),
       tap({
         error: (error: unknown) => {
