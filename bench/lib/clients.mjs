@@ -64,10 +64,10 @@ const CLIENTS = {
     const seen = new Set();
     const ring = [];
     let oldest = 0;
-    let messagesIn = 0;
+    const metrics = { messagesIn: 0 };
     ws.on('open', onOpen);
     ws.on('message', (data) => {
-      messagesIn++;
+      metrics.messagesIn++;
       const text = data.toString();
       if (text.length > 1_048_576) return;
       const frame = JSON.parse(text);
