@@ -93,7 +93,8 @@ export class SequenceGapError extends Error {
   readonly info: SequenceGapInfo;
 
   constructor(info: SequenceGapInfo) {
-    super(`Sequence gap: ${info.from}..${info.to} missing (last contiguous ${info.lastContiguous})`);
+    const where = info.key === undefined ? '' : ` in ${String(info.key)}`;
+    super(`Sequence gap${where}: ${info.from}..${info.to} missing (last contiguous ${info.lastContiguous})`);
     this.info = info;
   }
 }
@@ -111,6 +112,8 @@ export interface SequenceGapInfo {
    * source completed with the hole still open.
    */
   readonly reason: 'timeout' | 'window' | 'complete';
+  /** The key of the sequence, when the stream has several (`sequenceGaps`' `keyOf`). */
+  readonly key?: string | number;
 }
 
 /**

@@ -132,7 +132,7 @@ describe('managedSocket$ against hostile frames', () => {
       await until(() => c.socket.metrics().connections === 2, 5_000, 'the resync');
       await thenMore(c);
 
-      expect(c.ofType('gap')[0]?.gap).toEqual({ from: 4, to: bogus - 1, lastContiguous: 3, reason: 'timeout' });
+      expect(c.ofType('gap')[0]?.gap).toEqual({ from: 4, to: bogus - 1, lastContiguous: 3, reason: 'timeout', key: 'a' });
       expect(c.seqs()).toEqual(range(1, 6));
       expect(c.received.some((e) => e.data === 'bogus')).toBe(false);
       // The cursor was never moved by the lie: the resync asked for everything after 3.

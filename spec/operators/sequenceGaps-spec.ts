@@ -650,6 +650,141 @@ describe('sequenceGaps', () => {
     });
   });
 
+  describe('with keyOf', () => {
+    interface Ev {
+      readonly k: string;
+      readonly s: number;
+    }
+    const ev = (k: string, s: number): Ev => ({ k, s });
+    const keyed = { seqOf: (e: Ev) => e.s, keyOf: (e: Ev) => e.k };
+
+    it('should order each key on its own: a hole in one key does not hold back another', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const values = { a: ev('x', 1), b: ev('x', 3), c: ev('y', 1), d: ev('y', 2), e: ev('x', 2) };
+        // prettier-ignore
+        const source = cold(' -a-b-c-d-e-----|', values);
+        const expected = '    -a---c-d-(eb)--|';
+        expectObservable(source.pipe(sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, scheduler: ts }))).toBe(expected, values);
+      });
+    });
+
+    it('should give each key its own start from a start function, called once per key', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const start = jest.fn((key: string | number) => (key === 'x' ? 1 : null));
+        const late: Ev[] = [];
+        const values = { a: ev('x', 1), b: ev('x', 2), c: ev('y', 5), d: ev('y', 6), e: ev('x', 3) };
+        // prettier-ignore
+        const source = cold(' -a-b-c-d-e-|', values);
+        const expected = '    ---b-c-d-e-|';
+        const op = sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, start, onLate: (v) => late.push(v), scheduler: ts });
+        expectObservable(source.pipe(op)).toBe(expected, values);
+        ts.flush();
+        expect(late).toEqual([values.a]);
+        expect(start.mock.calls).toEqual([['x'], ['y']]);
+      });
+    });
+
+    it('should time out a hole in one key, report it with its key, and keep the other key flowing', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const gaps: SequenceGapInfo[] = [];
+        const values = { a: ev('x', 1), b: ev('x', 3), c: ev('y', 1), d: ev('y', 2) };
+        // prettier-ignore
+        const source = cold(' -a-b-c-d---|', values);
+        const expected = '    -a---c-db--|';
+        const op = sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, maxWait: 5, onGap: (g) => gaps.push(g), scheduler: ts });
+        expectObservable(source.pipe(op)).toBe(expected, values);
+        ts.flush();
+        expect(gaps).toEqual([{ from: 2, to: 2, lastContiguous: 1, reason: 'timeout', key: 'x' }]);
+      });
+    });
+
+    it("should error with a SequenceGapError that names the key under gapAction: 'error'", () => {
+      ts.run(({ cold, expectObservable }) => {
+        const values = { a: ev('x', 1), c: ev('y', 1), d: ev('y', 3) };
+        // prettier-ignore
+        const source = cold(' -a-c-d----|', values);
+        const expected = '    -a-c---#';
+        const info = { from: 2, to: 2, lastContiguous: 1, reason: 'timeout', key: 'y' };
+        const op = sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, maxWait: 2, gapAction: 'error', scheduler: ts });
+        expectObservable(source.pipe(op)).toBe(expected, values, new SequenceGapError(info as SequenceGapInfo));
+      });
+      const error = new SequenceGapError({ from: 2, to: 2, lastContiguous: 1, reason: 'timeout', key: 'y' });
+      expect(error.message).toBe('Sequence gap in y: 2..2 missing (last contiguous 1)');
+    });
+
+    it('should count the window per key', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const gaps: SequenceGapInfo[] = [];
+        const values = { a: ev('x', 1), b: ev('x', 3), c: ev('y', 1), d: ev('y', 3), e: ev('x', 2), f: ev('y', 2) };
+        // prettier-ignore
+        const source = cold(' -a-b-c-d-e---f---|', values);
+        const expected = '    -a---c---(eb)(fd)|';
+        const op = sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, window: 1, maxWait: Infinity, onGap: (g) => gaps.push(g), scheduler: ts });
+        expectObservable(source.pipe(op)).toBe(expected, values);
+        ts.flush();
+        expect(gaps).toEqual([]);
+      });
+    });
+
+    it('should give up every open hole of every key, in the order the keys appeared, on completion', () => {
+      const gaps: SequenceGapInfo[] = [];
+      const out: Ev[] = [];
+      from([ev('x', 1), ev('y', 1), ev('y', 4), ev('x', 3)])
+        .pipe(sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, onGap: (g) => gaps.push(g), scheduler: ts }))
+        .subscribe((e) => out.push(e));
+      expect(out).toEqual([ev('x', 1), ev('y', 1), ev('x', 3), ev('y', 4)]);
+      expect(gaps).toEqual([
+        { from: 2, to: 2, lastContiguous: 1, reason: 'complete', key: 'x' },
+        { from: 2, to: 3, lastContiguous: 1, reason: 'complete', key: 'y' },
+      ]);
+    });
+
+    it('should reject a start function without keyOf, and a keyOf that is not a function', () => {
+      const cases: Array<[string, () => unknown]> = [
+        ['start', () => sequenceGaps(seqOf, { start: () => 1 })],
+        ['keyOf', () => sequenceGaps(seqOf, { keyOf: 'k' as unknown as (v: string) => string })],
+      ];
+      for (const [option, create] of cases) {
+        expect(create).toThrow(InvalidOptionError);
+        expect(() => create()).toThrow(expect.objectContaining({ info: expect.objectContaining({ option }) }) as unknown as Error);
+      }
+    });
+
+    it('should error the output when a start function returns an invalid start', () => {
+      let error: unknown;
+      of(ev('x', 1))
+        .pipe(sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, start: () => -5, scheduler: ts }))
+        .subscribe({ error: (e: unknown) => (error = e) });
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as InvalidOptionError).info).toMatchObject({ operator: 'sequenceGaps', option: 'start', value: -5 });
+    });
+
+    it('should emit each key of an interleaving of locally shuffled sequences once, in order, with no gap', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.constantFrom('x', 'y', 'z'), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true })), { maxLength: 80 }),
+          (draws) => {
+            // Each key's events get seqs 1, 2, ... in draw order, then move by fewer than 4 places.
+            const next: Record<string, number> = {};
+            const events = draws
+              .map(([k, j], i) => ({ e: ev(k, (next[k] = (next[k] ?? 0) + 1)), at: i + j * 4 }))
+              .sort((a, b) => a.at - b.at)
+              .map((x) => x.e);
+            const out: Ev[] = [];
+            const onGap = jest.fn();
+            from(events)
+              .pipe(sequenceGaps(keyed.seqOf, { keyOf: keyed.keyOf, start: () => 0, window: 12, maxWait: 1, onGap, scheduler: ts }))
+              .subscribe((e) => out.push(e));
+            for (const k of ['x', 'y', 'z']) {
+              expect(out.filter((e) => e.k === k).map((e) => e.s)).toEqual(Array.from({ length: next[k] ?? 0 }, (_, i) => i + 1));
+            }
+            expect(onGap).not.toHaveBeenCalled();
+          },
+        ),
+      );
+    });
+  });
+
   describe('with invalid options', () => {
     it('should throw InvalidOptionError at creation time', () => {
       const bad: Array<[string, () => unknown]> = [

@@ -13,15 +13,23 @@ export interface SequenceGapsConfig<T> {
   /**
    * The last seq already delivered before this stream started (a resume cursor). The first value
    * expected is then `start + 1`; pass `-1` when the sequence starts at 0 and nothing was delivered.
-   * `null` lets the first value set the base: it is emitted whatever its seq.
+   * `null` lets the first value set the base: it is emitted whatever its seq. With `keyOf`, a
+   * function gives each key its own start; it is called once, when the key first appears.
    * @default null
    */
-  start?: number | null;
+  start?: number | null | ((key: string | number) => number | null);
   /**
-   * The most values held back while waiting for a hole to fill (an integer >= 0, or Infinity
-   * when `maxWait` is finite). When one more would be held, the lowest hole is given up on at once
-   * with reason `'window'`. `0` never holds anything: every hole is given up on as soon as it is
-   * seen.
+   * Reads the key of a value when the stream carries several independent sequences (one per
+   * topic, job or partition). Each key then has its own base, held values, `window` and `maxWait`
+   * clock: a hole in one key never holds back another. Keys are compared like `Map` keys.
+   * @default undefined (one sequence)
+   */
+  keyOf?: (value: T) => string | number;
+  /**
+   * The most values held back (per key, with `keyOf`) while waiting for a hole to fill (an
+   * integer >= 0, or Infinity when `maxWait` is finite). When one more would be held, the lowest
+   * hole is given up on at once with reason `'window'`. `0` never holds anything: every hole is
+   * given up on as soon as it is seen.
    * @default 1000
    */
   window?: number;
@@ -86,6 +94,9 @@ export interface SequenceGapsConfig<T> {
  * with reason `'complete'`, since it can no longer fill) and the held values are emitted in order
  * before the output completes. A source error is forwarded at once and the held values are dropped.
  *
+ * With `keyOf`, each key is an independent sequence with its own base, held values, window and
+ * clock (a hole in one topic never holds back another), and gaps carry the key.
+ *
  * Memory is one entry per held value: a jump of 10^9 seqs costs nothing more than one of 2.
  * Holding a value costs O(log window); releasing one in order costs O(log window).
  *
@@ -114,7 +125,8 @@ export interface SequenceGapsConfig<T> {
  *
  * Errors: {@link SequenceGapError} for a hole given up on with `gapAction: 'error'`;
  * {@link InvalidSequenceError} when `seqOf` returns something other than a safe integer >= 0;
- * whatever `seqOf`, `onGap` or `onLate` throws. Throws {@link InvalidOptionError} at creation time
+ * whatever `seqOf`, `keyOf`, `onGap` or `onLate` throws; {@link InvalidOptionError} when a `start`
+ * function returns an invalid start. Throws {@link InvalidOptionError} at creation time
  * for an invalid option.
  *
  * @see {@link resumeFrom}
@@ -128,6 +140,7 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
   check.func(OP, 'seqOf', seqOf);
   const {
     start = null,
+    keyOf,
     window = 1000,
     maxWait = 1000,
     gapAction = 'skip',
@@ -135,9 +148,14 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
     onLate,
     scheduler = asyncScheduler,
   } = config ?? {};
-  if (start !== null && !(Number.isSafeInteger(start) && start >= -1)) {
-    throw new InvalidOptionError({ operator: OP, option: 'start', reason: 'null or a safe integer >= -1', value: start });
+  if (typeof start === 'function') {
+    if (keyOf === undefined) {
+      throw new InvalidOptionError({ operator: OP, option: 'start', reason: 'a number or null (a function needs keyOf)', value: start });
+    }
+  } else {
+    checkStart(start);
   }
+  if (keyOf !== undefined) check.func(OP, 'keyOf', keyOf);
   check.count(OP, 'window', window, 0, true);
   check.duration(OP, 'maxWait', maxWait, true);
   if (window === Infinity && maxWait === Infinity) {
@@ -153,106 +171,137 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
 
   return (source) =>
     new Observable<T>((subscriber) => {
-      // All state lives here, one set per subscription.
-      /** Held values by seq, in arrival order (so the first entry is the one that has waited longest). */
-      const held = new Map<number, { readonly value: T; readonly at: number }>();
-      /** The held seqs, for the lowest one. */
-      const heap = new MinHeap();
-      let based = start !== null;
-      /** The last seq emitted (or `start`). Only meaningful once `based`. */
-      let last = start ?? -1;
-      let timer: Subscription | null = null;
+      // All state lives here, one set per subscription: one track per sequence (per key).
+      const tracks = new Map<string | number | undefined, Track<T>>();
+
+      const trackFor = (key: string | number | undefined): Track<T> => {
+        let track = tracks.get(key);
+        if (track === undefined) {
+          const base = typeof start === 'function' ? checkStart(start(key as string | number)) : start;
+          track = { key, based: base !== null, last: base ?? -1, held: new Map(), heap: new MinHeap(), timer: null };
+          tracks.set(key, track);
+        }
+        return track;
+      };
 
       /** Emits the held values that are now contiguous with `last`. */
-      const drain = () => {
-        while (heap.size > 0 && heap.peek() === last + 1) {
-          const seq = heap.pop();
-          const entry = held.get(seq) as { readonly value: T };
-          held.delete(seq);
-          last = seq;
+      const drain = (t: Track<T>) => {
+        while (t.heap.size > 0 && t.heap.peek() === t.last + 1) {
+          const seq = t.heap.pop();
+          const entry = t.held.get(seq) as { readonly value: T };
+          t.held.delete(seq);
+          t.last = seq;
           subscriber.next(entry.value);
         }
       };
 
       /** Gives up on the lowest hole: report it, then skip it (and drain) or throw. */
-      const giveUp = (reason: SequenceGapInfo['reason']) => {
-        const lowest = heap.peek();
-        const gap: SequenceGapInfo = { from: last + 1, to: lowest - 1, lastContiguous: last, reason };
+      const giveUp = (t: Track<T>, reason: SequenceGapInfo['reason']) => {
+        const lowest = t.heap.peek();
+        const hole = { from: t.last + 1, to: lowest - 1, lastContiguous: t.last, reason };
+        const gap: SequenceGapInfo = keyOf === undefined ? hole : { ...hole, key: t.key };
         onGap?.(gap);
         if (gapAction === 'error') throw new SequenceGapError(gap);
-        last = lowest - 1;
-        drain();
+        t.last = lowest - 1;
+        drain(t);
       };
 
-      /** When the longest-waiting held value arrived (the current hole has been open since then). */
-      const oldestArrival = (): number => {
-        const first = held.values().next();
-        return first.done ? Infinity : first.value.at;
-      };
-
-      const onTimer = () => {
-        timer = null;
+      const onTimer = (t: Track<T>) => {
+        t.timer = null;
         try {
           // Values held beyond the next hole may already have waited `maxWait` too: give that one up as well.
-          while (held.size > 0 && oldestArrival() + maxWait <= scheduler.now()) giveUp('timeout');
-          arm();
+          while (t.held.size > 0 && oldestArrival(t) + maxWait <= scheduler.now()) giveUp(t, 'timeout');
+          arm(t);
         } catch (err) {
           subscriber.error(err);
         }
       };
 
       /**
-       * Keeps one timer pending while anything is held. It may fire early (the oldest value was
-       * released since it was set): `onTimer` then just sets it again for the new deadline.
+       * Keeps one timer pending per track while it holds anything. It may fire early (the oldest
+       * value was released since it was set): `onTimer` then just sets it again for the new deadline.
        */
-      const arm = () => {
-        if (held.size === 0) {
-          timer?.unsubscribe();
-          timer = null;
-        } else if (timer === null && maxWait !== Infinity) {
-          timer = scheduler.schedule(onTimer, Math.max(0, oldestArrival() + maxWait - scheduler.now()));
+      const arm = (t: Track<T>) => {
+        if (t.held.size === 0) {
+          t.timer?.unsubscribe();
+          t.timer = null;
+        } else if (t.timer === null && maxWait !== Infinity) {
+          t.timer = scheduler.schedule(() => onTimer(t), Math.max(0, oldestArrival(t) + maxWait - scheduler.now()));
         }
       };
 
+      // Without keys there is one track: created up front, so `start` applies before any value.
+      const single = keyOf === undefined ? trackFor(undefined) : undefined;
+
       const onValue = (value: T) => {
         const seq = readSeq(seqOf, value);
-        if (!based) {
-          based = true;
-          last = seq;
+        const t = single ?? trackFor((keyOf as (value: T) => string | number)(value));
+        if (!t.based) {
+          t.based = true;
+          t.last = seq;
           subscriber.next(value);
           return;
         }
-        if (seq <= last || held.has(seq)) {
+        if (seq <= t.last || t.held.has(seq)) {
           onLate?.(value, seq);
           return;
         }
-        if (seq === last + 1) {
-          last = seq;
+        if (seq === t.last + 1) {
+          t.last = seq;
           subscriber.next(value);
-          drain();
+          drain(t);
         } else {
-          held.set(seq, { value, at: scheduler.now() });
-          heap.push(seq);
-          if (held.size > window) giveUp('window');
+          t.held.set(seq, { value, at: scheduler.now() });
+          t.heap.push(seq);
+          if (t.held.size > window) giveUp(t, 'window');
         }
-        arm();
+        arm(t);
       };
 
       const onComplete = () => {
         // Nothing can fill the remaining holes any more.
-        while (held.size > 0) giveUp('complete');
+        for (const t of tracks.values()) while (t.held.size > 0) giveUp(t, 'complete');
       };
 
       subscriber.add(() => {
-        timer?.unsubscribe();
-        timer = null;
-        held.clear();
-        heap.clear();
+        for (const t of tracks.values()) {
+          t.timer?.unsubscribe();
+          t.timer = null;
+          t.held.clear();
+          t.heap.clear();
+        }
+        tracks.clear();
       });
-      // Values go straight to `subscriber` from onValue, drain and the timer (no Subject and merge
-      // in between: fewer hops per value). Subscribing `subscriber` itself links the inner
+      // Values go straight to `subscriber` from onValue, drain and the timers (no Subject and
+      // merge in between: fewer hops per value). Subscribing `subscriber` itself links the inner
       // subscription to it, so a synchronous source stops as soon as the consumer unsubscribes. A
       // throw in onValue or onComplete becomes the output's error; completion follows the flush.
       source.pipe(tap({ next: onValue, complete: onComplete }), ignoreElements()).subscribe(subscriber);
     });
+}
+
+/** One sequence's state: the last seq emitted (meaningful once `based`) and the values held. */
+interface Track<T> {
+  readonly key: string | number | undefined;
+  based: boolean;
+  last: number;
+  /** Held values by seq, in arrival order (so the first entry is the one that has waited longest). */
+  readonly held: Map<number, { readonly value: T; readonly at: number }>;
+  /** The held seqs, for the lowest one. */
+  readonly heap: MinHeap;
+  timer: Subscription | null;
+}
+
+/** When the longest-waiting held value arrived (the current hole has been open since then). */
+function oldestArrival<T>(t: Track<T>): number {
+  const first = t.held.values().next();
+  return first.done ? Infinity : first.value.at;
+}
+
+/** `start`, or what a `start` function returned: null or a safe integer >= -1. */
+function checkStart(start: unknown): number | null {
+  if (start !== null && !(Number.isSafeInteger(start) && (start as number) >= -1)) {
+    throw new InvalidOptionError({ operator: OP, option: 'start', reason: 'null or a safe integer >= -1', value: start });
+  }
+  return start as number | null;
 }

@@ -8,14 +8,12 @@ import {
   EMPTY,
   filter,
   from,
-  groupBy,
   identity,
   ignoreElements,
   interval,
   isObservable,
   map,
   merge,
-  mergeMap,
   MonoTypeOperatorFunction,
   Observable,
   of,
@@ -314,35 +312,32 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const MAX_RESYNCS = 3;
   /** Per attempt: hold reordered events per key; a hole not filled in time ends the attempt (resync). */
   const gapsConfig = config.gaps === false ? undefined : (config.gaps ?? {});
-  // Check the gap options now: the real operators are created per key inside each attempt, where
+  // Check the gap options now: the real operator is created inside each attempt, where
   // an InvalidOptionError would look like a transient failure and reconnect forever.
   if (seqOf !== undefined && gapsConfig !== undefined) sequenceGaps<In>(() => 0, { window: gapsConfig.window ?? 1000, maxWait: gapsConfig.maxWait ?? 5000 });
-  /** sequenceGaps for the events of one key (`''` when there are no keys), starting at the cursor. */
-  const gapsFor = (key: string | number): MonoTypeOperatorFunction<In> =>
-    sequenceGaps<In>((message) => seqOf?.(message) as number, {
-      start: cursor ? (keyOf ? (cursor.get(key) ?? null) : cursor.value) : null,
-      window: gapsConfig?.window ?? 1000,
-      maxWait: gapsConfig?.maxWait ?? 5000,
-      gapAction: 'error',
-      onGap: (gap) => {
-        emit({ type: 'gap', gap });
-        // The same hole again after a resync: the replay cannot fill it.
-        const same = lastHole !== null && lastHole.key === key && lastHole.lastContiguous === gap.lastContiguous;
-        lastHole = { key, lastContiguous: gap.lastContiguous, resyncs: same && lastHole ? lastHole.resyncs + 1 : 1 };
-        holeIsPermanent = lastHole.resyncs >= MAX_RESYNCS;
-      },
-      onLate: (message, seq) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
-      scheduler,
-    });
-  // Without keys there is one sequence: no groupBy (and its per-group Subject) in the way.
+  // One sequence per key (keyOf), each starting where the cursor stands when the attempt begins.
   const reorder: MonoTypeOperatorFunction<In> =
     seqOf === undefined || gapsConfig === undefined
       ? identity
-      : onlyWhere(
-          isEvent,
-          keyOf === undefined
-            ? (events$) => events$.pipe(gapsFor(''))
-            : (events$) => events$.pipe(groupBy(keyFor), mergeMap((group$) => group$.pipe(gapsFor(group$.key)))),
+      : onlyWhere(isEvent, (events$) =>
+          events$.pipe(
+            sequenceGaps<In>((message) => seqOf(message) as number, {
+              ...(keyOf ? { keyOf, start: (key: string | number) => cursor?.get(key) ?? null } : { start: cursor?.value ?? null }),
+              window: gapsConfig.window ?? 1000,
+              maxWait: gapsConfig.maxWait ?? 5000,
+              gapAction: 'error',
+              onGap: (gap) => {
+                emit({ type: 'gap', gap });
+                // The same hole again after a resync: the replay cannot fill it.
+                const key = gap.key ?? '';
+                const same = lastHole !== null && lastHole.key === key && lastHole.lastContiguous === gap.lastContiguous;
+                lastHole = { key, lastContiguous: gap.lastContiguous, resyncs: same && lastHole ? lastHole.resyncs + 1 : 1 };
+                holeIsPermanent = lastHole.resyncs >= MAX_RESYNCS;
+              },
+              onLate: (message, seq) => emit({ type: 'duplicate', seq, key: keyOf?.(message) }),
+              scheduler,
+            }),
+          ),
         );
 
   /** Across attempts: drop replays (resume cursor) and resent events (dedupe). */
