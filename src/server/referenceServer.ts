@@ -18,6 +18,8 @@ import { decodeClientFrame, ProtocolCloseCode } from './protocol';
 import type { ClientFrame, EventFrame, WelcomeFrame } from './protocol';
 import { WaitTimeoutError, ServerStoppedError } from './referenceServerTypes';
 import type { ConnectionInfo, ReceivedFrame, ReferenceServer, ReferenceServerOptions, RestartOptions, TokenSource, TokenVerdict } from './referenceServerTypes';
+import { TopicLogs } from './topicLogs';
+import type { LogEntry } from './topicLogs';
 
 // The public types and errors live beside the server; importers of this file keep getting them.
 export * from './referenceServerTypes';
@@ -47,23 +49,6 @@ interface Connection {
   readonly queryToken: string | undefined;
   silenced: boolean;
   session: Session | null;
-}
-
-interface LogEntry {
-  readonly event: EventFrame;
-  readonly json: string;
-  /** Server-wide publish order, for `events()` across topics. */
-  readonly order: number;
-  readonly publishId: string | undefined;
-}
-
-interface TopicLog {
-  head: number;
-  /** Seq of `entries[0]`; only the last `retain` entries are visible. */
-  firstSeq: number;
-  entries: LogEntry[];
-  /** Publish id -> seq, for idempotent client publishes. */
-  readonly publishIds: Map<string, number>;
 }
 
 type Change = 'open' | 'session' | 'frame' | 'publish' | 'close';
@@ -145,11 +130,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const wss = new WebSocketServer({ noServer: true, autoPong: false, clientTracking: false, maxPayload });
   const connections = new Set<Connection>();
   const sockets = new Set<Duplex>();
-  const logs = new Map<string, TopicLog>();
+  const logs = new TopicLogs(retain);
   const waiters = new Set<Waiter>();
   const received: ReceivedFrame[] = [];
   const stats = { connectionsOpened: 0, sessionsStarted: 0, framesReceived: 0, framesSent: 0 };
-  let publishOrder = 0;
   let phase: 'listening' | 'restarting' | 'stopped' = 'listening';
   let refusal: number | null = null;
   let reorder = { remaining: 0, held: [] as LogEntry[] };
@@ -306,7 +290,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     const [token, tokenSource] = pickToken(connection, frame.token);
     const verdict = verify(token);
     if (!verdict.ok) return close(connection, verdict.code, verdict.reason);
-    const headsAtHello = new Map([...logs].map(([topic, log]) => [topic, log.head]));
+    const headsAtHello = logs.heads();
     const session: Session = {
       id: `s-${++stats.sessionsStarted}`,
       resumeFromSeq: frame.resumeFromSeq,
@@ -330,17 +314,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     session.topics.add(topic);
     if (session.consumed.has(topic)) return; // the resume point is used once per connection
     session.consumed.add(topic);
-    const log = logs.get(topic);
-    if (!log) return;
+    const head = logs.head(topic);
+    if (head === 0) return;
     const from = session.resume.get(topic) ?? session.resumeFromSeq ?? session.headsAtHello.get(topic) ?? 0;
     // Events held by reorderNext() are still in flight: they go out live when released.
     const held = reorder.held.filter((e) => e.event.topic === topic).map((e) => e.event.seq);
-    const upTo = held.length > 0 ? Math.min(...held) - 1 : log.head;
-    const start = Math.max(from + 1, log.head - retain + 1, log.firstSeq);
-    for (let seq = start; seq <= upTo; seq++) {
-      const entry = log.entries[seq - log.firstSeq];
-      if (entry) send(connection, entry.json);
-    }
+    const upTo = held.length > 0 ? Math.min(...held) - 1 : head;
+    for (const entry of logs.range(topic, from, upTo)) send(connection, entry.json);
   }
 
   // -- auth -----------------------------------------------------------------------------------
@@ -389,38 +369,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   /** Appends and fans out; `null` when `publishId` repeats a retained event's. */
   function append(topic: string, data: unknown, publishId?: string): EventFrame | null {
-    const log = logs.get(topic) ?? { head: 0, firstSeq: 1, entries: [], publishIds: new Map<string, number>() };
-    if (publishId !== undefined) {
-      const seen = log.publishIds.get(publishId);
-      if (seen !== undefined && seen > log.head - retain) return null;
-    }
-    const seq = log.head + 1;
-    const event: EventFrame = { type: 'event', topic, seq, id: `${topic}:${seq}`, data: data === undefined ? null : data };
-    const json = JSON.stringify(event); // throws (BigInt, cycles) before anything changes
-    logs.set(topic, log);
-    log.head = seq;
-    log.entries.push({ event, json, order: ++publishOrder, publishId });
-    if (publishId !== undefined) log.publishIds.set(publishId, seq);
-    trim(log);
-    deliver(log.entries[log.entries.length - 1] as LogEntry);
+    const entry = logs.append(topic, data, publishId);
+    if (entry === null) return null;
+    deliver(entry);
     notify('publish', null);
-    return event;
-  }
-
-  /** Drops the oldest entries in batches, so appends stay O(1) amortised. */
-  function trim(log: TopicLog): void {
-    if (log.entries.length <= Math.max(2 * retain, retain + 1024)) return;
-    const dropped = log.entries.splice(0, log.entries.length - retain);
-    log.firstSeq += dropped.length;
-    for (const entry of dropped) {
-      if (entry.publishId !== undefined && log.publishIds.get(entry.publishId) === entry.event.seq) {
-        log.publishIds.delete(entry.publishId);
-      }
-    }
-  }
-
-  function retained(log: TopicLog): LogEntry[] {
-    return log.entries.slice(Math.max(0, log.entries.length - retain));
+    return entry.event;
   }
 
   function deliver(entry: LogEntry): void {
@@ -570,17 +523,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       return append(topic, data) as EventFrame;
     },
     events(topic) {
-      if (topic !== undefined) {
-        const log = logs.get(topic);
-        return log ? retained(log).map((e) => e.event) : [];
-      }
-      return [...logs.values()]
-        .flatMap(retained)
-        .sort((a, b) => a.order - b.order)
-        .map((e) => e.event);
+      return logs.events(topic);
     },
     heads() {
-      return Object.fromEntries([...logs].map(([topic, log]) => [topic, log.head]));
+      return Object.fromEntries(logs.heads());
     },
     clearReceived() {
       received.length = 0;
