@@ -11,13 +11,11 @@ import {
   identity,
   ignoreElements,
   interval,
-  isObservable,
   map,
   merge,
   MonoTypeOperatorFunction,
   Observable,
   of,
-  race,
   repeat,
   share,
   shareReplay,
@@ -28,9 +26,8 @@ import {
   tap,
   throwError,
   timeout,
-  timer,
 } from 'rxjs';
-import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InsecureUrlError, InvalidOptionError, SequenceGapError } from '../errors';
+import { ConnectTimeoutError, DecodeError, IdleTimeoutError, InvalidOptionError, SequenceGapError } from '../errors';
 import { count, duration, oneOf } from '../internal/validate';
 import { onlyWhere } from '../internal/onlyWhere';
 import { retryBackoff } from '../operators/retryBackoff';
@@ -45,7 +42,8 @@ import { TokenCache, tokenRefresh$ } from './auth';
 import { decodeFrame } from './messages';
 import { Outbox } from './outbox';
 import { createTopicSet } from './topics';
-import { CLOSED, OPEN, openSocket$, TransportEvent, WebSocketCtor, WebSocketLike } from './transport';
+import { CLOSED, OPEN, openSocket$, TransportEvent, WebSocketCtor, WebSocketLike, whenClosed } from './transport';
+import { checkSecure, resolveUrl } from './url';
 import { ConnectionState, emptyMetrics, ManagedSocketEvent, ManagedSocketMetrics, metricOf, nextState } from './lifecycle';
 import type { ConnectContext, ManagedSocketConfig, ManagedSocketLogger } from './config';
 
@@ -104,32 +102,6 @@ const LOG_LEVEL: Record<ManagedSocketEvent['type'], keyof ManagedSocketLogger> =
   decodeError: 'warn',
   tokenRefreshed: 'debug',
 };
-
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && 'then' in value && typeof value.then === 'function';
-}
-
-function resolveUrl(url: ManagedSocketConfig<unknown, unknown>['url'], ctx: ConnectContext): Observable<string> {
-  if (typeof url === 'string') return of(url);
-  return defer(() => {
-    const value = url(ctx);
-    if (isObservable(value)) return value.pipe(take(1));
-    return isPromiseLike<string>(value) ? from(value) : of(value);
-  });
-}
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-/** `secureOnly`: a `ws://` URL must point at loopback. */
-function checkSecure(href: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(href);
-  } catch {
-    return; // the WebSocket constructor reports a malformed URL itself
-  }
-  if (parsed.protocol === 'ws:' && !LOOPBACK.test(parsed.hostname)) throw new InsecureUrlError({ host: parsed.hostname });
-}
 
 function resolveCursor(config: ManagedSocketConfig<unknown, unknown>): ResumeCursor | undefined {
   const { resume, seqOf, keyOf } = config;
@@ -503,20 +475,6 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     share(),
   );
 
-  const whenClosed = (open: WebSocketLike): Observable<void> =>
-    race(
-      new Observable<void>((subscriber) => {
-        const onClose = () => subscriber.next();
-        open.addEventListener('close', onClose);
-        return () => open.removeEventListener('close', onClose);
-      }),
-      timer(closeTimeout, scheduler).pipe(
-        map(() => {
-          open.terminate?.();
-        }),
-      ),
-    ).pipe(take(1));
-
   const handle: ManagedSocket<In, Out> = Object.assign(messages$, {
     state$: state.pipe(distinctUntilChanged()),
     events$: events.asObservable(),
@@ -535,7 +493,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       if (closing !== null) return closing;
       const open = socket !== null && socket.readyState !== CLOSED ? socket : null;
       emit({ type: 'closing' });
-      const done$ = (open ? whenClosed(open) : of(undefined)).pipe(
+      const done$ = (open ? whenClosed(open, closeTimeout, scheduler) : of(undefined)).pipe(
         // Not when subscribed again meanwhile: the new connection's state wins.
         tap(() => closing === done$ && emit({ type: 'closed' })),
         shareReplay(1),

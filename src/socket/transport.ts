@@ -1,4 +1,5 @@
-import { Observable } from 'rxjs';
+import { map, Observable, race, take, timer } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { CloseError } from '../errors';
 
 /** The part of a WebSocket event a managed socket reads. */
@@ -91,4 +92,25 @@ export function openSocket$(
       // EventEmitter without a listener would throw it.
     };
   });
+}
+
+/**
+ * Emits once (then completes) when `socket` closes, or after `timeoutMs` if the peer does not
+ * answer the close, in which case the socket is terminated (`ws`) first.
+ *
+ * @internal
+ */
+export function whenClosed(socket: WebSocketLike, timeoutMs: number, scheduler: SchedulerLike): Observable<void> {
+  return race(
+    new Observable<void>((subscriber) => {
+      const onClose = () => subscriber.next();
+      socket.addEventListener('close', onClose);
+      return () => socket.removeEventListener('close', onClose);
+    }),
+    timer(timeoutMs, scheduler).pipe(
+      map(() => {
+        socket.terminate?.();
+      }),
+    ),
+  ).pipe(take(1));
 }

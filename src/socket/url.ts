@@ -1,0 +1,40 @@
+import { defer, from, isObservable, of, take } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { InsecureUrlError } from '../errors';
+import type { ConnectContext, ManagedSocketConfig } from './config';
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && 'then' in value && typeof value.then === 'function';
+}
+
+/**
+ * The URL of one connection attempt: the string, or what the `url` function gives for this
+ * attempt (a string, a promise, or the first value of an Observable).
+ *
+ * @internal
+ */
+export function resolveUrl(url: ManagedSocketConfig<unknown, unknown>['url'], ctx: ConnectContext): Observable<string> {
+  if (typeof url === 'string') return of(url);
+  return defer(() => {
+    const value = url(ctx);
+    if (isObservable(value)) return value.pipe(take(1));
+    return isPromiseLike<string>(value) ? from(value) : of(value);
+  });
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * `secureOnly`: a `ws://` URL must point at loopback; throws {@link InsecureUrlError} otherwise.
+ *
+ * @internal
+ */
+export function checkSecure(href: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(href);
+  } catch {
+    return; // the WebSocket constructor reports a malformed URL itself
+  }
+  if (parsed.protocol === 'ws:' && !LOOPBACK.test(parsed.hostname)) throw new InsecureUrlError({ host: parsed.hostname });
+}
