@@ -21,21 +21,26 @@ export interface TopicSet {
  * @internal
  */
 export function createTopicSet(send: (command: TopicCommand) => void): TopicSet {
-  const commands = new Subject<TopicCommand>();
-  const opened = new Subject<void>();
   const active = new Set<string>();
   let failure: { readonly error: unknown } | null = null;
-  commands.pipe(replaySubscriptions<string>(opened)).subscribe((command) => {
-    for (const topic of command.topics) {
-      if (command.type === 'subscribe') active.add(topic);
-      else active.delete(topic);
-    }
-    try {
-      send(command);
-    } catch (error) {
-      failure = { error };
-    }
-  });
+  // Started on first use: a socket that never takes a topic holds no pipeline (about 5 KB).
+  let lanes: { readonly commands: Subject<TopicCommand>; readonly opened: Subject<void> } | null = null;
+  const start = () => {
+    const commands = new Subject<TopicCommand>();
+    const opened = new Subject<void>();
+    commands.pipe(replaySubscriptions<string>(opened)).subscribe((command) => {
+      for (const topic of command.topics) {
+        if (command.type === 'subscribe') active.add(topic);
+        else active.delete(topic);
+      }
+      try {
+        send(command);
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    return { commands, opened };
+  };
   const run = (step: () => void): void => {
     step();
     if (failure === null) return;
@@ -44,9 +49,12 @@ export function createTopicSet(send: (command: TopicCommand) => void): TopicSet 
     throw error;
   };
   return {
-    subscribe: (topics) => run(() => commands.next({ type: 'subscribe', topics: [...topics] })),
-    unsubscribe: (topics) => run(() => commands.next({ type: 'unsubscribe', topics: [...topics] })),
-    replay: () => run(() => opened.next()),
+    subscribe: (topics) => run(() => (lanes ??= start()).commands.next({ type: 'subscribe', topics: [...topics] })),
+    unsubscribe: (topics) => run(() => (lanes ??= start()).commands.next({ type: 'unsubscribe', topics: [...topics] })),
+    replay: () => {
+      const current = lanes;
+      if (current !== null) run(() => current.opened.next()); // before any topic: nothing to replay
+    },
     list: () => [...active],
   };
 }
