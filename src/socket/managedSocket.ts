@@ -248,9 +248,9 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   /** Frame -> message, reporting refusals; the stream goes on. */
   const decode = (frames$: Observable<TransportEvent>): Observable<In> =>
     frames$.pipe(
-      filter((event): event is { type: 'message'; data: unknown } => event.type === 'message'),
       // map + filter, not mergeMap to of()/EMPTY: no inner subscription per message.
       map((event): In | typeof SKIP => {
+        if (event.type !== 'message') return SKIP;
         counters.messagesIn++;
         const decoded = decodeFrame<In>(event.data, maxMessageSize, codec);
         if (!decoded.ok) {
@@ -358,11 +358,13 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
           return false;
         })
       : EMPTY;
-    return merge(
+    const lanes = [
       heartbeat ? interval(heartbeat.interval, scheduler).pipe(tap(() => writeFrame(heartbeat.message()))) : EMPTY,
       pingInterval > 0 ? interval(pingInterval, scheduler).pipe(tap(() => open.ping?.())) : EMPTY,
       refresh$,
-    ).pipe(ignoreElements());
+    ].filter((lane) => lane !== EMPTY);
+    // Nothing to keep alive: no operators held for the life of the connection.
+    return lanes.length === 0 ? EMPTY : merge(...lanes).pipe(ignoreElements());
   };
 
   const onOpen = (open: WebSocketLike, ctx: ConnectContext): void => {
@@ -404,7 +406,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
               // Frames only come after the open, which also starts the idle clock (before it,
               // connectTimeout is in charge). One lane per frame: idle clock, decode, reorder.
               const inbound$ = decode(idleMs > 0 ? frames$.pipe(idleTimeout(idleMs, { scheduler })) : frames$).pipe(reorder);
-              return merge(concat(of(OPENED), keepAlive$(event.socket, cleanReconnect)), inbound$);
+              const keepAlive = keepAlive$(event.socket, cleanReconnect);
+              return concat(of(OPENED), keepAlive === EMPTY ? inbound$ : merge(keepAlive, inbound$));
             }),
           ),
         ),
@@ -422,7 +425,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
             switchMap(({ href, ctx }) => connection$(href, ctx)),
           );
     return opened$.pipe(
-      takeUntil(merge(reconnectNow, cleanReconnect)),
+      // Only a token refresh asks for a clean reconnect.
+      takeUntil(tokens ? merge(reconnectNow, cleanReconnect) : reconnectNow),
       tap({
         error: (error: unknown) => {
           // A zombie will not answer a close frame: drop it instead of waiting for one.
