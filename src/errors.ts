@@ -225,8 +225,12 @@ export class DecodeError extends Error {
 
 /** Context of a {@link DecodeError}. */
 export interface DecodeErrorInfo {
-  /** `size`: above `maxMessageSize`; `binary`: not a text frame; `json`: not JSON; `codec`: failed the io-ts codec; `seq`: the seq it carries is not a safe integer >= 0. */
-  readonly kind: 'size' | 'binary' | 'json' | 'codec' | 'seq';
+  /**
+   * `size`: above `maxMessageSize`; `binary`: not a text frame; `json`: not JSON; `codec`: failed
+   * the io-ts codec; `seq`: the seq it carries is not a safe integer >= 0 (or `seqOf` threw);
+   * `key`: the key it carries is not a string or a finite number (or `keyOf` threw).
+   */
+  readonly kind: 'size' | 'binary' | 'json' | 'codec' | 'seq' | 'key';
   /** The raw frame, or its first 256 characters; `undefined` for binary frames. */
   readonly raw: string | undefined;
   /** Size of the frame in characters (text) or bytes (binary). */

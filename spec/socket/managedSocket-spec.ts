@@ -1436,6 +1436,8 @@ describe('managedSocket$', () => {
       ['size', { type: 'event', topic: 'a', seq: 1, data: 'x'.repeat(100) }, { maxMessageSize: 64 }],
       ['seq', { type: 'event', topic: 'a', seq: -1 }, {}],
       ['seq', { type: 'event', topic: 'a', seq: 1.5 }, {}],
+      ['key', { type: 'event', topic: { name: 'a' }, seq: 1 }, { keyOf: (m) => (m.type === 'event' ? m.topic : '') }],
+      ['key', { type: 'event', topic: null, seq: 1 }, { keyOf: (m) => (m.type === 'event' ? m.topic : '') }],
     ];
     it.each(refusals)("should report a refused frame as a '%s' decodeError and go on", (kind, frame, overrides) => {
       ts.run(({ expectObservable }) => {
@@ -1997,6 +1999,32 @@ describe('managedSocket$', () => {
         expect(ofType(events, 'disconnected')).toEqual([]);
         expect(ofType(events, 'decodeError').map((e) => e.error.info)).toEqual([
           { kind: 'seq', raw: JSON.stringify(ev(2)), size: JSON.stringify(ev(2)).length, errors: ['seqOf threw: seqOf bug'] },
+        ]);
+        expect(fake.sockets).toHaveLength(1);
+      });
+    });
+
+    it('should refuse an event whose key is unusable or whose keyOf throws as a key decode error, and go on', () => {
+      ts.run(({ expectObservable }) => {
+        const { fake, socket, events } = setup({
+          keyOf: (m) => {
+            if (m.type === 'event' && m.topic === 'boom') throw new Error('keyOf bug');
+            return m.type === 'event' ? m.topic : '';
+          },
+        });
+        serve('--abcd', {
+          a: () => fake.latest().receive(ev(1)),
+          b: () => fake.latest().receive(ev(2, 'boom')),
+          c: () => fake.latest().receive({ type: 'event', topic: null, seq: 2 }),
+          d: () => fake.latest().receive(ev(2)),
+        });
+        // prettier-ignore
+        expectObservable(socket, '^ 19ms !').toBe('--a--d', { a: ev(1), d: ev(2) });
+        ts.flush();
+        expect(ofType(events, 'disconnected')).toEqual([]);
+        expect(ofType(events, 'decodeError').map((e) => [e.error.info.kind, e.error.info.errors])).toEqual([
+          ['key', ['keyOf threw: keyOf bug']],
+          ['key', ['key null is not a string or a finite number']],
         ]);
         expect(fake.sockets).toHaveLength(1);
       });

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { decodeFrame } from '../../src/socket/messages';
+import { decodeFrame, sequenceProblem } from '../../src/socket/messages';
 import { DecodeError } from '../../src/errors';
 
 /** A codec that turns `{ n: "12" }` into `{ n: 12 }`. */
@@ -64,5 +64,47 @@ describe('decodeFrame', () => {
       ok: false,
       error: expect.objectContaining({ info: { kind: 'binary', raw: undefined, size, errors: [] } }),
     });
+  });
+});
+
+describe('sequenceProblem', () => {
+  interface M {
+    readonly seq?: unknown;
+    readonly key?: unknown;
+  }
+  const seqOf = (m: M) => m.seq;
+  const keyOf = (m: M) => m.key;
+
+  it('should accept a non-event, and an event with a usable seq and key', () => {
+    expect(sequenceProblem<M>({}, seqOf, keyOf)).toBeNull();
+    expect(sequenceProblem<M>({ seq: 0, key: 'a' }, seqOf, keyOf)).toBeNull();
+    expect(sequenceProblem<M>({ seq: 7, key: -3 }, seqOf, keyOf)).toBeNull();
+    expect(sequenceProblem<M>({ seq: 7, key: { x: 1 } }, seqOf, undefined)).toBeNull();
+    expect(sequenceProblem<M>({ seq: 7 }, undefined, keyOf)).toBeNull();
+  });
+
+  it('should name a bad seq before looking at the key', () => {
+    expect(sequenceProblem<M>({ seq: -1, key: null }, seqOf, keyOf)).toEqual({ kind: 'seq', reason: 'seq -1 is not a safe integer >= 0' });
+    expect(sequenceProblem<M>({ seq: '3', key: 'a' }, seqOf, keyOf)).toEqual({ kind: 'seq', reason: 'seq 3 is not a safe integer >= 0' });
+    const throwing = () => {
+      throw new Error('no seq');
+    };
+    expect(sequenceProblem<M>({ seq: 1 }, throwing, keyOf)).toEqual({ kind: 'seq', reason: 'seqOf threw: no seq' });
+  });
+
+  it('should refuse a key that is not a string or a finite number, or a keyOf that throws', () => {
+    const cases: Array<[unknown, string]> = [
+      [undefined, 'key undefined is not a string or a finite number'],
+      [null, 'key null is not a string or a finite number'],
+      [NaN, 'key NaN is not a string or a finite number'],
+      [Infinity, 'key Infinity is not a string or a finite number'],
+      [true, 'key true is not a string or a finite number'],
+      [{ id: 1 }, 'key an object is not a string or a finite number'],
+      [() => 'a', 'key a function is not a string or a finite number'],
+    ];
+    for (const [key, reason] of cases) expect(sequenceProblem<M>({ seq: 1, key }, seqOf, keyOf)).toEqual({ kind: 'key', reason });
+    expect(sequenceProblem<M>({ seq: 1 }, seqOf, () => {
+      throw 'bad';
+    })).toEqual({ kind: 'key', reason: 'keyOf threw: bad' });
   });
 });

@@ -39,7 +39,7 @@ import { sequenceGaps } from '../operators/sequenceGaps';
 import { dropOnFull } from '../operators/dropOnFull';
 import { classifyFailure, FailureKind } from './closeCodes';
 import { TokenCache, tokenRefresh$ } from './auth';
-import { decodeFrame } from './messages';
+import { decodeFrame, sequenceProblem } from './messages';
 import { Outbox } from './outbox';
 import { createTopicSet } from './topics';
 import { CLOSED, OPEN, openSocket$, TransportEvent, WebSocketCtor, WebSocketLike, whenClosed } from './transport';
@@ -258,19 +258,13 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
           return SKIP;
         }
         const message = decoded.value;
-        // A bad seq (or a seqOf that throws on this message) is refused here, where the stream
-        // goes on: further down it would fail the attempt, and the replay would fail it again.
-        let seq: unknown;
-        let problem: string | null = null;
-        try {
-          seq = seqOf?.(message);
-          if (seq !== undefined && (!Number.isSafeInteger(seq) || (seq as number) < 0)) problem = `seq ${String(seq)} is not a safe integer >= 0`;
-        } catch (err) {
-          problem = `seqOf threw: ${err instanceof Error ? err.message : String(err)}`;
-        }
+        // A bad seq or key (or a seqOf or keyOf that throws on this message) is refused here,
+        // where the stream goes on: further down it would fail the attempt, and the replay would
+        // fail it again.
+        const problem = sequenceProblem(message, seqOf, keyOf);
         if (problem !== null) {
           const raw = typeof event.data === 'string' ? event.data.slice(0, 256) : undefined;
-          emit({ type: 'decodeError', error: new DecodeError({ kind: 'seq', raw, size: raw?.length ?? 0, errors: [problem] }) });
+          emit({ type: 'decodeError', error: new DecodeError({ kind: problem.kind, raw, size: raw?.length ?? 0, errors: [problem.reason] }) });
           return SKIP;
         }
         return isControl?.(message) ? SKIP : message;

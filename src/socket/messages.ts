@@ -54,3 +54,37 @@ export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: De
   if (result._tag === 'Left') return refuse('codec', data, data.length, describeErrors(result.left));
   return { ok: true, value: result.right };
 }
+
+/** What is wrong with an event's seq or key: the frame is refused (the stream goes on). */
+export interface SequenceProblem {
+  readonly kind: 'seq' | 'key';
+  readonly reason: string;
+}
+
+/**
+ * Checks the seq (and, with `keyOf`, the key) of a decoded message before it reaches the
+ * sequence stages, where a bad one would fail the connection and the replay would fail it again.
+ * `null` when the message is not an event (`seqOf` gives `undefined`) or both are usable.
+ *
+ * @internal
+ */
+export function sequenceProblem<In>(message: In, seqOf: ((message: In) => unknown) | undefined, keyOf: ((message: In) => unknown) | undefined): SequenceProblem | null {
+  let seq: unknown;
+  try {
+    seq = seqOf?.(message);
+  } catch (err) {
+    return { kind: 'seq', reason: `seqOf threw: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (seq === undefined) return null;
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0) return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
+  if (keyOf === undefined) return null;
+  let key: unknown;
+  try {
+    key = keyOf(message);
+  } catch (err) {
+    return { kind: 'key', reason: `keyOf threw: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key))) return null;
+  const shown = key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
+  return { kind: 'key', reason: `key ${shown} is not a string or a finite number` };
+}
