@@ -228,9 +228,10 @@ export interface DecodeErrorInfo {
   /**
    * `size`: above `maxMessageSize`; `binary`: not a text frame; `json`: not JSON; `codec`: failed
    * the io-ts codec; `seq`: the seq it carries is not a safe integer >= 0 (or `seqOf` threw);
-   * `key`: the key it carries is not a string or a finite number (or `keyOf` threw).
+   * `key`: the key it carries is not a string or a finite number (or `keyOf` threw); `id`:
+   * `idOf` threw on it.
    */
-  readonly kind: 'size' | 'binary' | 'json' | 'codec' | 'seq' | 'key';
+  readonly kind: 'size' | 'binary' | 'json' | 'codec' | 'seq' | 'key' | 'id';
   /** The raw frame, or its first 256 characters; `undefined` for binary frames. */
   readonly raw: string | undefined;
   /** Size of the frame in characters (text) or bytes (binary). */

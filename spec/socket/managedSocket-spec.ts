@@ -1617,6 +1617,29 @@ describe('managedSocket$', () => {
         });
       });
 
+      it('should refuse an event whose idOf throws as an id decode error, and go on', () => {
+        ts.run(({ expectObservable }) => {
+          const withId = (seq: number, id: string): Msg => ({ type: 'event', topic: 'a', seq, data: id });
+          const { fake, socket, events } = setup({
+            idOf: (m) => {
+              if (m.type === 'event' && m.data === 'bad') throw new Error('no id');
+              return m.type === 'event' ? m.data : undefined;
+            },
+            gaps: false,
+          });
+          serve('--abc', {
+            a: () => fake.latest().receive(withId(1, 'x')),
+            b: () => fake.latest().receive(withId(2, 'bad')),
+            c: () => fake.latest().receive(withId(3, 'y')),
+          });
+          // prettier-ignore
+          expectObservable(socket, '^-----!').toBe('--a-c-', { a: withId(1, 'x'), c: withId(3, 'y') });
+          ts.flush();
+          expect(ofType(events, 'decodeError').map((e) => [e.error.info.kind, e.error.info.errors])).toEqual([['id', ['idOf threw: no id']]]);
+          expect(ofType(events, 'disconnected')).toEqual([]);
+        });
+      });
+
       it('should still drop resent events by key and seq when resume is off', () => {
         ts.run(({ expectObservable }) => {
           const { fake, socket, events } = setup({ resume: false });

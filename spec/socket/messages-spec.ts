@@ -107,4 +107,14 @@ describe('sequenceProblem', () => {
       throw 'bad';
     })).toEqual({ kind: 'key', reason: 'keyOf threw: bad' });
   });
+
+  it('should refuse an event whose idOf throws, and only an event', () => {
+    const idOf = (m: M): unknown => {
+      if (m.key === 'no-id') throw new Error('no id');
+      return m.key;
+    };
+    expect(sequenceProblem<M>({ seq: 1, key: 'no-id' }, seqOf, keyOf, idOf)).toEqual({ kind: 'id', reason: 'idOf threw: no id' });
+    expect(sequenceProblem<M>({ seq: 1, key: 'a' }, seqOf, keyOf, idOf)).toBeNull();
+    expect(sequenceProblem<M>({ key: 'no-id' }, seqOf, keyOf, idOf)).toBeNull();
+  });
 });

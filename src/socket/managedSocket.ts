@@ -245,6 +245,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const isEvent = (message: In): boolean => seqOf !== undefined && seqOf(message) !== undefined;
   const keyFor = (message: In): string | number => (keyOf ? keyOf(message) : '');
 
+  /** A user's idOf, read at decode too when dedupe uses it (the default one cannot throw). */
+  const checkedIdOf = config.dedupe === false ? undefined : config.idOf;
   /** Frame -> message, reporting refusals; the stream goes on. */
   const decode = (frames$: Observable<TransportEvent>): Observable<In> =>
     frames$.pipe(
@@ -258,10 +260,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
           return SKIP;
         }
         const message = decoded.value;
-        // A bad seq or key (or a seqOf or keyOf that throws on this message) is refused here,
-        // where the stream goes on: further down it would fail the attempt, and the replay would
-        // fail it again.
-        const problem = sequenceProblem(message, seqOf, keyOf);
+        // A bad seq or key (or a seqOf, keyOf or idOf that throws on this message) is refused
+        // here, where the stream goes on: further down it would fail the attempt (or, for the id,
+        // end the stream), and a replay would fail it again.
+        const problem = sequenceProblem(message, seqOf, keyOf, checkedIdOf);
         if (problem !== null) {
           const raw = typeof event.data === 'string' ? event.data.slice(0, 256) : undefined;
           emit({ type: 'decodeError', error: new DecodeError({ kind: problem.kind, raw, size: raw?.length ?? 0, errors: [problem.reason] }) });

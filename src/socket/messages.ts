@@ -55,36 +55,54 @@ export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: De
   return { ok: true, value: result.right };
 }
 
-/** What is wrong with an event's seq or key: the frame is refused (the stream goes on). */
+/** What is wrong with an event's seq, key or id: the frame is refused (the stream goes on). */
 export interface SequenceProblem {
-  readonly kind: 'seq' | 'key';
+  readonly kind: 'seq' | 'key' | 'id';
   readonly reason: string;
 }
 
 /**
- * Checks the seq (and, with `keyOf`, the key) of a decoded message before it reaches the
- * sequence stages, where a bad one would fail the connection and the replay would fail it again.
- * `null` when the message is not an event (`seqOf` gives `undefined`) or both are usable.
+ * Checks the seq (and, with `keyOf`, the key; with `idOf`, that the id can be read) of a decoded
+ * message before it reaches the sequence stages, where a bad one would fail the connection (or,
+ * for the id, end the stream) and a replay would fail it again. `null` when the message is not an
+ * event (`seqOf` gives `undefined`) or everything is usable.
  *
  * @internal
  */
-export function sequenceProblem<In>(message: In, seqOf: ((message: In) => unknown) | undefined, keyOf: ((message: In) => unknown) | undefined): SequenceProblem | null {
+export function sequenceProblem<In>(
+  message: In,
+  seqOf: ((message: In) => unknown) | undefined,
+  keyOf: ((message: In) => unknown) | undefined,
+  idOf?: (message: In) => unknown,
+): SequenceProblem | null {
   let seq: unknown;
   try {
     seq = seqOf?.(message);
   } catch (err) {
-    return { kind: 'seq', reason: `seqOf threw: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: 'seq', reason: `seqOf threw: ${reasonOf(err)}` };
   }
   if (seq === undefined) return null;
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
-  if (keyOf === undefined) return null;
-  let key: unknown;
-  try {
-    key = keyOf(message);
-  } catch (err) {
-    return { kind: 'key', reason: `keyOf threw: ${err instanceof Error ? err.message : String(err)}` };
+  if (keyOf !== undefined) {
+    let key: unknown;
+    try {
+      key = keyOf(message);
+    } catch (err) {
+      return { kind: 'key', reason: `keyOf threw: ${reasonOf(err)}` };
+    }
+    if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key))) {
+      const shown = key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
+      return { kind: 'key', reason: `key ${shown} is not a string or a finite number` };
+    }
   }
-  if (typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key))) return null;
-  const shown = key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
-  return { kind: 'key', reason: `key ${shown} is not a string or a finite number` };
+  try {
+    idOf?.(message);
+  } catch (err) {
+    return { kind: 'id', reason: `idOf threw: ${reasonOf(err)}` };
+  }
+  return null;
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
