@@ -12,6 +12,8 @@ import type { Observable, Subscription } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 import * as check from '../internal/validate';
 import type { DropInfo, DropPolicy } from '../operators/dropOnFull';
+import { checkDropPolicy, DropBuffer } from '../internal/dropBuffer';
+import type { CheckedPolicy, Waiting } from '../internal/dropBuffer';
 
 /** Options shared by {@link toAsyncIterable} and {@link toReadable}: the buffer and its drop policy. */
 export interface DropBufferConfig<T> {
@@ -319,8 +321,7 @@ type Outcome = { readonly failed: false } | { readonly failed: true; readonly er
 interface FeedSettings<T> {
   readonly source$: Observable<T>;
   readonly capacity: number;
-  readonly policy: 'newest' | 'oldest' | 'priority';
-  readonly priority: ((value: T) => number) | undefined;
+  readonly policy: CheckedPolicy<T>;
   readonly onDrop: ((value: T, info: DropInfo) => void) | undefined;
 }
 
@@ -346,13 +347,6 @@ interface Feed<T> {
   halt(outcome: Outcome): void;
 }
 
-interface Entry<T> {
-  readonly value: T;
-  readonly index: number;
-  /** `priority(value)`, read once when the value has to wait (0 under the other policies). */
-  priority: number;
-}
-
 function readConfig<T>(op: string, source$: unknown, config: unknown): FeedSettings<T> {
   if (typeof source$ !== 'object' || source$ === null || typeof (source$ as { subscribe?: unknown }).subscribe !== 'function') {
     throw new InvalidOptionError({ operator: op, option: 'source$', reason: 'an Observable', value: source$ });
@@ -362,21 +356,9 @@ function readConfig<T>(op: string, source$: unknown, config: unknown): FeedSetti
   }
   const { capacity, policy = 'newest', onDrop } = config as DropBufferConfig<T>;
   check.count(op, 'capacity', capacity, 0);
-  let priority: ((value: T) => number) | undefined;
-  if (typeof policy === 'object' && policy !== null) {
-    priority = check.func<(value: T) => number>(op, 'policy.priority', policy.priority);
-  } else if (policy !== 'newest' && policy !== 'oldest') {
-    const reason = "'newest', 'oldest' or { priority: (value) => number }";
-    throw new InvalidOptionError({ operator: op, option: 'policy', reason, value: policy });
-  }
+  const checkedPolicy = checkDropPolicy<T>(op, policy);
   if (onDrop !== undefined) check.func(op, 'onDrop', onDrop);
-  return {
-    source$: source$ as Observable<T>,
-    capacity,
-    policy: priority === undefined ? (policy as 'newest' | 'oldest') : 'priority',
-    priority,
-    onDrop,
-  };
+  return { source$: source$ as Observable<T>, capacity, policy: checkedPolicy, onDrop };
 }
 
 function readSignal(op: string, signal: unknown): AbortSignal | undefined {
@@ -389,79 +371,21 @@ function readSignal(op: string, signal: unknown): AbortSignal | undefined {
 }
 
 /**
- * The one buffer behind both adapters: a ring of `capacity` entries, the drop policy of
- * {@link dropOnFull} (same {@link DropInfo}), and the subscription. State is per call.
+ * The one feed behind both adapters: the subscription and a {@link DropBuffer} of `capacity`
+ * values with the drop policy of {@link dropOnFull} (same {@link DropInfo}). State is per call.
  */
 function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
-  const { source$, capacity, policy, priority, onDrop } = settings;
-  const ring: Array<Entry<T> | undefined> = [];
-  let head = 0;
-  let size = 0;
+  const { source$, capacity, policy, onDrop } = settings;
+  const buffer = new DropBuffer<T>(capacity, policy);
   let received = 0;
   let dropped = 0;
   let started = false;
   let outcome: Outcome | null = null;
   let subscription: Subscription | undefined;
 
-  const push = (entry: Entry<T>): void => {
-    ring[(head + size) % capacity] = entry;
-    size++;
-  };
-  const shift = (): Entry<T> => {
-    const entry = ring[head] as Entry<T>;
-    ring[head] = undefined;
-    head = (head + 1) % capacity;
-    size--;
-    return entry;
-  };
-  const removeAt = (i: number): Entry<T> => {
-    const entry = ring[(head + i) % capacity] as Entry<T>;
-    for (let j = i; j < size - 1; j++) ring[(head + j) % capacity] = ring[(head + j + 1) % capacity];
-    ring[(head + size - 1) % capacity] = undefined;
-    size--;
-    return entry;
-  };
-  const clear = (): void => {
-    ring.length = 0;
-    head = 0;
-    size = 0;
-  };
-
-  const drop = (entry: Entry<T>, incoming: boolean): void => {
+  const drop = (entry: Waiting<T>, incoming: boolean): void => {
     dropped++;
-    onDrop?.(entry.value, { dropped, received, reason: 'full', index: entry.index, incoming, buffered: size });
-  };
-
-  /** A value arrived while the consumer could not take it: buffer it, or drop one by the policy. */
-  const admit = (entry: Entry<T>): void => {
-    if (priority !== undefined) entry.priority = rank(priority(entry.value));
-    if (size < capacity) {
-      push(entry);
-    } else if (policy === 'oldest' && capacity > 0) {
-      const evicted = shift();
-      push(entry);
-      drop(evicted, false);
-    } else if (priority !== undefined && capacity > 0) {
-      // The lowest priority loses; on a tie, the later arrival (the new value is the latest).
-      let victim = -1;
-      let lowest = entry.priority;
-      for (let i = 0; i < size; i++) {
-        const p = (ring[(head + i) % capacity] as Entry<T>).priority;
-        if (p < lowest || (victim !== -1 && p === lowest)) {
-          victim = i;
-          lowest = p;
-        }
-      }
-      if (victim === -1) {
-        drop(entry, true);
-      } else {
-        const evicted = removeAt(victim);
-        push(entry);
-        drop(evicted, false);
-      }
-    } else {
-      drop(entry, true);
-    }
+    onDrop?.(entry.value, { dropped, received, reason: 'full', index: entry.index, incoming, buffered: buffer.size });
   };
 
   const settle = (result: Outcome): void => {
@@ -478,10 +402,11 @@ function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
       const sub = source$.subscribe({
         next: (value) => {
           if (outcome !== null) return; // a synchronous source still emitting after the end
-          const entry: Entry<T> = { value, index: received++, priority: 0 };
+          const entry: Waiting<T> = { value, index: received++, priority: 0 };
           try {
-            if (size === 0 && outlet.offer(value)) return;
-            admit(entry);
+            if (buffer.size === 0 && outlet.offer(value)) return;
+            // The consumer cannot take it: buffer it, or drop one by the policy.
+            buffer.offer(entry, drop);
           } catch (error) {
             settle({ failed: true, error });
           }
@@ -493,21 +418,16 @@ function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
       else subscription = sub;
     },
     get size() {
-      return size;
+      return buffer.size;
     },
-    take: () => shift().value,
+    take: () => (buffer.shift() as Waiting<T>).value,
     get outcome() {
       return outcome;
     },
     halt: (result: Outcome) => {
       outcome = result;
       subscription?.unsubscribe();
-      clear();
+      buffer.clear();
     },
   };
-}
-
-/** NaN sorts below everything, so a value without a usable priority is the first to go (as in dropOnFull). */
-function rank(p: number): number {
-  return Number.isNaN(p) ? -Infinity : p;
 }

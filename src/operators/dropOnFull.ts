@@ -1,7 +1,8 @@
 import { from, ignoreElements, merge, Observable, Subject, tap } from 'rxjs';
 import type { ObservableInput, OperatorFunction, Subscription } from 'rxjs';
-import { InvalidOptionError } from '../errors';
 import * as check from '../internal/validate';
+import { checkDropPolicy, DropBuffer } from '../internal/dropBuffer';
+import type { Waiting } from '../internal/dropBuffer';
 
 const OP = 'dropOnFull';
 
@@ -118,18 +119,13 @@ export function dropOnFull<T, R>(
   check.func(OP, 'work', work);
   const { concurrency = 1, policy = 'newest', onDrop } = config ?? {};
   check.count(OP, 'concurrency', concurrency, 1, true);
-  const priority = typeof policy === 'object' && policy !== null ? policy.priority : undefined;
-  if (priority !== undefined) check.func(OP, 'policy.priority', priority);
-  else if (policy !== 'newest' && policy !== 'oldest') {
-    const reason = "'newest', 'oldest' or { priority: (value) => number }";
-    throw new InvalidOptionError({ operator: OP, option: 'policy', reason, value: policy });
-  }
+  const checkedPolicy = checkDropPolicy<T>(OP, policy);
   if (onDrop !== undefined) check.func(OP, 'onDrop', onDrop);
 
   return (source) =>
     new Observable<R>((subscriber) => {
       // All state lives here, one set per subscription.
-      const waiting = new Queue<Waiting<T>>();
+      const waiting = new DropBuffer<T>(capacity, checkedPolicy);
       /** The work still running (synchronous work that completed at once is never added). */
       const runningWork = new Set<Subscription>();
       let running = 0;
@@ -154,34 +150,7 @@ export function dropOnFull<T, R>(
           running++;
           return true;
         }
-        if (priority !== undefined) entry.priority = rank(priority(entry.value));
-        if (waiting.size < capacity) {
-          waiting.push(entry);
-        } else if (policy === 'oldest' && capacity > 0) {
-          const evicted = waiting.shift() as Waiting<T>;
-          waiting.push(entry);
-          drop(evicted, false);
-        } else if (priority !== undefined && capacity > 0) {
-          // The lowest priority loses; on a tie, the later arrival. The new value is the latest.
-          let victim = -1;
-          let lowest = entry.priority;
-          for (let i = 0; i < waiting.size; i++) {
-            const p = waiting.at(i).priority;
-            if (p < lowest || (victim !== -1 && p === lowest)) {
-              victim = i;
-              lowest = p;
-            }
-          }
-          if (victim === -1) {
-            drop(entry, true);
-          } else {
-            const evicted = waiting.removeAt(victim);
-            waiting.push(entry);
-            drop(evicted, false);
-          }
-        } else {
-          drop(entry, true);
-        }
+        waiting.offer(entry, drop);
         return false;
       };
 
@@ -258,59 +227,4 @@ export function dropOnFull<T, R>(
         allDone,
       ).subscribe(subscriber);
     });
-}
-
-interface Waiting<T> {
-  readonly value: T;
-  readonly index: number;
-  /** `policy.priority(value)`, read once when the value has to wait (0 under other policies). */
-  priority: number;
-}
-
-/** NaN sorts below everything, so a value without a usable priority is the first to go. */
-function rank(p: number): number {
-  return Number.isNaN(p) ? -Infinity : p;
-}
-
-/** A FIFO queue with O(1) amortised push and shift (a head index, compacted now and then). */
-class Queue<E> {
-  private items: Array<E | undefined> = [];
-  private head = 0;
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: E): void {
-    this.items.push(item);
-  }
-
-  /** The item `i` places from the front; only call with `0 <= i < size`. */
-  at(i: number): E {
-    return this.items[this.head + i] as E;
-  }
-
-  /** Removes and returns the front item, or `undefined` when empty. */
-  shift(): E | undefined {
-    if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined; // let it be collected before the next compaction
-    if (this.head === this.items.length) {
-      this.clear();
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  /** Removes and returns the item `i` places from the front (O(size)); only call with `0 <= i < size`. */
-  removeAt(i: number): E {
-    return this.items.splice(this.head + i, 1)[0] as E;
-  }
-
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
 }
