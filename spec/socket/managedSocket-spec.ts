@@ -316,6 +316,17 @@ describe('managedSocket$', () => {
       });
     });
 
+    it('should wait for a url promise and connect to what it resolves to', async () => {
+      const fake = createFakeWebSockets({ openAfter: null });
+      const socket = managedSocket$<Msg, Cmd>({ url: () => Promise.resolve('ws://from-promise'), WebSocketCtor: fake.WebSocketCtor, idleTimeout: 0 });
+      const subscription = socket.subscribe();
+      const before = fake.sockets.length;
+      for (let i = 0; i < 5 && fake.sockets.length === 0; i++) await Promise.resolve();
+      subscription.unsubscribe(); // before asserting: a failure must not leave real timers running
+      expect(before).toBe(0);
+      expect(fake.sockets.map((s) => s.url)).toEqual(['ws://from-promise']);
+    });
+
     it('should give transportOptions the token and pass its result to the constructor with the protocols', () => {
       ts.run(() => {
         const { fake, socket } = setup({

@@ -1,11 +1,7 @@
-import { defer, from, isObservable, of, take } from 'rxjs';
+import { defer, from, of, take } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { InsecureUrlError } from '../errors';
 import type { ConnectContext, ManagedSocketConfig } from './config';
-
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && 'then' in value && typeof value.then === 'function';
-}
 
 /**
  * The URL of one connection attempt: the string, or what the `url` function gives for this
@@ -15,10 +11,11 @@ function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
  */
 export function resolveUrl(url: ManagedSocketConfig<unknown, unknown>['url'], ctx: ConnectContext): Observable<string> {
   if (typeof url === 'string') return of(url);
+  // `from` takes the promise or the Observable; a string must not go through it (it would
+  // emit the characters).
   return defer(() => {
     const value = url(ctx);
-    if (isObservable(value)) return value.pipe(take(1));
-    return isPromiseLike<string>(value) ? from(value) : of(value);
+    return typeof value === 'string' ? of(value) : from(value).pipe(take(1));
   });
 }
 
