@@ -6,6 +6,11 @@ import { InvalidSequenceError } from '../errors';
  */
 export function readSeq<T>(seqOf: (value: T) => number, value: T): number {
   const seq: unknown = seqOf(value);
-  if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new InvalidSequenceError({ seq, value });
-  return seq as number;
+  if (!isSeq(seq)) throw new InvalidSequenceError({ seq, value });
+  return seq;
+}
+
+/** A usable sequence number: a safe integer >= 0. */
+export function isSeq(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }

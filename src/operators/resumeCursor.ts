@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import { InvalidOptionError, InvalidSequenceError } from '../errors';
 import { count, func, oneOf } from '../internal/validate';
 import { MinHeap } from '../internal/minHeap';
+import { isSeq } from '../internal/seq';
 
 const OP = 'createResumeCursor';
 const MODES = ['ordered', 'contiguous', 'perKey'] as const;
@@ -483,10 +484,6 @@ export function memoryCursorStorage(initial: ResumeCursorState | null = null): C
       stored = copyState(state);
     },
   };
-}
-
-function isSeq(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function newTrack(c: number | null): Track {

@@ -1,5 +1,6 @@
 import type { Decoder, ValidationError } from 'io-ts';
 import { DecodeError } from '../errors';
+import { isSeq } from '../internal/seq';
 
 /** What decoding one frame produced: a message, or the reason it was refused. */
 export type Decoded<In> = { readonly ok: true; readonly value: In } | { readonly ok: false; readonly error: DecodeError };
@@ -82,7 +83,7 @@ export function sequenceProblem<In>(
     return { kind: 'seq', reason: `seqOf threw: ${reasonOf(err)}` };
   }
   if (seq === undefined) return null;
-  if (!Number.isSafeInteger(seq) || (seq as number) < 0) return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
+  if (!isSeq(seq)) return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
   if (keyOf !== undefined) {
     let key: unknown;
     try {
