@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors';
 import * as check from './validate';
+import { Fifo } from './fifo';
 
 /** A value waiting in a {@link DropBuffer}. */
 export interface Waiting<T> {
@@ -37,8 +38,7 @@ export function checkDropPolicy<T>(operator: string, policy: unknown): CheckedPo
  * `push` and `shift` are O(1) amortised; a priority eviction is O(capacity).
  */
 export class DropBuffer<T> {
-  private items: Array<Waiting<T> | undefined> = [];
-  private head = 0;
+  private readonly queue = new Fifo<Waiting<T>>();
 
   constructor(
     private readonly capacity: number,
@@ -46,7 +46,7 @@ export class DropBuffer<T> {
   ) {}
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.queue.size;
   }
 
   /**
@@ -57,7 +57,7 @@ export class DropBuffer<T> {
   offer(entry: Waiting<T>, drop: (dropped: Waiting<T>, incoming: boolean) => void): void {
     const { policy, priority } = this.checked;
     if (priority !== undefined) entry.priority = rank(priority(entry.value));
-    if (this.size < this.capacity) return this.push(entry);
+    if (this.size < this.capacity) return this.queue.push(entry);
     let victim = -1;
     if (this.capacity > 0 && policy === 'oldest') {
       victim = 0;
@@ -65,7 +65,7 @@ export class DropBuffer<T> {
       // The lowest priority loses; on a tie, the later arrival (the new value is the latest).
       let lowest = entry.priority;
       for (let i = 0; i < this.size; i++) {
-        const p = (this.items[this.head + i] as Waiting<T>).priority;
+        const p = (this.queue.at(i) as Waiting<T>).priority;
         if (p < lowest || (victim !== -1 && p === lowest)) {
           victim = i;
           lowest = p;
@@ -73,32 +73,19 @@ export class DropBuffer<T> {
       }
     }
     if (victim === -1) return drop(entry, true);
-    const evicted = victim === 0 ? (this.shift() as Waiting<T>) : (this.items.splice(this.head + victim, 1)[0] as Waiting<T>);
-    this.push(entry);
+    // The oldest goes through shift (O(1)), a ranked victim through removeAt (O(size)).
+    const evicted = victim === 0 ? (this.queue.shift() as Waiting<T>) : this.queue.removeAt(victim);
+    this.queue.push(entry);
     drop(evicted, false);
   }
 
   /** Removes and returns the value that has waited longest, or `undefined` when empty. */
   shift(): Waiting<T> | undefined {
-    if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined; // let it be collected before the next compaction
-    if (this.head === this.items.length) {
-      this.clear();
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
+    return this.queue.shift();
   }
 
   clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-
-  private push(entry: Waiting<T>): void {
-    this.items.push(entry);
+    this.queue.clear();
   }
 }
 

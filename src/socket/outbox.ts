@@ -1,4 +1,5 @@
 import { OutboxOverflowError } from '../errors';
+import { Fifo } from '../internal/fifo';
 
 /** What the outbox does with a message it cannot keep. */
 export type OutboxOverflow = 'error' | 'drop-newest' | 'drop-oldest';
@@ -46,8 +47,7 @@ interface Entry<Out> {
  * @internal
  */
 export class Outbox<Out> {
-  private queue: Array<Entry<Out> | undefined> = [];
-  private head = 0;
+  private readonly queue = new Fifo<Entry<Out>>();
 
   constructor(
     private readonly capacity: number,
@@ -57,7 +57,7 @@ export class Outbox<Out> {
   ) {}
 
   get size(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   /** Queues a message; throws {@link OutboxOverflowError} when full and the policy is `'error'`. */
@@ -65,7 +65,7 @@ export class Outbox<Out> {
     if (this.size >= this.capacity) {
       if (this.overflow === 'error') throw new OutboxOverflowError({ capacity: this.capacity });
       if (this.overflow === 'drop-newest' || this.capacity === 0) return this.onDrop(message, 'overflow');
-      const oldest = this.shift();
+      const oldest = this.queue.shift();
       if (oldest) this.onDrop(oldest.message, 'overflow');
     }
     this.queue.push({ message, at: now });
@@ -76,28 +76,14 @@ export class Outbox<Out> {
    * the rest queued) as soon as `send` returns false: the socket went away mid-flush.
    */
   drain(now: number, send: (message: Out) => boolean): void {
-    for (let entry = this.peek(); entry !== undefined; entry = this.peek()) {
+    for (let entry = this.queue.at(0); entry !== undefined; entry = this.queue.at(0)) {
       if (now - entry.at > this.maxAge) {
-        this.shift();
+        this.queue.shift();
         this.onDrop(entry.message, 'expired');
         continue;
       }
       if (!send(entry.message)) return;
-      this.shift();
+      this.queue.shift();
     }
-  }
-
-  private peek(): Entry<Out> | undefined {
-    return this.queue[this.head];
-  }
-
-  private shift(): Entry<Out> | undefined {
-    const entry = this.queue[this.head];
-    this.queue[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return entry;
   }
 }
