@@ -1,5 +1,6 @@
-import { catchError, defaultIfEmpty, defer, EMPTY, from, isObservable, map, Observable, of, SchedulerLike, switchMap, take, throwError, timeout, timer } from 'rxjs';
+import { catchError, defaultIfEmpty, defer, EMPTY, map, Observable, of, SchedulerLike, switchMap, take, throwError, timeout, timer } from 'rxjs';
 import { TokenError } from '../errors';
+import { toObservable } from '../internal/toObservable';
 
 /** A token, with its expiry (epoch ms) when the provider knows it. */
 export type TokenValue = string | { readonly token: string; readonly expiresAt?: number | null };
@@ -34,10 +35,6 @@ export function jwtExpiry(token: string): number | null {
     // Not a JWT: no expiry.
   }
   return null;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<TokenValue> {
-  return typeof value === 'object' && value !== null && 'then' in value && typeof value.then === 'function';
 }
 
 function toInfo(value: TokenValue): TokenInfo {
@@ -78,11 +75,7 @@ export class TokenCache {
       const cached = this.current;
       if (cached !== null && !force && !this.isStale(this.scheduler.now())) return of(cached);
       const initial = this.current === null;
-      return defer(() => {
-        const value = this.provider();
-        if (isObservable(value)) return value;
-        return isPromiseLike(value) ? from(value) : of(value);
-      }).pipe(
+      return defer(() => toObservable(this.provider())).pipe(
         take(1),
         map((value) => {
           const info = toInfo(value);

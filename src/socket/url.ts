@@ -1,6 +1,7 @@
-import { defer, from, of, take } from 'rxjs';
+import { defer, of, take } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { InsecureUrlError } from '../errors';
+import { toObservable } from '../internal/toObservable';
 import type { ConnectContext, ManagedSocketConfig } from './config';
 
 /**
@@ -11,12 +12,7 @@ import type { ConnectContext, ManagedSocketConfig } from './config';
  */
 export function resolveUrl(url: ManagedSocketConfig<unknown, unknown>['url'], ctx: ConnectContext): Observable<string> {
   if (typeof url === 'string') return of(url);
-  // `from` takes the promise or the Observable; a string must not go through it (it would
-  // emit the characters).
-  return defer(() => {
-    const value = url(ctx);
-    return typeof value === 'string' ? of(value) : from(value).pipe(take(1));
-  });
+  return defer(() => toObservable(url(ctx))).pipe(take(1));
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
