@@ -4,6 +4,8 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*-spec.ts'],
+  // The bench smoke runs on its own (`npm run test:bench`, in .ci/run): see jest.bench.config.ts.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/spec/bench/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },

@@ -1,6 +1,6 @@
 /**
- * managedSocket$ in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven by
- * playwright-core) loads the library as an ES module, with `rxjs` resolved by an import map to
+ * managedSocket$ in a real browser: headless Chromium (the build that the `@sparticuz/chromium`
+ * npm package ships, driven by playwright-core; see spec/support/chromium.ts) loads the library as an ES module, with `rxjs` resolved by an import map to
  * rxjs's own ESM build, and runs it on the browser's WebSocket against the reference server on
  * 127.0.0.1. The server cuts the connection; the page must reconnect and resume with nothing lost
  * and nothing repeated, and its state$ must show it.
@@ -10,8 +10,7 @@
  * dist/index.mjs with `BROWSER_SPEC_ENTRY=dist` (after `npm run build`). `referenceProtocol()`
  * comes from src/server/referenceClient.ts, which only needs the io-ts codecs.
  *
- * It never skips: without Chromium it fails and says how to install it
- * (`apt-get install -y chromium`, or CHROMIUM_PATH=/path/to/chrome).
+ * It never skips: the browser comes with `npm install` (or from CHROMIUM_PATH=/path/to/chrome).
  */
 import { existsSync } from 'node:fs';
 import * as http from 'node:http';
@@ -19,13 +18,13 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumLaunch } from '../support/chromium';
 import { startReferenceServer, ReferenceServer } from '../../src/server/referenceServer';
 import type { ConnectionState, ManagedSocketMetrics } from '../../src/index';
 
 jest.setTimeout(30_000);
 
 const ROOT = path.join(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ENTRY = process.env.BROWSER_SPEC_ENTRY === 'dist' ? path.join(ROOT, 'dist', 'index.mjs') : path.join(ROOT, 'src', 'index.ts');
 const WAIT = 10_000;
 
@@ -157,18 +156,11 @@ describe('managedSocket$ in Chromium', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH). This test never skips.`);
-    }
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing (BROWSER_SPEC_ENTRY=dist needs \`npm run build\` first)`);
     statics = await startStaticServer(await bundlePage());
     server = await startReferenceServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 20_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const { executablePath, args } = await chromiumLaunch();
+    browser = await chromium.launch({ executablePath, args: [...args], headless: true, timeout: 20_000 });
     page = await browser.newPage();
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => pageProblems.push(`pageerror: ${err.message}`));
