@@ -306,6 +306,29 @@ export class InsecureUrlError extends Error {
   }
 }
 
+/**
+ * The `url` function of a connection attempt gave no URL: its Promise or Observable completed
+ * without a value. Transient by default: the socket retries it with backoff, like a refused
+ * connection, rather than spinning.
+ *
+ * @example
+ * ```ts
+ * import { UrlError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof UrlError) console.log(`attempt ${err.info.attempt}: the url function gave no URL`);
+ * ```
+ */
+export class UrlError extends Error {
+  override readonly name = 'UrlError';
+  /** The attempt whose URL was missing, and why. */
+  readonly info: { readonly attempt: number; readonly reason: 'empty' };
+
+  constructor(info: { readonly attempt: number; readonly reason: 'empty' }) {
+    super(`The url function gave no URL for attempt ${info.attempt} (it completed without a value)`);
+    this.info = info;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

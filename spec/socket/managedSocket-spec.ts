@@ -282,7 +282,7 @@ describe('managedSocket$', () => {
         subscribeUntil(socket, 5);
         ts.flush();
         expect(socketAt(fake, 0).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null, token: 'tok-1' }]);
-        expect(handshake).toHaveBeenCalledWith({ attempt: 1, token: 'tok-1', resumeFromSeq: null, cursor: socket.cursor });
+        expect(handshake).toHaveBeenCalledWith({ attempt: 1, token: 'tok-1', retries: 0, lastError: undefined, resumeFromSeq: null, cursor: socket.cursor });
       });
     });
 
@@ -294,7 +294,10 @@ describe('managedSocket$', () => {
         subscribeUntil(socket, 20);
         ts.flush();
         expect(fake.sockets.map((s) => s.url)).toEqual(['ws://test/1?t=tok', 'ws://test/2?t=tok']);
-        expect(url.mock.calls).toEqual([[{ attempt: 1, token: 'tok' }], [{ attempt: 2, token: 'tok' }]]);
+        expect(url.mock.calls).toEqual([
+          [{ attempt: 1, token: 'tok', retries: 0, lastError: undefined }],
+          [{ attempt: 2, token: 'tok', retries: 1, lastError: new CloseError({ code: 1006, reason: '', wasClean: false }) }],
+        ]);
       });
     });
 

@@ -1,21 +1,25 @@
 import { TestScheduler } from 'rxjs/testing';
-import { map } from 'rxjs';
-import { openSocket$ } from '../../src/socket/transport';
+import { map, Observable } from 'rxjs';
+import { socketFrames$ } from '../../src/socket/transport';
+import type { WebSocketLike } from '../../src/socket/transport';
 import { createFakeWebSockets, FakeWebSocket } from '../../src/testing/fakeWebSocket';
 import { CloseError } from '../../src/errors';
 
-describe('openSocket$', () => {
+describe('socketFrames$', () => {
   let ts: TestScheduler;
   beforeEach(() => {
     ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
   const at = (frame: number, work: () => void) => ts.schedule(work, frame - ts.now());
-  /** The transport events as letters: o open, m message (its data), p pong. */
+  /** The frames (their data) and, from the hooks beside them, o for the open and p for a pong, as letters. */
   const letters = (fake: ReturnType<typeof createFakeWebSockets>) =>
-    openSocket$(fake.WebSocketCtor, 'ws://test', ['v1'], { headers: { a: 'b' } }).pipe(
-      map((event) => (event.type === 'message' ? String(event.data) : event.type === 'open' ? 'o' : 'p')),
+    new Observable<string>((subscriber) =>
+      socketFrames$(fake.WebSocketCtor, 'ws://test', ['v1'], { headers: { a: 'b' } }, { onOpen: () => subscriber.next('o'), onPong: () => subscriber.next('p') })
+        .pipe(map(String))
+        .subscribe(subscriber),
     );
+  const noHooks = { onOpen: () => undefined, onPong: () => undefined };
   const first = (fake: ReturnType<typeof createFakeWebSockets>): FakeWebSocket => fake.sockets[0] as FakeWebSocket;
 
   it('should open one socket per subscription with the url, protocols and options', () => {
@@ -43,13 +47,15 @@ describe('openSocket$', () => {
     });
   });
 
-  it('should hand out the socket itself with the open event', () => {
+  it('should hand the socket itself to the open hook, and emit no frame for the open', () => {
     ts.run(() => {
       const fake = createFakeWebSockets({ openAfter: 1 });
-      const seen: unknown[] = [];
-      openSocket$(fake.WebSocketCtor, 'ws://test', undefined, undefined).subscribe((e) => seen.push(e));
+      const opened: WebSocketLike[] = [];
+      const frames: unknown[] = [];
+      socketFrames$(fake.WebSocketCtor, 'ws://test', undefined, undefined, { ...noHooks, onOpen: (socket) => opened.push(socket) }).subscribe((data) => frames.push(data));
       ts.flush();
-      expect(seen).toEqual([{ type: 'open', socket: first(fake) }]);
+      expect(opened).toEqual([first(fake)]);
+      expect(frames).toEqual([]);
     });
   });
 

@@ -5,11 +5,10 @@
  *
  * @packageDocumentation
  */
-import WebSocket from 'ws';
 import { managedSocket$ as coreManagedSocket$ } from '../socket/managedSocket';
 import type { ManagedSocket } from '../socket/managedSocket';
 import type { ManagedSocketConfig } from '../socket/config';
-import type { WebSocketCtor } from '../socket/transport';
+import { NodeWebSocket } from './wsSocket';
 
 export * from '../index';
 export { toAsyncIterable, toReadable } from './stream';
@@ -43,5 +42,5 @@ export { fileCursorStorage } from './fileCursorStorage';
  * @returns The managed socket.
  */
 export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocketConfig<In, Out>): ManagedSocket<In, Out> {
-  return coreManagedSocket$<In, Out>({ WebSocketCtor: WebSocket as unknown as WebSocketCtor, ...config });
+  return coreManagedSocket$<In, Out>({ WebSocketCtor: NodeWebSocket, ...config });
 }

@@ -20,6 +20,12 @@ export interface DedupeConfig<T = unknown> {
    * @default undefined
    */
   onDuplicate?: (value: T, key: unknown) => void;
+  /**
+   * Let values whose key is `undefined` through untouched, outside the window (messages that
+   * carry no identity). Without it, `undefined` is a key like any other.
+   * @default false
+   */
+  passUndefined?: boolean;
 }
 
 /**
@@ -71,7 +77,7 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
   if (typeof config !== 'number' && (typeof config !== 'object' || config === null)) {
     throw new InvalidOptionError({ operator: OP, option: 'config', reason: 'a number or a config object', value: config });
   }
-  const { window = 10_000, onDuplicate }: DedupeConfig<T> = typeof config === 'number' ? { window: config } : config;
+  const { window = 10_000, onDuplicate, passUndefined = false }: DedupeConfig<T> = typeof config === 'number' ? { window: config } : config;
 
   count(OP, 'window', window, 0);
   if (onDuplicate !== undefined) func(OP, 'onDuplicate', onDuplicate);
@@ -96,6 +102,7 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
         .pipe(
           filter((value: T) => {
             const key = keyOf(value);
+            if (key === undefined && passUndefined) return true;
             // One lookup for both questions: `add` leaves the size alone when the key is already in.
             const size = seen.size;
             seen.add(key);

@@ -1,7 +1,7 @@
 import { filter } from 'rxjs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import { InvalidOptionError } from '../errors';
-import { readSeq } from '../internal/seq';
+import { InvalidOptionError, InvalidSequenceError } from '../errors';
+import { isSeq } from '../internal/seq';
 import { func } from '../internal/validate';
 import type { ResumeCursor } from './resumeCursor';
 
@@ -14,7 +14,7 @@ export interface ResumeFromConfig<T> {
    * makes the output error with {@link InvalidSequenceError}. If it throws, the output errors
    * with what it threw.
    */
-  seqOf: (value: T) => number;
+  seqOf: (value: T) => number | undefined;
   /**
    * Reads the key (job, topic, ...) whose sequence a value belongs to. Required when the cursor
    * is in `'perKey'` mode, and rejected in the other modes (a single-sequence cursor would
@@ -29,6 +29,12 @@ export interface ResumeFromConfig<T> {
    * @default undefined
    */
   onReplay?: (value: T, seq: number) => void;
+  /**
+   * Let values whose `seqOf` returns `undefined` through untouched (messages that are not
+   * events). Without it, such a value is an `InvalidSequenceError`.
+   * @default false
+   */
+  passUndefined?: boolean;
 }
 
 /**
@@ -92,14 +98,14 @@ export interface ResumeFromConfig<T> {
  * @param config The {@link ResumeFromConfig}, or just its `seqOf`.
  * @returns An operator that mirrors the source minus the values the cursor already delivered.
  */
-export function resumeFrom<T>(cursor: ResumeCursor, config: ResumeFromConfig<T> | ((value: T) => number)): MonoTypeOperatorFunction<T> {
+export function resumeFrom<T>(cursor: ResumeCursor, config: ResumeFromConfig<T> | ((value: T) => number | undefined)): MonoTypeOperatorFunction<T> {
   if (typeof cursor !== 'object' || cursor === null || typeof cursor.markDelivered !== 'function') {
     throw new InvalidOptionError({ operator: OP, option: 'cursor', reason: 'a ResumeCursor (see createResumeCursor)', value: cursor });
   }
   if (typeof config !== 'function' && (typeof config !== 'object' || config === null)) {
     throw new InvalidOptionError({ operator: OP, option: 'config', reason: 'a seqOf function or a config object', value: config });
   }
-  const { seqOf, keyOf, onReplay }: ResumeFromConfig<T> = typeof config === 'function' ? { seqOf: config } : config;
+  const { seqOf, keyOf, onReplay, passUndefined = false }: ResumeFromConfig<T> = typeof config === 'function' ? { seqOf: config } : config;
 
   func(OP, 'seqOf', seqOf);
   if (onReplay !== undefined) func(OP, 'onReplay', onReplay);
@@ -114,15 +120,14 @@ export function resumeFrom<T>(cursor: ResumeCursor, config: ResumeFromConfig<T> 
     });
   }
 
-  const isNew =
-    keyOf === undefined
-      ? (value: T, seq: number) => cursor.markDelivered(seq)
-      : (value: T, seq: number) => cursor.markDelivered(seq, keyOf(value));
-  if (onReplay === undefined) return filter((value: T) => isNew(value, readSeq(seqOf, value)));
+  const mark =
+    keyOf === undefined ? (value: T, seq: number) => cursor.markDelivered(seq) : (value: T, seq: number) => cursor.markDelivered(seq, keyOf(value));
   return filter((value: T) => {
-    const seq = readSeq(seqOf, value);
-    if (isNew(value, seq)) return true;
-    onReplay(value, seq);
+    const raw: unknown = seqOf(value);
+    if (raw === undefined && passUndefined) return true;
+    if (!isSeq(raw)) throw new InvalidSequenceError({ seq: raw, value });
+    if (mark(value, raw)) return true;
+    onReplay?.(value, raw);
     return false;
   });
 }

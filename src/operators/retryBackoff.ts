@@ -1,6 +1,7 @@
-import { asyncScheduler, defer, identity, isObservable, merge, NEVER, retry, take, tap, throwError, timer } from 'rxjs';
+import { asyncScheduler, defer, finalize, identity, isObservable, merge, NEVER, retry, take, tap, throwError, timer } from 'rxjs';
 import type { MonoTypeOperatorFunction, Observable, SchedulerLike, Subscription } from 'rxjs';
 import { InvalidOptionError } from '../errors';
+import { alongside } from '../internal/alongside';
 import { count, duration, fraction, func } from '../internal/validate';
 
 const OP = 'retryBackoff';
@@ -114,6 +115,22 @@ export interface RetryBackoffConfig {
    */
   onRetry?(info: RetryInfo): void;
   /**
+   * A floor for the wait after `error`, in milliseconds, applied after the cap and the jitter: a
+   * server that closed with "try again later" and a hint, or a 429/503 with `Retry-After`, is
+   * not called back sooner than it asked. `0` (or anything not above the computed delay) leaves
+   * the delay as it is. If it throws, the output errors with what it threw.
+   * @default undefined
+   */
+  minDelay?(error: unknown): number;
+  /**
+   * What counts as a healthy (re)subscription for `resetAfter` and `resetOnSuccess`: by default
+   * its first value; with this Observable, its first emission during the subscription (a socket
+   * that opened, or a server that acknowledged the handshake, before any message comes).
+   * Subscribed once per (re)subscription, for as long as it lasts.
+   * @default undefined
+   */
+  healthy?: Observable<unknown>;
+  /**
    * Cuts a wait short: when it emits while a retry is waiting, the source is resubscribed at once
    * (a "reconnect now" button, or the browser's `online` event). Emissions while no retry is
    * waiting are ignored, the retry count is left as it is, and an error from it errors the output.
@@ -203,6 +220,8 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
     random = Math.random,
     resetAfter,
     onRetry,
+    minDelay,
+    healthy,
     retryNow,
     scheduler = asyncScheduler,
   }: RetryBackoffConfig = typeof config === 'number' ? { initialInterval: config } : config;
@@ -216,6 +235,10 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
   func(OP, 'random', random);
   if (resetAfter !== undefined) duration(OP, 'resetAfter', resetAfter, true);
   if (onRetry !== undefined) func(OP, 'onRetry', onRetry);
+  if (minDelay !== undefined) func(OP, 'minDelay', minDelay);
+  if (healthy !== undefined && !isObservable(healthy)) {
+    throw new InvalidOptionError({ operator: OP, option: 'healthy', reason: 'an Observable', value: healthy });
+  }
   if (retryNow !== undefined && !isObservable(retryNow)) {
     throw new InvalidOptionError({ operator: OP, option: 'retryNow', reason: 'an Observable', value: retryNow });
   }
@@ -239,26 +262,27 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
       // 0-based number of the next retry; reset by resetOnSuccess / resetAfter.
       let iteration = 0;
 
+      /** A healthy (re)subscription: reset now, or start the resetAfter clock. */
+      const onHealthy = (armed: { timer: Subscription | undefined }) => {
+        if (resetOnSuccess) iteration = 0;
+        if (resetDelay !== undefined && armed.timer === undefined) {
+          armed.timer = scheduler.schedule(() => {
+            iteration = 0;
+          }, resetDelay);
+        }
+      };
       const watched$ =
         !resetOnSuccess && resetDelay === undefined
           ? source
           : defer(() => {
-              let resetTimer: Subscription | undefined;
+              const armed: { timer: Subscription | undefined } = { timer: undefined };
               // Runs on error, completion and unsubscription, before any resubscription.
-              const disarm = () => resetTimer?.unsubscribe();
-              return source.pipe(
-                tap({
-                  next: () => {
-                    if (resetOnSuccess) iteration = 0;
-                    if (resetDelay !== undefined && resetTimer === undefined) {
-                      resetTimer = scheduler.schedule(() => {
-                        iteration = 0;
-                      }, resetDelay);
-                    }
-                  },
-                  finalize: disarm,
-                }),
-              );
+              const disarm = () => armed.timer?.unsubscribe();
+              if (healthy !== undefined) {
+                // The values are not looked at: nothing is added to the path of each one.
+                return source.pipe(alongside(healthy.pipe(take(1), tap(() => onHealthy(armed)))), finalize(disarm));
+              }
+              return source.pipe(tap({ next: () => onHealthy(armed), finalize: disarm }));
             });
 
       return watched$.pipe(
@@ -266,8 +290,10 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
           delay: (error: unknown) => {
             const current = iteration++;
             if (!(current < maxRetries && shouldRetry(error))) return throwError(() => error);
-            const wait = delayFor(current);
-            if (Number.isNaN(wait)) return throwError(() => error);
+            const computed = delayFor(current);
+            if (Number.isNaN(computed)) return throwError(() => error);
+            const floor = minDelay === undefined ? 0 : minDelay(error);
+            const wait = typeof floor === 'number' && floor > computed ? floor : computed;
             onRetry?.({ attempt: current + 1, delay: wait, error });
             const wait$ = wait === Infinity ? NEVER : timer(wait, scheduler);
             return retryNow === undefined ? wait$ : merge(wait$, retryNow).pipe(take(1));

@@ -1,8 +1,8 @@
 import { asyncScheduler, ignoreElements, Observable, tap } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import { InvalidOptionError, SequenceGapError } from '../errors';
+import { InvalidOptionError, InvalidSequenceError, SequenceGapError } from '../errors';
 import type { SequenceGapInfo } from '../errors';
-import { readSeq } from '../internal/seq';
+import { isSeq } from '../internal/seq';
 import * as check from '../internal/validate';
 import { MinHeap } from '../internal/minHeap';
 
@@ -62,6 +62,13 @@ export interface SequenceGapsConfig<T> {
    * @default undefined
    */
   onLate?: (value: T, seq: number) => void;
+  /**
+   * Let values whose `seqOf` returns `undefined` through at once, outside the sequence (a
+   * stream that mixes events with other messages). Without it, such a value is an
+   * `InvalidSequenceError`, as any other unusable seq.
+   * @default false
+   */
+  passUndefined?: boolean;
   /**
    * Schedules the `maxWait` timers and provides `now()`.
    * @default asyncScheduler
@@ -136,7 +143,7 @@ export interface SequenceGapsConfig<T> {
  * @returns A function that returns an Observable of the source values in seq order, without
  * duplicates, with unfilled holes reported and skipped (or turned into an error).
  */
-export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGapsConfig<T>): MonoTypeOperatorFunction<T> {
+export function sequenceGaps<T>(seqOf: (value: T) => number | undefined, config?: SequenceGapsConfig<T>): MonoTypeOperatorFunction<T> {
   check.func(OP, 'seqOf', seqOf);
   const {
     start = null,
@@ -146,6 +153,7 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
     gapAction = 'skip',
     onGap,
     onLate,
+    passUndefined = false,
     scheduler = asyncScheduler,
   } = config ?? {};
   if (typeof start === 'function') {
@@ -234,7 +242,13 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
       const single = keyOf === undefined ? trackFor(undefined) : undefined;
 
       const onValue = (value: T) => {
-        const seq = readSeq(seqOf, value);
+        const raw: unknown = seqOf(value);
+        if (raw === undefined && passUndefined) {
+          subscriber.next(value);
+          return;
+        }
+        if (!isSeq(raw)) throw new InvalidSequenceError({ seq: raw, value });
+        const seq = raw;
         const t = single ?? trackFor((keyOf as (value: T) => string | number)(value));
         if (!t.based) {
           t.based = true;
@@ -242,19 +256,23 @@ export function sequenceGaps<T>(seqOf: (value: T) => number, config?: SequenceGa
           subscriber.next(value);
           return;
         }
+        if (seq === t.last + 1) {
+          // In order: the fast path (nothing held, no timer touched).
+          t.last = seq;
+          subscriber.next(value);
+          if (t.held.size > 0) {
+            drain(t);
+            arm(t);
+          }
+          return;
+        }
         if (seq <= t.last || t.held.has(seq)) {
           onLate?.(value, seq);
           return;
         }
-        if (seq === t.last + 1) {
-          t.last = seq;
-          subscriber.next(value);
-          drain(t);
-        } else {
-          t.held.set(seq, { value, at: scheduler.now() });
-          t.heap.push(seq);
-          if (t.held.size > window) giveUp(t, 'window');
-        }
+        t.held.set(seq, { value, at: scheduler.now() });
+        t.heap.push(seq);
+        if (t.held.size > window) giveUp(t, 'window');
         arm(t);
       };
 

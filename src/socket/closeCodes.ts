@@ -68,3 +68,34 @@ export function classifyFailure(error: unknown, table: CloseCodeTable = {}): Fai
   if (permanent.includes(code) || (code >= authFailure.from && code <= authFailure.to)) return 'permanent';
   return 'transient';
 }
+
+/**
+ * What a classifier says about a failure: its kind and, optionally, a floor in ms for the wait
+ * before the next attempt (a server's "try again later" hint). A plain {@link FailureKind} is the
+ * same as `{ kind }`.
+ */
+export interface FailureVerdict {
+  readonly kind: FailureKind;
+  /** The next attempt waits at least this long, whatever the backoff says. */
+  readonly minDelay?: number;
+}
+
+const RETRY_HINT = /retry[-_ ]?after[=: ]\s*(\d+(?:\.\d+)?)/i;
+
+/**
+ * The wait a server asked for in the reason of a 1012 (service restart) or 1013 (try again later)
+ * close, as `retry-after=<seconds>` (or `Retry-After: <seconds>`), in ms; `undefined` when there is
+ * none.
+ *
+ * @internal
+ */
+export function retryHintOf(error: unknown): number | undefined {
+  if (!(error instanceof CloseError) || (error.info.code !== 1012 && error.info.code !== 1013)) return undefined;
+  const match = RETRY_HINT.exec(error.info.reason);
+  return match === null ? undefined : Number(match[1]) * 1000;
+}
+
+/** A classifier's answer as a verdict. @internal */
+export function toVerdict(answer: FailureKind | FailureVerdict): FailureVerdict {
+  return typeof answer === 'string' ? { kind: answer } : answer;
+}

@@ -3,7 +3,7 @@ import type { ObservableInput, Observable, SchedulerLike } from 'rxjs';
 import type { RetryBackoffConfig } from '../operators/retryBackoff';
 import type { ResumeCursor, ResumeCursorConfig } from '../operators/resumeCursor';
 import type { DropPolicy } from '../operators/dropOnFull';
-import type { CloseCodeTable, FailureKind } from './closeCodes';
+import type { CloseCodeTable, FailureKind, FailureVerdict } from './closeCodes';
 import type { TokenProvider } from './auth';
 import type { OutboxConfig } from './outbox';
 import type { WebSocketCtor } from './transport';
@@ -15,6 +15,14 @@ export interface ConnectContext {
   readonly attempt: number;
   /** The current token, or `null` without a token provider. */
   readonly token: string | null;
+  /**
+   * How many attempts in a row have failed since the last connection that opened (0 for the
+   * first attempt and right after a good connection): a `url` function can fail over to another
+   * endpoint after a few, and stay on one that works.
+   */
+  readonly retries: number;
+  /** The error that ended the previous attempt, or `undefined` on the first one. */
+  readonly lastError: unknown;
 }
 
 /** What the handshake builder receives. */
@@ -116,10 +124,12 @@ export interface ManagedSocketConfig<In, Out> {
   readonly dedupe?: { readonly window?: number } | false;
   /**
    * Reorder window per key; a hole not filled within `maxWait` ms (or `window` held events)
-   * makes the socket resync: reconnect and resume from the last contiguous seq. `false`: off.
-   * @default { window: 1000, maxWait: 5000 }
+   * makes the socket resync: reconnect and resume from the last contiguous seq. When the same
+   * hole is met again after `maxResyncs` resyncs in a row, the replay cannot fill it: the stream
+   * ends with the `SequenceGapError` (permanent). `false`: off.
+   * @default { window: 1000, maxWait: 5000, maxResyncs: 3 }
    */
-  readonly gaps?: { readonly window?: number; readonly maxWait?: number } | false;
+  readonly gaps?: { readonly window?: number; readonly maxWait?: number; readonly maxResyncs?: number } | false;
   /**
    * A bounded buffer in front of a slow consumer: `work` runs per message (`concurrency` at a
    * time); at most `capacity` wait; beyond that messages are dropped by `policy` and counted.
@@ -140,17 +150,21 @@ export interface ManagedSocketConfig<In, Out> {
   readonly outbox?: OutboxConfig;
 
   /**
-   * Reconnect backoff (`retryBackoff`'s config without `shouldRetry`, which the classifier owns).
+   * Reconnect backoff: `retryBackoff`'s config without `shouldRetry` (the classifier owns it),
+   * `healthy` (a connection is healthy once it opened) and `scheduler` (the socket's). `resetAfter`
+   * counts from the open. A `retryNow` of yours cuts a wait short as `reconnect()` does; a
+   * `minDelay` of yours is a floor beside the classifier's.
    * @default { initialInterval: 1000, maxInterval: 30000, jitter: 0.5, resetAfter: 10000 }
    */
-  readonly retry?: Partial<Omit<RetryBackoffConfig, 'shouldRetry' | 'scheduler'>>;
+  readonly retry?: Partial<Omit<RetryBackoffConfig, 'shouldRetry' | 'healthy' | 'scheduler'>>;
   /** Close codes that override the default classification; see {@link classifyFailure}. */
   readonly closeCodes?: CloseCodeTable;
   /**
-   * Replaces the failure classifier.
-   * @default classifyFailure with `closeCodes`
+   * Replaces the failure classifier. It may return a kind, or a kind with a floor for the wait
+   * before the next attempt (`{ kind: 'transient', minDelay: 30_000 }`).
+   * @default classifyFailure with `closeCodes`, plus the server's `retry-after=<seconds>` hint in the reason of a 1012 or 1013 close as a floor
    */
-  readonly classify?: (error: unknown) => FailureKind;
+  readonly classify?: (error: unknown) => FailureKind | FailureVerdict;
   /**
    * Ms a socket may take to open.
    * @default 10000

@@ -1,6 +1,9 @@
+import { BehaviorSubject, distinctUntilChanged, Subject, throwError } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { DecodeError, SequenceGapInfo } from '../errors';
 import type { FailureKind } from './closeCodes';
 import type { OutboxDropReason } from './outbox';
+import type { ManagedSocketLogger } from './config';
 
 /** The connection state of a managed socket. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
@@ -105,4 +108,70 @@ export function nextState(state: ConnectionState, event: ManagedSocketEvent): Co
     default:
       return state;
   }
+}
+
+const LOG_LEVEL: Record<ManagedSocketEvent['type'], keyof ManagedSocketLogger> = {
+  connecting: 'debug',
+  connected: 'info',
+  disconnected: 'warn',
+  reconnecting: 'info',
+  closing: 'debug',
+  closed: 'info',
+  gap: 'warn',
+  duplicate: 'debug',
+  dropped: 'warn',
+  decodeError: 'warn',
+  tokenRefreshed: 'debug',
+};
+
+/**
+ * The one stream of lifecycle events of a managed socket, and what is derived from it: the state,
+ * the counters and the log. The two per-message counters (`messagesIn`, `messagesOut`) are
+ * counted where the messages pass, not through an event each.
+ *
+ * @internal
+ */
+export interface Lifecycle {
+  /** Records one event: counters, state, logger, then `events$`. */
+  emit(event: ManagedSocketEvent): void;
+  /** The state now. */
+  readonly state: ConnectionState;
+  /** The state, current value first, without repeats. */
+  readonly state$: Observable<ConnectionState>;
+  /** Every event. */
+  readonly events$: Observable<ManagedSocketEvent>;
+  /** The counters, written in place by the per-message paths. */
+  readonly counters: { -readonly [K in keyof ManagedSocketMetrics]: number };
+}
+
+/** A lifecycle in state `idle` with every counter at zero. @internal */
+export function createLifecycle(logger: ManagedSocketLogger | undefined): Lifecycle {
+  const counters: { -readonly [K in keyof ManagedSocketMetrics]: number } = emptyMetrics();
+  const events = new Subject<ManagedSocketEvent>();
+  const state = new BehaviorSubject<ConnectionState>('idle');
+  return {
+    emit: (event) => {
+      const metric = metricOf(event);
+      if (metric !== null) counters[metric]++;
+      const next = nextState(state.value, event);
+      if (next !== state.value) state.next(next);
+      const log = logger?.[LOG_LEVEL[event.type]];
+      if (log !== undefined) {
+        try {
+          log.call(logger, event.type, event);
+        } catch (err) {
+          // A logger observes the lifecycle: report its failure out of band, as rxjs reports an
+          // error thrown by an observer (config.onUnhandledError, else a throw on a later task).
+          throwError(() => err).subscribe();
+        }
+      }
+      events.next(event);
+    },
+    get state() {
+      return state.value;
+    },
+    state$: state.pipe(distinctUntilChanged()),
+    events$: events.asObservable(),
+    counters,
+  };
 }

@@ -43,36 +43,40 @@ export interface WebSocketLike {
  */
 export type WebSocketCtor = new (url: string, protocols?: string | string[], options?: never) => WebSocketLike;
 
-/** What a transport reports while it is open. */
-export type TransportEvent =
-  | { readonly type: 'open'; readonly socket: WebSocketLike }
-  | { readonly type: 'message'; readonly data: unknown }
-  | { readonly type: 'pong' };
-
 /** WebSocket readyState values. */
 export const OPEN = 1;
 export const CLOSING = 2;
 export const CLOSED = 3;
 
+/** What the transport reports beside the frames: the open socket, and protocol pongs. @internal */
+export interface TransportHooks {
+  /** The socket opened (called once, before its first frame). */
+  onOpen(socket: WebSocketLike): void;
+  /** A protocol pong arrived (`ws` only): a sign of life that is not a frame. */
+  onPong(): void;
+}
+
 /**
- * Opens one WebSocket per subscription. Emits `open`, then every `message` (and protocol `pong`
- * frames where the implementation reports them); errors with a {@link CloseError} when the socket
- * closes for any reason, since a managed socket never expects its peer to end the stream.
+ * Opens one WebSocket per subscription and emits the `data` of every inbound frame, as the socket
+ * hands it over (a string for text, binary as the socket's `binaryType` makes it). The open and
+ * protocol pongs go to `hooks`, beside the frames. Errors with a {@link CloseError} when the
+ * socket closes for any reason, since a managed socket never expects its peer to end the stream.
  * Unsubscribing closes the socket with 1000 (or just detaches if it is already closing).
  *
  * @internal
  */
-export function openSocket$(
+export function socketFrames$(
   Ctor: WebSocketCtor,
   url: string,
   protocols: string | string[] | undefined,
   options: object | undefined,
-): Observable<TransportEvent> {
-  return new Observable<TransportEvent>((subscriber) => {
+  hooks: TransportHooks,
+): Observable<unknown> {
+  return new Observable<unknown>((subscriber) => {
     const socket = new Ctor(url, protocols, options as never);
-    const onOpen = () => subscriber.next({ type: 'open', socket });
-    const onMessage = (event: WebSocketMessageEvent) => subscriber.next({ type: 'message', data: event.data });
-    const onPong = () => subscriber.next({ type: 'pong' });
+    const onOpen = () => hooks.onOpen(socket);
+    const onMessage = (event: WebSocketMessageEvent) => subscriber.next(event.data);
+    const onPong = () => hooks.onPong();
     const onClose = (event: WebSocketCloseEvent) =>
       subscriber.error(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false }));
     // A browser fires `error` and then `close`; the close carries the information we report.

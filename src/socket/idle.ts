@@ -1,0 +1,32 @@
+import { Observable } from 'rxjs';
+import type { SchedulerAction, SchedulerLike } from 'rxjs';
+import { IdleTimeoutError } from '../errors';
+
+/**
+ * The zombie check of one open connection: errors with an {@link IdleTimeoutError} once no sign
+ * of life (a frame or a protocol pong) has come for `ms`. It reads a counter of signs of life
+ * instead of a clock, so a busy connection costs no timer work and no clock read per frame: a
+ * timer looks at the counter every half of `ms`, and two looks in a row that find it unchanged
+ * mean silence. A silent link is therefore failed between `ms` and `1.5 * ms` after its last sign
+ * of life (exactly `ms` when it never sent anything after the open).
+ *
+ * @param signs How many signs of life so far (only ever grows); the error's `seen` is how many
+ *   came since the check started (the open).
+ * @internal
+ */
+export function idleCheck$(ms: number, scheduler: SchedulerLike, signs: () => number): Observable<never> {
+  return new Observable<never>((subscriber) => {
+    const step = Math.max(1, Math.ceil(ms / 2));
+    const looks = Math.ceil(ms / step);
+    const atOpen = signs();
+    let seen = atOpen;
+    let quiet = 0;
+    return scheduler.schedule(function (this: SchedulerAction<unknown>) {
+      const now = signs();
+      quiet = now === seen ? quiet + 1 : 0;
+      seen = now;
+      if (quiet >= looks) subscriber.error(new IdleTimeoutError({ idleMs: ms, seen: seen - atOpen }));
+      else this.schedule(undefined, step);
+    }, step);
+  });
+}

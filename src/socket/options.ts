@@ -1,0 +1,178 @@
+import { asyncScheduler } from 'rxjs';
+import type { ObservableInput, SchedulerLike } from 'rxjs';
+import type { Decoder } from 'io-ts';
+import { InvalidOptionError } from '../errors';
+import { count, duration, func, oneOf } from '../internal/validate';
+import { sequenceGaps } from '../operators/sequenceGaps';
+import type { DropPolicy } from '../operators/dropOnFull';
+import type { RetryBackoffConfig } from '../operators/retryBackoff';
+import { classifyFailure, retryHintOf, toVerdict } from './closeCodes';
+import type { FailureVerdict } from './closeCodes';
+import type { OutboxOverflow } from './outbox';
+import type { WebSocketCtor } from './transport';
+import type { ManagedSocketConfig } from './config';
+
+/** The name options are reported under. @internal */
+export const OP = 'managedSocket$';
+
+/** The defaults of `retry`, pinned by the specs. @internal */
+export const RETRY_DEFAULTS = { initialInterval: 1000, maxInterval: 30_000, jitter: 0.5, resetAfter: 10_000 } as const;
+/** The defaults of `gaps`, pinned by the specs. @internal */
+export const GAPS_DEFAULTS = { window: 1000, maxWait: 5000, maxResyncs: 3 } as const;
+/** The default `dedupe` window. @internal */
+export const DEDUPE_WINDOW = 10_000;
+
+/**
+ * Everything a managed socket was told, checked once, with every default applied: the stages
+ * read this and never the raw config.
+ *
+ * @internal
+ */
+export interface SocketOptions<In, Out> {
+  readonly url: ManagedSocketConfig<In, Out>['url'];
+  readonly WebSocketCtor: WebSocketCtor;
+  readonly protocols: string | string[] | undefined;
+  readonly transportOptions: ManagedSocketConfig<In, Out>['transportOptions'];
+  readonly handshake: ManagedSocketConfig<In, Out>['handshake'];
+  readonly refreshMessage: ((token: string) => Out) | undefined;
+  readonly codec: Decoder<unknown, In> | undefined;
+  readonly isControl: ((message: In) => boolean) | undefined;
+  readonly seqOf: ((message: In) => number | undefined) | undefined;
+  readonly keyOf: ((message: In) => string | number) | undefined;
+  /** The user's `idOf` when dedupe reads ids, else `undefined`. */
+  readonly idOf: ((message: In) => unknown) | undefined;
+  readonly topicFrames: ManagedSocketConfig<In, Out>['topics'];
+  readonly heartbeat: { readonly interval: number; readonly message: () => Out } | undefined;
+  readonly secureOnly: boolean;
+  readonly scheduler: SchedulerLike;
+  readonly maxMessageSize: number;
+  readonly connectTimeout: number;
+  readonly idleMs: number;
+  readonly closeTimeout: number;
+  readonly pingInterval: number;
+  readonly refreshBefore: number;
+  readonly tokenTimeout: number;
+  readonly outbox: { readonly mode: 'stateful' | 'stateless'; readonly capacity: number; readonly maxAge: number; readonly overflow: OutboxOverflow };
+  /** The reorder stage, or `undefined` when it is off (or there is no `seqOf`). */
+  readonly gaps: { readonly window: number; readonly maxWait: number; readonly maxResyncs: number } | undefined;
+  /** The dedupe window, or `undefined` when dedupe is off. */
+  readonly dedupeWindow: number | undefined;
+  readonly retry: Partial<Omit<RetryBackoffConfig, 'shouldRetry' | 'healthy' | 'scheduler'>> & { readonly initialInterval: number };
+  readonly classify: (error: unknown) => FailureVerdict;
+  readonly consumer:
+    | {
+        readonly capacity: number;
+        readonly work: (message: In) => ObservableInput<unknown>;
+        readonly concurrency: number;
+        readonly policy: DropPolicy<In>;
+      }
+    | undefined;
+}
+
+/**
+ * Checks a managed socket's config and applies the defaults. Throws {@link InvalidOptionError}
+ * for the first bad option.
+ *
+ * @internal
+ */
+export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): SocketOptions<In, Out> {
+  if (typeof config !== 'object' || config === null) {
+    throw new InvalidOptionError({ operator: OP, option: 'config', reason: 'a config object', value: config });
+  }
+  const {
+    url,
+    WebSocketCtor = (globalThis as { WebSocket?: unknown }).WebSocket as WebSocketCtor | undefined,
+    seqOf,
+    keyOf,
+    heartbeat,
+    closeCodes,
+    consumer,
+  } = config;
+  if (typeof url !== 'string' && typeof url !== 'function') {
+    throw new InvalidOptionError({ operator: OP, option: 'url', reason: 'a string or a function', value: url });
+  }
+  if (typeof WebSocketCtor !== 'function') {
+    throw new InvalidOptionError({
+      operator: OP,
+      option: 'WebSocketCtor',
+      reason: 'a WebSocket constructor (there is no global WebSocket here; in Node import from rxjs-managed-socket/node)',
+      value: WebSocketCtor,
+    });
+  }
+  if (heartbeat !== undefined) count(OP, 'heartbeat.interval', heartbeat.interval, 1);
+  const { mode = 'stateful', capacity = 1000, maxAge = Infinity, overflow = 'error' } = config.outbox ?? {};
+  count(OP, 'outbox.capacity', capacity);
+  oneOf(OP, 'outbox.mode', mode, ['stateful', 'stateless']);
+  oneOf(OP, 'outbox.overflow', overflow, ['error', 'drop-newest', 'drop-oldest']);
+  duration(OP, 'outbox.maxAge', maxAge, true);
+
+  const gapsConfig = config.gaps === false || seqOf === undefined ? undefined : (config.gaps ?? {});
+  const gaps =
+    gapsConfig === undefined
+      ? undefined
+      : {
+          window: gapsConfig.window ?? GAPS_DEFAULTS.window,
+          maxWait: gapsConfig.maxWait ?? GAPS_DEFAULTS.maxWait,
+          maxResyncs: count(OP, 'gaps.maxResyncs', gapsConfig.maxResyncs ?? GAPS_DEFAULTS.maxResyncs, 0, true),
+        };
+  // The reorder stage is built inside each attempt, where a bad option would look like a
+  // transient failure and reconnect forever: build one now, so it throws here.
+  if (gaps !== undefined) sequenceGaps<unknown>(() => 0, { window: gaps.window, maxWait: gaps.maxWait });
+
+  const resumeOn = config.resume !== false && seqOf !== undefined;
+  // Without an idOf, an event's identity is its key and seq, which the cursor's watermark already
+  // filters: dedupe would only repeat that work (and hold a window of keys), so it is off then.
+  const dedupe = config.dedupe;
+  const dedupeWindow =
+    dedupe === false || seqOf === undefined || (dedupe === undefined && config.idOf === undefined && resumeOn) ? undefined : (dedupe?.window ?? DEDUPE_WINDOW);
+  if (dedupeWindow !== undefined) count(OP, 'dedupe.window', dedupeWindow);
+
+  const classify = config.classify;
+  if (classify !== undefined) func(OP, 'classify', classify);
+  const retry = { ...RETRY_DEFAULTS, ...config.retry };
+  // retryBackoff checks the rest when the socket is built; a zero first wait would spin.
+  if (retry.initialInterval === 0 && retry.backoffDelay === undefined) {
+    throw new InvalidOptionError({ operator: OP, option: 'retry.initialInterval', reason: 'a number > 0 (0 would reconnect in a tight loop)', value: 0 });
+  }
+
+  return {
+    url,
+    WebSocketCtor,
+    protocols: config.protocols,
+    transportOptions: config.transportOptions,
+    handshake: config.handshake,
+    refreshMessage: config.refreshMessage,
+    codec: config.codec,
+    isControl: config.isControl,
+    seqOf,
+    keyOf,
+    idOf: dedupeWindow === undefined ? undefined : config.idOf,
+    topicFrames: config.topics,
+    heartbeat,
+    secureOnly: config.secureOnly ?? false,
+    scheduler: config.scheduler ?? asyncScheduler,
+    maxMessageSize: count(OP, 'maxMessageSize', config.maxMessageSize ?? 1_048_576, 1, true),
+    connectTimeout: duration(OP, 'connectTimeout', config.connectTimeout ?? 10_000),
+    idleMs: duration(OP, 'idleTimeout', config.idleTimeout ?? 30_000),
+    closeTimeout: duration(OP, 'closeTimeout', config.closeTimeout ?? 5_000),
+    pingInterval: duration(OP, 'pingInterval', config.pingInterval ?? 0),
+    refreshBefore: duration(OP, 'refreshBefore', config.refreshBefore ?? 300_000),
+    tokenTimeout: duration(OP, 'tokenTimeout', config.tokenTimeout ?? 10_000),
+    outbox: { mode, capacity, maxAge, overflow },
+    gaps,
+    dedupeWindow,
+    retry,
+    classify:
+      classify !== undefined
+        ? (error) => toVerdict(classify(error))
+        : (error) => {
+            const kind = classifyFailure(error, closeCodes);
+            const hint = kind === 'transient' ? retryHintOf(error) : undefined;
+            return hint === undefined ? { kind } : { kind, minDelay: hint };
+          },
+    consumer:
+      consumer === undefined
+        ? undefined
+        : { capacity: consumer.capacity, work: consumer.work, concurrency: consumer.concurrency ?? 1, policy: consumer.policy ?? 'newest' },
+  };
+}
