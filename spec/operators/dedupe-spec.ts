@@ -320,4 +320,21 @@ describe('dedupe', () => {
       );
     });
   });
+
+  describe('with passUndefined', () => {
+    it('should let values whose key is undefined through, every time, outside the window', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const key = (v: string): string | undefined => (v === 'x' ? undefined : v);
+        // prettier-ignore
+        expectObservable(cold('-a-x-a-x-b').pipe(dedupe(key, { window: 1, passUndefined: true }))).toBe('-a-x---x-b');
+      });
+    });
+
+    it('should treat undefined as a key like any other by default', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const key = (v: string): string | undefined => (v === 'x' ? undefined : v);
+        expectObservable(cold('-x-x-a').pipe(dedupe(key))).toBe('-x---a');
+      });
+    });
+  });
 });

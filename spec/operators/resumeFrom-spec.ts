@@ -667,4 +667,24 @@ describe('resumeFrom', () => {
       );
     });
   });
+
+  describe('with passUndefined', () => {
+    it('should let values without a seq through untouched and leave the cursor alone', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const cursor = createResumeCursor();
+        const seq = (v: string): number | undefined => (v === 'x' ? undefined : Number(v));
+        // prettier-ignore
+        expectObservable(cold('-1-x-1-x-2').pipe(resumeFrom(cursor, { seqOf: seq, passUndefined: true }))).toBe('-1-x---x-2');
+        ts.flush();
+        expect(cursor.value).toBe(2);
+      });
+    });
+
+    it('should still refuse a value without a seq by default', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const seq = (v: string): number | undefined => (v === 'x' ? undefined : Number(v));
+        expectObservable(cold('-x').pipe(resumeFrom(createResumeCursor(), seq))).toBe('-#', undefined, new InvalidSequenceError({ seq: undefined, value: 'x' }));
+      });
+    });
+  });
 });

@@ -997,4 +997,73 @@ describe('retryBackoff', () => {
       expect(() => retryBackoff({ initialInterval: 1, maxInterval: 0, jitter: 0, resetAfter: 0 })).not.toThrow();
     });
   });
+
+  describe('with healthy', () => {
+    it('should start the resetAfter clock at the first emission of healthy, not at the first value', () => {
+      ts.run(({ cold, hot, time, expectObservable }) => {
+        const resetAfter = time('---|');
+        // each subscription is declared healthy 1 frame in, long before (or without) any value
+        // prettier-ignore
+        const healthy = hot('   -h-h-h-h-h-h-h-h-h-h-h-h-h-h-h-h-h-h-h-h');
+        // prettier-ignore
+        const a = cold('        -----#');                     // healthy at 1, up 5 >= 3: the count resets
+        // prettier-ignore
+        const b = cold('        -#');                         // fails before healthy: count 1 -> wait 2
+        // prettier-ignore
+        const c = cold('        --1');
+        // prettier-ignore
+        const expected = '      ------ - -- --1';
+        const waits: number[] = [];
+        const result = inTurn(a, b, c).pipe(retryBackoff({ initialInterval: 1, resetAfter, healthy, onRetry: (info) => waits.push(info.delay) }));
+        expectObservable(result).toBe(expected.replace(/ /g, ''));
+        ts.flush();
+        expect(waits).toEqual([1, 2]);
+      });
+    });
+
+    it('should reset at once on healthy with resetOnSuccess, and look at no value', () => {
+      ts.run(({ cold, hot }) => {
+        // prettier-ignore
+        const healthy = hot('----h---------------');
+        const waits: number[] = [];
+        // prettier-ignore
+        const source = inTurn(cold('#'), cold('#'), cold('--#'), cold('#'), cold('-'));
+        source.pipe(retryBackoff({ initialInterval: 1, resetOnSuccess: true, healthy, onRetry: (info) => waits.push(info.delay) })).subscribe();
+        ts.flush();
+        // 1, 2 (attempts at 0, 1, 3); healthy at 4 during the third: the count resets, so 1 again
+        expect(waits).toEqual([1, 2, 1, 2]);
+      });
+    });
+
+    it('should throw InvalidOptionError for a healthy that is not an Observable', () => {
+      expect(() => retryBackoff({ initialInterval: 1, healthy: (() => undefined) as never })).toThrow(
+        expect.objectContaining({ info: expect.objectContaining({ option: 'healthy' }) }),
+      );
+    });
+  });
+
+  describe('with minDelay', () => {
+    it('should wait at least minDelay(error), after the cap and the jitter', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const slow = new Error('slow down');
+        const waits: number[] = [];
+        const source = inTurn(cold('#', undefined, slow), cold('#'), cold('a'));
+        const floor = (error: unknown) => (error === slow ? 5 : 0);
+        // prettier-ignore
+        expectObservable(source.pipe(retryBackoff({ initialInterval: 1, maxInterval: 2, minDelay: floor, onRetry: (i) => waits.push(i.delay) }))).toBe('-------a');
+        ts.flush();
+        expect(waits).toEqual([5, 2]);
+      });
+    });
+
+    it('should error the output with what minDelay throws', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const boom = new Error('boom');
+        const minDelay = () => {
+          throw boom;
+        };
+        expectObservable(cold('#').pipe(retryBackoff({ initialInterval: 1, minDelay }))).toBe('#', undefined, boom);
+      });
+    });
+  });
 });

@@ -918,4 +918,24 @@ describe('sequenceGaps', () => {
       );
     });
   });
+
+  describe('with passUndefined', () => {
+    it('should let values without a seq through at once, and order the others', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const seq = (v: string): number | undefined => (v === 'x' ? undefined : Number(v));
+        // prettier-ignore
+        const source = cold(' -2-x-1-');
+        // prettier-ignore
+        const expected = '    ---x-(12)';
+        expectObservable(source.pipe(sequenceGaps(seq, { start: 0, passUndefined: true }))).toBe(expected);
+      });
+    });
+
+    it('should still refuse a value without a seq by default', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const seq = (v: string): number | undefined => (v === 'x' ? undefined : Number(v));
+        expectObservable(cold('-x').pipe(sequenceGaps(seq))).toBe('-#', undefined, new InvalidSequenceError({ seq: undefined, value: 'x' }));
+      });
+    });
+  });
 });

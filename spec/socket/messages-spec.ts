@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { decodeFrame, sequenceProblem } from '../../src/socket/messages';
+import { decodeFrame, isProblem, readEvent } from '../../src/socket/messages';
 import { DecodeError } from '../../src/errors';
 
 /** A codec that turns `{ n: "12" }` into `{ n: 12 }`. */
@@ -67,13 +67,40 @@ describe('decodeFrame', () => {
   });
 });
 
-describe('sequenceProblem', () => {
+describe('readEvent', () => {
   interface M {
     readonly seq?: unknown;
     readonly key?: unknown;
   }
   const seqOf = (m: M) => m.seq;
   const keyOf = (m: M) => m.key;
+  /** What readEvent refuses, or null when it accepts (no seqOf: nothing to read). */
+  const sequenceProblem = <T>(m: T, seqOf: ((m: T) => unknown) | undefined, keyOf: ((m: T) => unknown) | undefined, idOf?: (m: T) => unknown) => {
+    if (seqOf === undefined) return null;
+    const read = readEvent(m, seqOf, keyOf, idOf ?? null);
+    return isProblem(read) ? read : null;
+  };
+
+  it('should read the seq, key and id of an event once each, and nothing but the seq of a non-event', () => {
+    const calls = { seq: 0, key: 0, id: 0 };
+    const count =
+      <K extends keyof typeof calls>(name: K, read: (m: M) => unknown) =>
+      (m: M) => {
+        calls[name]++;
+        return read(m);
+      };
+    const message: M = { seq: 4, key: 'a' };
+    expect(readEvent(message, count('seq', seqOf), count('key', keyOf), count('id', (m) => `id-${String(m.key)}`))).toEqual({ message, seq: 4, key: 'a', id: 'id-a' });
+    expect(calls).toEqual({ seq: 1, key: 1, id: 1 });
+    expect(readEvent({ key: 'b' }, count('seq', seqOf), count('key', keyOf), count('id', () => 'x'))).toEqual({ message: { key: 'b' }, seq: undefined, key: undefined, id: undefined });
+    expect(calls).toEqual({ seq: 2, key: 1, id: 1 });
+  });
+
+  it("should build the id from the key and the seq with 'keyAndSeq', and leave it out with null", () => {
+    expect(readEvent<M>({ seq: 3, key: 'k' }, seqOf, keyOf, 'keyAndSeq')).toMatchObject({ id: 'k\u00003' });
+    expect(readEvent<M>({ seq: 3 }, seqOf, undefined, 'keyAndSeq')).toMatchObject({ key: undefined, id: '\u00003' });
+    expect(readEvent<M>({ seq: 3, key: 'k' }, seqOf, keyOf, null)).toMatchObject({ id: undefined });
+  });
 
   it('should accept a non-event, and an event with a usable seq and key', () => {
     expect(sequenceProblem<M>({}, seqOf, keyOf)).toBeNull();

@@ -5,7 +5,7 @@ import { dropOnFull } from '../operators/dropOnFull';
 import { resumeFrom } from '../operators/resumeFrom';
 import { sequenceGaps } from '../operators/sequenceGaps';
 import type { ResumeCursor } from '../operators/resumeCursor';
-import type { Inbound } from './inbound';
+import type { Inbound } from './messages';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 

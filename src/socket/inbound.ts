@@ -1,40 +1,15 @@
 import { Observable } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import { DecodeError } from '../errors';
-import { isSeq } from '../internal/seq';
-import { decodeFrame } from './messages';
+import { decodeFrame, isProblem, readEvent } from './messages';
+import type { Inbound, SequenceProblem } from './messages';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
-
-/**
- * One inbound message as the sequence stages see it, read once at the boundary: the message and,
- * for an event, its seq, key and id. A message that is not an event has `seq` `undefined`, and
- * the sequence stages let it through.
- *
- * @internal
- */
-export interface Inbound<In> {
-  readonly message: In;
-  /** The event's seq; `undefined` for a message that is not an event. */
-  readonly seq: number | undefined;
-  /** The event's key (`keyOf`); `undefined` without `keyOf` or for a message that is not an event. */
-  readonly key: string | number | undefined;
-  /** The event's id for dedupe; `undefined` when dedupe is off or for a message that is not an event. */
-  readonly id: unknown;
-}
 
 /** What the decode stage needs. @internal */
 type DecodeOptions<In> = Pick<SocketOptions<In, unknown>, 'maxMessageSize' | 'codec' | 'isControl' | 'seqOf' | 'keyOf' | 'idOf' | 'dedupeWindow'>;
 
 const RAW_LIMIT = 256;
-
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function describeKey(key: unknown): string {
-  return key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
-}
 
 /**
  * One pass over each frame: count it, size-guard, parse and validate it (`decodeFrame`), read its
@@ -70,11 +45,11 @@ export function decodeMessages<In>(options: DecodeOptions<In>, lifecycle: Lifecy
 export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycle): OperatorFunction<unknown, Inbound<In>> {
   const { maxMessageSize, codec, isControl, keyOf, idOf } = options;
   const seqOf = options.seqOf as (message: In) => number | undefined;
-  const dedupe = options.dedupeWindow !== undefined;
+  const idFor = options.dedupeWindow === undefined ? null : (idOf ?? 'keyAndSeq');
   const { counters } = lifecycle;
   return (frames$) =>
     new Observable<Inbound<In>>((subscriber) => {
-      const refuse = (data: unknown, kind: 'seq' | 'key' | 'id', reason: string) => {
+      const refuse = (data: unknown, { kind, reason }: SequenceProblem) => {
         const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
         lifecycle.emit({ type: 'decodeError', error: new DecodeError({ kind, raw, size: raw?.length ?? 0, errors: [reason] }) });
       };
@@ -85,41 +60,9 @@ export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycl
           const decoded = decodeFrame<In>(data, maxMessageSize, codec);
           if (!decoded.ok) return lifecycle.emit({ type: 'decodeError', error: decoded.error });
           const message = decoded.value;
-          // A bad seq, key or id (or a callback that throws on this message) is refused here,
-          // where the stream goes on: further down it would fail the attempt, and a replay of
-          // the same frame would fail the next one too.
-          let seq: unknown;
-          try {
-            seq = seqOf(message);
-          } catch (err) {
-            return refuse(data, 'seq', `seqOf threw: ${reasonOf(err)}`);
-          }
-          let key: string | number | undefined;
-          let id: unknown;
-          if (seq !== undefined) {
-            if (!isSeq(seq)) return refuse(data, 'seq', `seq ${String(seq)} is not a safe integer >= 0`);
-            if (keyOf !== undefined) {
-              let read: unknown;
-              try {
-                read = keyOf(message);
-              } catch (err) {
-                return refuse(data, 'key', `keyOf threw: ${reasonOf(err)}`);
-              }
-              if (typeof read !== 'string' && !(typeof read === 'number' && Number.isFinite(read))) {
-                return refuse(data, 'key', `key ${describeKey(read)} is not a string or a finite number`);
-              }
-              key = read;
-            }
-            if (dedupe) {
-              try {
-                id = idOf === undefined ? `${key ?? ''}\u0000${seq}` : idOf(message);
-              } catch (err) {
-                return refuse(data, 'id', `idOf threw: ${reasonOf(err)}`);
-              }
-            }
-          }
-          if (isControl !== undefined && isControl(message)) return;
-          subscriber.next({ message, seq: seq as number | undefined, key, id });
+          const read = readEvent(message, seqOf, keyOf, idFor);
+          if (isProblem(read)) return refuse(data, read);
+          if (isControl === undefined || !isControl(message)) subscriber.next(read);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),

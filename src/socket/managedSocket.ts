@@ -10,7 +10,7 @@ import type { Link } from './connection';
 import { consume, dropReplays, dropResent, reorder } from './delivery';
 import { createFailurePolicy } from './failures';
 import { decodeEvents, decodeMessages } from './inbound';
-import type { Inbound } from './inbound';
+import type { Inbound } from './messages';
 import { createLifecycle } from './lifecycle';
 import type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
 import { resolveOptions } from './options';

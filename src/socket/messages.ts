@@ -56,36 +56,59 @@ export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: De
   return { ok: true, value: result.right };
 }
 
+/**
+ * One inbound message as the sequence stages see it, read once at the boundary: the message and,
+ * for an event, its seq, key and id. A message that is not an event has `seq` `undefined`, and
+ * the sequence stages let it through.
+ *
+ * @internal
+ */
+export interface Inbound<In> {
+  readonly message: In;
+  /** The event's seq; `undefined` for a message that is not an event. */
+  readonly seq: number | undefined;
+  /** The event's key (`keyOf`); `undefined` without `keyOf` or for a message that is not an event. */
+  readonly key: string | number | undefined;
+  /** The event's id for dedupe; `undefined` when dedupe is off or for a message that is not an event. */
+  readonly id: unknown;
+}
+
 /** What is wrong with an event's seq, key or id: the frame is refused (the stream goes on). */
 export interface SequenceProblem {
   readonly kind: 'seq' | 'key' | 'id';
   readonly reason: string;
 }
 
+/** Whether {@link readEvent} refused the message. @internal */
+export function isProblem<In>(read: Inbound<In> | SequenceProblem): read is SequenceProblem {
+  return 'reason' in read;
+}
+
 /**
- * Checks the seq (and, with `keyOf`, the key; with `idOf`, that the id can be read) of a decoded
- * message before it reaches the sequence stages, where a bad one would fail the connection (or,
- * for the id, end the stream) and a replay would fail it again. `null` when the message is not an
- * event (`seqOf` gives `undefined`) or everything is usable.
+ * Reads a decoded message once for the sequence stages: its seq; for an event, its key (with
+ * `keyOf`) and its id (with `idOf`; `'keyAndSeq'` builds one from the key and the seq; `null`:
+ * no id is needed). Each callback runs at most once. A bad seq or key, or a callback that throws,
+ * is a {@link SequenceProblem}: refused here, where the stream goes on, rather than further down,
+ * where it would fail the connection and a replay of the same frame would fail the next one too.
  *
  * @internal
  */
-export function sequenceProblem<In>(
+export function readEvent<In>(
   message: In,
-  seqOf: ((message: In) => unknown) | undefined,
+  seqOf: (message: In) => unknown,
   keyOf: ((message: In) => unknown) | undefined,
-  idOf?: (message: In) => unknown,
-): SequenceProblem | null {
+  idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
+): Inbound<In> | SequenceProblem {
   let seq: unknown;
   try {
-    seq = seqOf?.(message);
+    seq = seqOf(message);
   } catch (err) {
     return { kind: 'seq', reason: `seqOf threw: ${reasonOf(err)}` };
   }
-  if (seq === undefined) return null;
+  if (seq === undefined) return { message, seq: undefined, key: undefined, id: undefined };
   if (!isSeq(seq)) return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
+  let key: unknown;
   if (keyOf !== undefined) {
-    let key: unknown;
     try {
       key = keyOf(message);
     } catch (err) {
@@ -96,12 +119,13 @@ export function sequenceProblem<In>(
       return { kind: 'key', reason: `key ${shown} is not a string or a finite number` };
     }
   }
+  let id: unknown;
   try {
-    idOf?.(message);
+    id = idOf === null ? undefined : idOf === 'keyAndSeq' ? `${(key as string | number | undefined) ?? ''}\u0000${seq}` : idOf(message);
   } catch (err) {
     return { kind: 'id', reason: `idOf threw: ${reasonOf(err)}` };
   }
-  return null;
+  return { message, seq, key: key as string | number | undefined, id };
 }
 
 function reasonOf(err: unknown): string {
