@@ -67,9 +67,10 @@ describe('managedSocket$ stages', () => {
       });
     });
 
-    it('should turn dedupe on with a window of 10,000 when events carry ids, or when resume is off', () => {
+    it('should leave the id window to the cursor when resume is on, unless asked for, and turn it on with a window of 10,000 when resume is off', () => {
       const seqOf = (m: Msg) => (m.type === 'event' ? m.seq : undefined);
-      expect(resolveOptions<Msg, Cmd>({ ...base, seqOf, idOf: (m) => (m.type === 'event' ? m.id : undefined) }).dedupeWindow).toBe(10_000);
+      expect(resolveOptions<Msg, Cmd>({ ...base, seqOf, idOf: (m) => (m.type === 'event' ? m.id : undefined) }).dedupeWindow).toBeUndefined();
+      expect(resolveOptions<Msg, Cmd>({ ...base, seqOf, idOf: (m) => (m.type === 'event' ? m.id : undefined), dedupe: {} }).dedupeWindow).toBe(10_000);
       expect(resolveOptions<Msg, Cmd>({ ...base, seqOf, resume: false }).dedupeWindow).toBe(10_000);
       expect(resolveOptions<Msg, Cmd>({ ...base, seqOf, dedupe: { window: 5 } }).dedupeWindow).toBe(5);
       expect(resolveOptions<Msg, Cmd>({ ...base, seqOf, idOf: () => 1, dedupe: false }).dedupeWindow).toBeUndefined();
@@ -252,6 +253,7 @@ describe('managedSocket$ stages', () => {
           seqOf: (m) => (calls.seqOf++, m.type === 'event' ? m.seq : undefined),
           keyOf: (m) => (calls.keyOf++, m.type === 'event' ? m.topic : ''),
           idOf: (m) => (calls.idOf++, m.type === 'event' ? m.id : undefined),
+          dedupe: { window: 100 },
           resume: { start: 0 },
         });
         const values: Msg[] = [];

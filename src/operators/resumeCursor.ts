@@ -1,4 +1,4 @@
-import { BehaviorSubject } from 'rxjs';
+import { BehaviorSubject, defer } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { InvalidOptionError, InvalidSequenceError } from '../errors';
 import { count, func, oneOf } from '../internal/validate';
@@ -330,8 +330,17 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     storage.save(lastSaved as ResumeCursorState);
   }
 
+  // value$ is brought up to date when someone subscribes and, while someone listens, at every
+  // change: a cursor nobody watches pays no Subject work per delivered event.
   const subject = new BehaviorSubject<number | null>(currentValue());
-  const value$ = subject.asObservable();
+  const publish = (): void => {
+    const v = currentValue();
+    if (v !== subject.getValue()) subject.next(v);
+  };
+  const value$ = defer(() => {
+    publish();
+    return subject;
+  });
 
   /** Saves (undoing the change in memory if saving fails), then publishes the new value. */
   const commit = (): void => {
@@ -345,8 +354,7 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
       }
       lastSaved = state;
     }
-    const v = currentValue();
-    if (v !== subject.getValue()) subject.next(v);
+    if (subject.observed) publish();
   };
 
   const keyArg = (key: unknown, method: string): Key | undefined => {

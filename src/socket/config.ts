@@ -107,7 +107,7 @@ export interface ManagedSocketConfig<In, Out> {
   readonly seqOf?: (message: In) => number | undefined;
   /** The key (topic, job) of an event whose seq is per key. Turns on the per-key cursor. */
   readonly keyOf?: (message: In) => string | number;
-  /** A unique id per event, for `dedupe`. @default key and seq */
+  /** A unique id per event, for the `dedupe` window. @default key and seq */
   readonly idOf?: (message: In) => unknown;
 
   /**
@@ -116,10 +116,11 @@ export interface ManagedSocketConfig<In, Out> {
    */
   readonly resume?: ResumeCursor | ResumeCursorConfig | false;
   /**
-   * Duplicate suppression over the last `window` event ids (`idOf`), or `false`. On by default
-   * when `idOf` is given or resume is off; with the resume cursor on and no `idOf`, an event's
-   * identity is its key and seq, which the cursor already filters, so it is off by default then.
-   * @default { window: 10000 } (see above)
+   * Duplicate suppression over the last `window` event ids (`idOf`, else key and seq), or `false`.
+   * With the resume cursor on, its watermark already drops every event delivered before (and
+   * every event held ahead of it), so the id window is off unless asked for here; with resume
+   * off, it is on.
+   * @default off with the resume cursor, `{ window: 10000 }` without it
    */
   readonly dedupe?: { readonly window?: number } | false;
   /**

@@ -119,12 +119,12 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
   // transient failure and reconnect forever: build one now, so it throws here.
   if (gaps !== undefined) sequenceGaps<unknown>(() => 0, { window: gaps.window, maxWait: gaps.maxWait });
 
+  // For a sequenced stream the cursor's watermark already is the duplicate filter (an event at or
+  // below it, or already ahead of it, is dropped): the id window is only on by default without
+  // the cursor, or when asked for with `dedupe`.
   const resumeOn = config.resume !== false && seqOf !== undefined;
-  // Without an idOf, an event's identity is its key and seq, which the cursor's watermark already
-  // filters: dedupe would only repeat that work (and hold a window of keys), so it is off then.
   const dedupe = config.dedupe;
-  const dedupeWindow =
-    dedupe === false || seqOf === undefined || (dedupe === undefined && config.idOf === undefined && resumeOn) ? undefined : (dedupe?.window ?? DEDUPE_WINDOW);
+  const dedupeWindow = dedupe === false || seqOf === undefined || (dedupe === undefined && resumeOn) ? undefined : (dedupe?.window ?? DEDUPE_WINDOW);
   if (dedupeWindow !== undefined) count(OP, 'dedupe.window', dedupeWindow);
 
   const classify = config.classify;
