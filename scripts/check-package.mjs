@@ -42,8 +42,8 @@ const ALLOWED = {
   './server': { packages: ['rxjs', 'io-ts', 'fp-ts', 'ws'], builtins: true },
   './protocol': { packages: ['rxjs', 'io-ts', 'fp-ts'], builtins: false },
 };
-/** What the tarball may hold. */
-const PUBLISHED = [/^package\.json$/, /^README\.md$/, /^LICENSE(\.md|\.txt)?$/, /^dist\/.+\.(mjs|cjs|d\.ts|d\.mts|map)$/, /^docs\/.+\.md$/];
+/** What the tarball may hold (not docs/api/: TypeDoc's output, with copies of the guides, is not published). */
+const PUBLISHED = [/^package\.json$/, /^README\.md$/, /^LICENSE(\.md|\.txt)?$/, /^dist\/.+\.(mjs|cjs|d\.ts|d\.mts|map)$/, /^docs\/(?!api\/).+\.md$/];
 
 const problems = [];
 const warnings = [];
