@@ -7,14 +7,17 @@
  *    TypeScript program holds all the blocks. The names resolve through tsconfig.json `paths` to
  *    `src/` (a fresh clone has no `dist/`); `DOCS_SPEC_ENTRY=dist` checks against the built
  *    `.d.ts` files instead (run `npm run build` first).
- * 2. A block can carry a marker: an HTML comment on the line right before its fence, which GitHub
+ * 2. Blocks that import only `rxjs` and the root entry and end in `// Output:` comments are run,
+ *    inside `TestScheduler.run` (their timers are virtual), and must print exactly that.
+ * 3. A block can carry a marker: an HTML comment on the line right before its fence, which GitHub
  *    and npm do not render.
  *    - `<!-- docs: file examples/path.ts -->`: the block is that file, verbatim. The file is
  *      type-checked here, and a spec runs it (the README's first example: spec/readme-spec.ts; the
- *      Angular marble test: spec/angular/docs-sample-spec.ts; the Node SIGTERM loop: below).
+ *      Angular marble test: spec/angular/docs-sample-spec.ts; the Node SIGTERM loop and the topic
+ *      server recipe: below).
  *    - `<!-- docs: fragment (why) -->`: the block is an excerpt, not meant to compile alone, and is
  *      not type-checked. Keep these few, and say why in the marker; prefer a complete sample.
- * 3. Links: a relative link in a shipped doc must point at a shipped file (a Markdown file under
+ * 4. Links: a relative link in a shipped doc must point at a shipped file (a Markdown file under
  *    docs/, README.md, LICENSE), and a code span must not name a path that only exists in the
  *    repository (`examples/`, `spec/`, `src/`, `bench/`, `scripts/`): link to it on GitHub
  *    (REPO_URL) instead.
@@ -22,7 +25,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
+import { format } from 'node:util';
 import { build } from 'esbuild';
+import { TestScheduler } from 'rxjs/testing';
 import * as ts from 'typescript';
 import { managedSocket$ } from 'rxjs-managed-socket/node';
 import { startReferenceServer } from 'rxjs-managed-socket/server';
@@ -172,6 +177,44 @@ describe('docs', () => {
       const fragments = blocks.filter((b) => b.marker?.kind === 'fragment');
       expect(fragments.length).toBeLessThanOrEqual(3);
       for (const block of fragments) expect(block.marker?.kind === 'fragment' && block.marker.why.length).toBeGreaterThan(10);
+    });
+  });
+
+  describe('samples with an // Output:', () => {
+    /** Imports a block may have to run here, in virtual time. */
+    const RUNNABLE_IMPORTS = new Set(['rxjs', 'rxjs-managed-socket']);
+    const importsOf = (code: string) => [...code.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1] ?? '');
+    const runnable = blocks.filter(
+      (b) => b.marker === undefined && /^\/\/ Output:$/m.test(b.code) && importsOf(b.code).every((i) => RUNNABLE_IMPORTS.has(i)),
+    );
+
+    /** Runs a block inside `TestScheduler.run`, where every rxjs timer is virtual; returns what it printed. */
+    function run(code: string): string[] {
+      const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true } }).outputText;
+      const printed: string[] = [];
+      const console = { log: (...args: unknown[]) => void printed.push(format(...args)) };
+      // The block's own code, transpiled above, with this spec's require (so the package name maps to src/).
+      const body = new Function('require', 'exports', 'console', js) as (r: NodeRequire, e: object, c: typeof console) => void;
+      new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(() => body(require, {}, console));
+      return printed;
+    }
+
+    it('should find the examples of the operator guides', () => {
+      expect(runnable.map((b) => b.doc)).toEqual(
+        expect.arrayContaining(['docs/operators/dedupe.md', 'docs/operators/dropOnFull.md', 'docs/operators/idleTimeout.md', 'docs/operators/retryBackoff.md', 'docs/operators/sequenceGaps.md']),
+      );
+    });
+
+    it('should run a block in virtual time and capture what it prints', () => {
+      expect(run("import { timer } from 'rxjs';\ntimer(3_600_000).subscribe(() => console.log('an hour later', 1));\n")).toEqual(['an hour later 1']);
+    });
+
+    it.each(runnable.map((b) => [`${b.doc}:${b.line}`, b] as const))('should print what %s says', (_at, block) => {
+      const expected = (block.code.split(/^\/\/ Output:\n/m)[1] ?? '')
+        .split('\n')
+        .filter((line) => line.startsWith('//'))
+        .map((line) => line.replace(/^\/\/ ?/, ''));
+      expect(run(block.code)).toEqual(expected);
     });
   });
 
