@@ -9,6 +9,7 @@ const entries = {
   node: 'src/node/index.ts',
   testing: 'src/testing/index.ts',
   server: 'src/server/index.ts',
+  protocol: 'src/protocol/index.ts',
 };
 
 export default [

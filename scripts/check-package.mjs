@@ -10,10 +10,11 @@
  * 2. `npm pack` into a temp dir: the tarball holds only package.json, README, LICENSE, dist/
  *    (.mjs, .cjs, .d.ts, .d.mts, .map) and docs/*.md (e.g. no generated docs/api).
  * 3. publint on that tarball, every level (suggestions too), strict.
- * 4. @arethetypeswrong/cli on that tarball, profile node16 (node10 is out: engines.node >= 18).
+ * 4. @arethetypeswrong/cli on that tarball, every resolution mode: node10 (`moduleResolution:
+ *    node`, which reads `typesVersions` for the subpaths), node16 from CJS and from ESM, bundler.
  * 5. The import graph of every built entry (esbuild metafile): only peers (and for /node, /server
- *    `ws` and `node:` builtins) are imported, nothing of them is inlined, and the root and
- *    /testing entries import no `ws` and no `node:` module (they must run in a browser).
+ *    `ws` and `node:` builtins) are imported, nothing of them is inlined, and the root, /testing
+ *    and /protocol entries import no `ws` and no `node:` module (they must run in a browser).
  * 6. Every entry loads in this Node with `import` and with `require`, with the same exports.
  *
  * Exits 1 on any problem. Warnings (W) are printed but do not fail the run.
@@ -39,9 +40,10 @@ const ALLOWED = {
   './testing': { packages: ['rxjs', 'io-ts', 'fp-ts'], builtins: false },
   './node': { packages: ['rxjs', 'io-ts', 'fp-ts', 'ws'], builtins: true },
   './server': { packages: ['rxjs', 'io-ts', 'fp-ts', 'ws'], builtins: true },
+  './protocol': { packages: ['rxjs', 'io-ts', 'fp-ts'], builtins: false },
 };
-/** What the tarball may hold. */
-const PUBLISHED = [/^package\.json$/, /^README\.md$/, /^LICENSE(\.md|\.txt)?$/, /^dist\/.+\.(mjs|cjs|d\.ts|d\.mts|map)$/, /^docs\/.+\.md$/];
+/** What the tarball may hold (not docs/api/: TypeDoc's output, with copies of the guides, is not published). */
+const PUBLISHED = [/^package\.json$/, /^README\.md$/, /^LICENSE(\.md|\.txt)?$/, /^dist\/.+\.(mjs|cjs|d\.ts|d\.mts|map)$/, /^docs\/(?!api\/).+\.md$/];
 
 const problems = [];
 const warnings = [];
@@ -81,7 +83,7 @@ async function main() {
   section('publint');
   await runPublint(tarball);
 
-  section('attw (profile node16)');
+  section('attw (node10, node16-cjs, node16-esm, bundler)');
   runAttw(tarball);
 
   section('import graph of the built entries');
@@ -192,7 +194,10 @@ async function runPublint(tarball) {
 
 function runAttw(tarball) {
   const cli = join(dirname(require.resolve('@arethetypeswrong/cli/package.json')), 'dist', 'index.js');
-  const args = [cli, tarball, '--profile', 'node16', '--no-definitely-typed', '--format', 'json'];
+  // The strict profile: every resolution mode must resolve every entrypoint, node10 included
+  // (`moduleResolution: node`, still common in Angular and Node projects, finds the subpaths
+  // through `typesVersions`).
+  const args = [cli, tarball, '--profile', 'strict', '--no-definitely-typed', '--format', 'json'];
   const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
   let report;
   try {
@@ -201,26 +206,26 @@ function runAttw(tarball) {
     problem('attw', `no JSON report (exit ${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
     return;
   }
-  // `problems` is grouped by kind and lists every resolution mode; the node16 profile ignores
-  // node10 (a resolver without `exports` support, older than engines.node), as the exit code does.
-  const all = Array.isArray(report.problems) ? report.problems : Object.values(report.problems ?? {}).flat();
-  const problemsFound = all.filter((p) => p.resolutionKind !== 'node10');
-  const ignored = all.length - problemsFound.length;
-  for (const p of problemsFound) {
+  // `problems` is grouped by kind and lists every resolution mode.
+  const found = Array.isArray(report.problems) ? report.problems : Object.values(report.problems ?? {}).flat();
+  for (const p of found) {
     const where = [p.entrypoint, p.resolutionKind].filter(Boolean).join(' / ');
     problem('attw', `${p.kind}${where ? ` (${where})` : ''}`);
   }
-  if (ignored > 0) console.log(`  (${ignored} node10 finding(s) ignored by the node16 profile: subpath exports need a resolver that reads "exports")`);
-  // The node16 profile: node16-cjs, node16-esm and bundler must resolve for every entrypoint.
   const entrypoints = report.analysis?.entrypoints ?? {};
+  const subpaths = Object.keys(ALLOWED);
+  for (const subpath of subpaths) {
+    if (!(subpath in entrypoints)) problem('attw', `entrypoint "${subpath}" was not analysed`);
+  }
   for (const [name, entry] of Object.entries(entrypoints)) {
-    const kinds = Object.entries(entry.resolutions ?? {})
-      .filter(([kind]) => kind !== 'node10')
-      .map(([kind, r]) => `${kind}:${r.resolution?.fileName?.replace(/^\/node_modules\/[^/]+\//, '') ?? 'UNRESOLVED'}`);
+    const kinds = Object.entries(entry.resolutions ?? {}).map(([kind, r]) => {
+      if (!r.resolution?.fileName && subpaths.includes(name)) problem('attw', `"${name}" does not resolve under ${kind}`);
+      return `${kind}:${r.resolution?.fileName?.replace(/^\/node_modules\/[^/]+\//, '') ?? 'UNRESOLVED'}`;
+    });
     console.log(`  ${name}: ${kinds.join('  ')}`);
   }
-  if (result.status !== 0 && problemsFound.length === 0) problem('attw', `exit ${result.status ?? result.signal}: ${result.stderr}`);
-  if (problemsFound.length === 0 && result.status === 0) console.log('  no problems');
+  if (result.status !== 0 && found.length === 0) problem('attw', `exit ${result.status ?? result.signal}: ${result.stderr}`);
+  if (found.length === 0 && result.status === 0) console.log('  no problems');
 }
 
 /** Bare specifier -> package name (`@scope/name` or `name`). */

@@ -35,7 +35,7 @@ export type ReferenceProtocolConfig = Pick<
  * ## Example
  * ```ts
  * import { managedSocket$ } from 'rxjs-managed-socket/node';
- * import { referenceProtocol } from 'rxjs-managed-socket/server';
+ * import { referenceProtocol } from 'rxjs-managed-socket/protocol'; // browser-safe; /server exports it too
  *
  * const socket = managedSocket$({ url: 'ws://127.0.0.1:8080', ...referenceProtocol() });
  * socket.subscribeTopics('prices');
