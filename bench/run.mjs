@@ -51,7 +51,7 @@ const SECTIONS = new Set((args.only ?? 'throughput,memory,operators,stages,recov
 
 // --compare DIR: the managedSocket$ kinds again, bundled from DIR (a patched copy of src/), as `kind@alt`.
 const ALT = args.compare === undefined ? [] : ['@alt'];
-const THROUGHPUT_KINDS = ['ws-raw', 'ws-json', 'ws-same-work', 'rxjs-webSocket', 'managed-plain', 'managed-full', 'managed-codec'];
+const THROUGHPUT_KINDS = ['ws-raw', 'ws-json', 'ws-sequenced', 'lean-rx', 'rxjs-webSocket', 'managed-plain', 'managed-full', 'managed-codec'];
 THROUGHPUT_KINDS.push(...ALT.flatMap((v) => ['managed-plain', 'managed-full', 'managed-codec'].map((k) => k + v)));
 const MEMORY_KINDS = ['ws-raw', 'rxjs-webSocket', 'rxjs-websockets', 'managed-plain', 'managed-full'];
 MEMORY_KINDS.push(...ALT.flatMap((v) => ['managed-plain', 'managed-full'].map((k) => k + v)));
@@ -285,14 +285,20 @@ async function recovery() {
 function targets(results) {
   const list = [];
   const add = (id, description, value, threshold, pass, unit) => list.push({ id, description, value, threshold, unit, pass });
-  const tp = results.throughput?.small;
-  if (tp) {
+  for (const [size, label] of [['small', '~100 B events'], ['large', '1 KB events']]) {
+    const tp = results.throughput?.[size];
+    if (!tp) continue;
     for (const v of ['', ...ALT]) {
       const full = tp.kinds[`managed-full${v}`];
-      const vsRxjs = v === '' ? tp.fullVsRxjs : tp.fullVsRxjsAlt;
-      const what = `${labelOf(`managed-full${v}`)} (no codec), ~100 B events`;
-      add(`throughput-ratio${v}`, `${what}: median ratio to ws + JSON.parse >= 0.9`, full.ratioMedian, 0.9, full.ratioMedian >= 0.9, 'x');
-      add(`throughput-vs-rxjs${v}`, `${what}: ahead of rxjs webSocket() (median per-round ratio > 1)`, vsRxjs, 1, vsRxjs > 1, 'x');
+      const plain = tp.kinds[`managed-plain${v}`];
+      const fullBar = size === 'small' ? 0.95 : 0.97;
+      const what = (kind) => `${labelOf(`${kind}${v}`)}${kind === 'managed-full' ? ' (no codec)' : ''}, ${label}`;
+      add(`throughput-ratio:${size}${v}`, `${what('managed-full')}: median ratio to ws + JSON.parse >= ${fullBar}`, full.ratioMedian, fullBar, full.ratioMedian >= fullBar, 'x');
+      add(`throughput-plain:${size}${v}`, `${what('managed-plain')}: median ratio to ws + JSON.parse >= 0.97`, plain.ratioMedian, 0.97, plain.ratioMedian >= 0.97, 'x');
+      if (size === 'small') {
+        const vsRxjs = v === '' ? tp.fullVsRxjs : tp.fullVsRxjsAlt;
+        add(`throughput-vs-rxjs${v}`, `${what('managed-full')}: ahead of rxjs webSocket() (median per-round ratio > 1)`, vsRxjs, 1, vsRxjs > 1, 'x');
+      }
     }
   }
   for (const [v, ops] of [['', results.operators], ['@alt', results.operatorsAlt]]) {
@@ -311,7 +317,8 @@ function targets(results) {
   if (mem) {
     for (const kind of ['managed-plain', 'managed-full', ...ALT.flatMap((v) => [`managed-plain${v}`, `managed-full${v}`])]) {
       const entry = mem.kinds[kind];
-      if (entry) add(`memory:${kind}`, `${labelOf(kind)}: heap per idle connection <= 6 KB`, entry.heapPerConn, 6 * 1024, entry.heapPerConn <= 6 * 1024, 'B');
+      const bar = (kind.startsWith('managed-full') ? 10 : 8) * 1024;
+      if (entry) add(`memory:${kind}`, `${labelOf(kind)}: heap per idle connection <= ${bar / 1024} KB`, entry.heapPerConn, bar, entry.heapPerConn <= bar, 'B');
     }
   }
   const rec = results.recovery;

@@ -64,7 +64,8 @@ describe('npm run bench (smoke)', () => {
     expect(clients).toEqual([
       'ws, no parse (ceiling)',
       'ws + JSON.parse (limit)',
-      'ws + JSON.parse + same work inline (floor)',
+      'ws + JSON.parse + sequenced work inline (floor)',
+      'lean RxJS composition (control)',
       'rxjs webSocket()',
       'managedSocket$ plain',
       'managedSocket$ full',

@@ -251,24 +251,24 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
   // The state. One track outside 'perKey' mode; one per key in it.
   let single: Track = newTrack(start);
   let tracks = new Map<Key, Track>();
-  // 'perKey': the lowest cursor over the keys and how many keys sit at it (kept incrementally).
+  // 'perKey': the lowest cursor over the keys, worked out when it is read (a handshake, a
+  // watcher of value$), not at every delivery: `stale` says a key moved since.
   let minC = 0;
-  let minCount = 0;
+  let stale = false;
   // True while onSkip runs: the cursor is between two consistent states.
   let skipping = false;
 
-  const currentValue = (): number | null => (!perKey ? single.c : tracks.size === 0 ? start : minC);
-
   const recomputeMin = (): void => {
+    stale = false;
     minC = Infinity;
-    minCount = 0;
-    for (const t of tracks.values()) {
-      const c = t.c as number;
-      if (c < minC) {
-        minC = c;
-        minCount = 1;
-      } else if (c === minC) minCount++;
-    }
+    for (const t of tracks.values()) if ((t.c as number) < minC) minC = t.c as number;
+  };
+
+  const currentValue = (): number | null => {
+    if (!perKey) return single.c;
+    if (tracks.size === 0) return start;
+    if (stale) recomputeMin();
+    return minC;
   };
 
   const install = (next: Track | Map<Key, Track>): void => {
@@ -408,16 +408,9 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     }
 
     if (perKey) {
-      const after = t.c as number;
-      if (existing === undefined) {
-        tracks.set(k as Key, t);
-        if (tracks.size === 1 || after < minC) {
-          minC = after;
-          minCount = 1;
-        } else if (after === minC) minCount++;
-      } else if (before === minC && after !== before && --minCount === 0) {
-        recomputeMin();
-      }
+      if (existing === undefined) tracks.set(k as Key, t);
+      // Only a key that was at the minimum (or a new one) can move it.
+      if (existing === undefined || before === minC) stale = true;
     }
     commit();
     return true;

@@ -13,7 +13,8 @@ import type { SocketOptions } from './options';
 const seqOf = (inbound: Inbound<unknown>): number | undefined => inbound.seq;
 const keyOf = (inbound: Inbound<unknown>): string | number => inbound.key as string | number;
 const idOf = (inbound: Inbound<unknown>): unknown => inbound.id;
-const messageOf = <In>(inbound: Inbound<In>): In => inbound.message;
+/** The message of an event record: what the socket hands over. @internal */
+export const messageOf = <In>(inbound: Inbound<In>): In => inbound.message;
 
 /**
  * Per attempt: hold reordered events (per key) until their turn; a hole not filled within
@@ -56,14 +57,13 @@ export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: Res
 }
 
 /**
- * Across attempts: drops events whose id was seen in the last `dedupe.window` (an at-least-once
- * server that resends), then hands over the messages. Without dedupe, only the hand-over.
+ * Across attempts, when asked for: drops events whose id was seen in the last `dedupe.window`
+ * (an at-least-once server that resends), then hands over the messages.
  *
  * @internal
  */
 export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: Lifecycle): OperatorFunction<Inbound<In>, In> {
-  const window = options.dedupeWindow;
-  if (window === undefined) return map(messageOf);
+  const window = options.dedupeWindow ?? 0;
   return pipe(
     dedupe<Inbound<In>>(idOf, {
       window,

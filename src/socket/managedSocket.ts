@@ -1,4 +1,4 @@
-import { defer, EMPTY, finalize, merge, Observable, of, share, shareReplay, startWith, Subject, switchMap, takeWhile, tap } from 'rxjs';
+import { defer, EMPTY, finalize, identity, merge, Observable, of, share, shareReplay, startWith, Subject, switchMap, takeWhile, tap } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import { IdleTimeoutError } from '../errors';
 import { retryBackoff } from '../operators/retryBackoff';
@@ -7,10 +7,9 @@ import { createResumeCursor } from '../operators/resumeCursor';
 import { TokenCache } from './auth';
 import { connection$ } from './connection';
 import type { Link } from './connection';
-import { consume, dropReplays, dropResent, reorder } from './delivery';
+import { consume, dropReplays, dropResent, messageOf, reorder } from './delivery';
 import { createFailurePolicy } from './failures';
 import { decodeEvents, decodeMessages } from './inbound';
-import type { Inbound } from './messages';
 import { createLifecycle } from './lifecycle';
 import type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
 import { resolveOptions } from './options';
@@ -186,19 +185,40 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
 
   // Built once (it checks its options now): its state is the cursor, which outlives attempts.
   const replays = dropReplays(options, cursor, lifecycle);
-  const handOver = options.dedupeWindow === undefined ? dropResent(options, lifecycle) : undefined;
-  /** Per attempt: decode, reorder and drop replays; then, without dedupe, hand the messages over. */
-  const inbound = (frames$: Observable<unknown>): Observable<In> | Observable<Inbound<In>> => {
-    if (options.seqOf === undefined) return frames$.pipe(decodeMessages(options, lifecycle));
+  /**
+   * The end of each attempt, in one step: hand each value over (without dedupe, the message of
+   * an event record), report what ended the attempt, and clear the connection state.
+   */
+  const settle =
+    <T, R>(handOver: (value: T) => R): OperatorFunction<T, R> =>
+    (source) =>
+      new Observable<R>((subscriber) => {
+        // The values come from a socket, never synchronously: the subscription is the teardown.
+        const subscription = source.subscribe({
+          next: (value) => subscriber.next(handOver(value)),
+          error: (error: unknown) => {
+            onAttemptError(error);
+            subscriber.error(error);
+          },
+          complete: () => subscriber.complete(),
+        });
+        return () => {
+          subscription.unsubscribe();
+          onAttemptEnd();
+        };
+      });
+  /** Per attempt: decode, reorder, drop replays and settle. */
+  const inbound = (frames$: Observable<unknown>): Observable<unknown> => {
+    if (options.seqOf === undefined) return frames$.pipe(decodeMessages(options, lifecycle), settle(identity));
     const events$ = frames$.pipe(decodeEvents(options, lifecycle), reorder(options, cursor, lifecycle), replays);
-    return handOver === undefined ? events$ : events$.pipe(handOver);
+    // With dedupe on, the records go on to it (across attempts) and are handed over after it.
+    return options.dedupeWindow === undefined ? events$.pipe(settle(messageOf<In>)) : events$.pipe(settle(identity));
   };
   const attempt$ = defer(() => {
     const attempt = ++history.attempts;
     history.live = true;
     emit({ type: 'connecting', attempt });
-    const frames$ = connection$(deps, { attempt, retries: history.retries, lastError: history.lastError, forceToken: history.tokenRefused });
-    return (inbound(frames$) as Observable<unknown>).pipe(tap({ error: onAttemptError, finalize: onAttemptEnd }));
+    return inbound(connection$(deps, { attempt, retries: history.retries, lastError: history.lastError, forceToken: history.tokenRefused }));
   });
 
   const { retry } = options;
@@ -216,8 +236,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       scheduler,
     }),
   );
-  // With dedupe on, the records go on to it (across attempts) and are handed over after it.
-  const delivered = (options.dedupeWindow === undefined ? (source: Observable<unknown>) => source : dropResent(options, lifecycle)) as OperatorFunction<unknown, In>;
+  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, lifecycle) : identity) as OperatorFunction<unknown, In>;
 
   let closing: Observable<void> | null = null;
   const messages$ = requests.pipe(
