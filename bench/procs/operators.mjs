@@ -51,14 +51,11 @@ const OPERATORS = {
   replaySubscriptions: () => replaySubscriptions(NEVER),
 };
 
-/** What managedSocket$ wraps around the operators, rebuilt here from its source (informational). */
+/** Building blocks, for scale (informational). */
 const isEvent = (e) => e.type === 'event';
-const onlyWhere = (predicate, operator) =>
-  connect((shared) => merge(shared.pipe(filter((v) => !predicate(v))), shared.pipe(filter(predicate), operator)));
 const BLOCKS = {
   'mergeMap(v => of(v)) (decode lane)': () => mergeMap((e) => (e === null ? EMPTY : of(e))),
   'map + filter (a flat alternative)': () => (source) => source.pipe(map((e) => e), filter((e) => e !== null)),
-  'onlyWhere(isEvent, identity)': () => onlyWhere(isEvent, identity),
   'filter(isEvent) (one plain operator)': () => filter(isEvent),
 };
 
