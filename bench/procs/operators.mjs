@@ -6,7 +6,7 @@
 //
 // IPC: receives { cmd: 'run', time, values }; sends { type: 'result', ... }.
 import { Bench } from 'tinybench';
-import { connect, filter, from, identity, merge, mergeMap, of, EMPTY, NEVER, Subject, map } from 'rxjs';
+import { filter, from, mergeMap, of, EMPTY, NEVER, Subject, map } from 'rxjs';
 import { bundlesOf } from '../lib/build.mjs';
 import { reportErrors } from '../lib/proc.mjs';
 import { frameFactory } from '../lib/frames.mjs';
