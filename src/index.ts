@@ -11,8 +11,8 @@ export type { RetryBackoffConfig, RetryInfo } from './operators/retryBackoff';
 export { idleTimeout } from './operators/idleTimeout';
 export type { IdleTimeoutOptions } from './operators/idleTimeout';
 export { resumeFrom } from './operators/resumeFrom';
-export type { ResumeFromConfig } from './operators/resumeFrom';
-export { createResumeCursor, memoryCursorStorage } from './operators/resumeCursor';
+export type { ResumeFromConfig, DeliveryCursor } from './operators/resumeFrom';
+export { createResumeCursor, memoryCursorStorage } from './cursor';
 export type {
   ResumeCursor,
   ResumeCursorConfig,
@@ -23,7 +23,7 @@ export type {
   ResumeCursorKeyState,
   ResumeCursorSkip,
   CursorStorage,
-} from './operators/resumeCursor';
+} from './cursor';
 export { dedupe } from './operators/dedupe';
 export type { DedupeConfig } from './operators/dedupe';
 export { sequenceGaps } from './operators/sequenceGaps';
@@ -45,6 +45,7 @@ export {
   OutboxOverflowError,
   TokenError,
   InsecureUrlError,
+  UrlError,
 } from './errors';
 export type { InvalidOptionInfo, IdleTimeoutInfo, SequenceGapInfo, InvalidSequenceInfo, CloseInfo, DecodeErrorInfo } from './errors';
 
@@ -54,7 +55,7 @@ export type { ManagedSocket } from './socket/managedSocket';
 export type { ManagedSocketConfig, ConnectContext, HandshakeContext, ManagedSocketLogger } from './socket/config';
 export type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './socket/lifecycle';
 export { classifyFailure } from './socket/closeCodes';
-export type { FailureKind, CloseCodeTable, CloseCodeRange } from './socket/closeCodes';
+export type { FailureKind, FailureVerdict, CloseCodeTable, CloseCodeRange } from './socket/closeCodes';
 export type { TokenProvider, TokenValue, TokenInfo } from './socket/auth';
 export type { OutboxConfig, OutboxOverflow, OutboxDropReason } from './socket/outbox';
 export type { WebSocketLike, WebSocketCtor, WebSocketMessageEvent, WebSocketCloseEvent } from './socket/transport';

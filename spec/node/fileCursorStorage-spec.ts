@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileCursorStorage } from '../../src/node/fileCursorStorage';
-import { createResumeCursor } from '../../src/operators/resumeCursor';
-import type { ResumeCursorState } from '../../src/operators/resumeCursor';
+import { createResumeCursor } from '../../src/cursor';
+import type { ResumeCursorState } from '../../src/cursor';
 import { InvalidOptionError } from '../../src/errors';
 
 describe('fileCursorStorage', () => {

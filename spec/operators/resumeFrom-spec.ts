@@ -2,8 +2,8 @@ import * as fc from 'fast-check';
 import { concat, defer, from, Observable, of, retry, Subject, tap, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { resumeFrom } from '../../src/operators/resumeFrom';
-import { createResumeCursor } from '../../src/operators/resumeCursor';
-import type { ResumeCursorSequenceState, ResumeCursorSkip, ResumeCursorState } from '../../src/operators/resumeCursor';
+import { createResumeCursor } from '../../src/cursor';
+import type { ResumeCursorSequenceState, ResumeCursorSkip, ResumeCursorState } from '../../src/cursor';
 import { InvalidOptionError, InvalidSequenceError } from '../../src/errors';
 
 /** Marble values: the letter's place in the alphabet is the seq. */

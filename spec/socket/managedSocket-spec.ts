@@ -5,7 +5,7 @@ import { managedSocket$, ManagedSocket } from '../../src/socket/managedSocket';
 import type { ManagedSocketConfig } from '../../src/socket/config';
 import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
 import type { TokenValue } from '../../src/socket/auth';
-import { createResumeCursor } from '../../src/operators/resumeCursor';
+import { createResumeCursor } from '../../src/cursor';
 import { createFakeWebSockets, FakeWebSocket, FakeWebSockets } from '../../src/testing/fakeWebSocket';
 import {
   CloseError,

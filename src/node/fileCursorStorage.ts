@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InvalidOptionError } from '../errors';
-import type { CursorStorage, ResumeCursorState } from '../operators/resumeCursor';
+import type { CursorStorage, ResumeCursorState } from '../cursor';
 
 const OP = 'fileCursorStorage';
 

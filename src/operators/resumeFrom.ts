@@ -3,9 +3,20 @@ import type { MonoTypeOperatorFunction } from 'rxjs';
 import { InvalidOptionError, InvalidSequenceError } from '../errors';
 import { isSeq } from '../internal/seq';
 import { func } from '../internal/validate';
-import type { ResumeCursor } from './resumeCursor';
 
 const OP = 'resumeFrom';
+
+/**
+ * What {@link resumeFrom} needs of a cursor: its mode and `markDelivered`. A
+ * {@link ResumeCursor} from {@link createResumeCursor} is one; the operator keeps no state of its
+ * own, so the cursor is all that outlives a resubscription.
+ */
+export interface DeliveryCursor {
+  /** `'perKey'` cursors take the key of each value (`keyOf`); the others do not. */
+  readonly mode: 'ordered' | 'contiguous' | 'perKey';
+  /** Records `seq` (of `key`) as delivered; `false` when it already was (a replay). */
+  markDelivered(seq: number, key?: string | number): boolean;
+}
 
 /** Configuration of {@link resumeFrom}. */
 export interface ResumeFromConfig<T> {
@@ -98,7 +109,7 @@ export interface ResumeFromConfig<T> {
  * @param config The {@link ResumeFromConfig}, or just its `seqOf`.
  * @returns An operator that mirrors the source minus the values the cursor already delivered.
  */
-export function resumeFrom<T>(cursor: ResumeCursor, config: ResumeFromConfig<T> | ((value: T) => number | undefined)): MonoTypeOperatorFunction<T> {
+export function resumeFrom<T>(cursor: DeliveryCursor, config: ResumeFromConfig<T> | ((value: T) => number | undefined)): MonoTypeOperatorFunction<T> {
   if (typeof cursor !== 'object' || cursor === null || typeof cursor.markDelivered !== 'function') {
     throw new InvalidOptionError({ operator: OP, option: 'cursor', reason: 'a ResumeCursor (see createResumeCursor)', value: cursor });
   }

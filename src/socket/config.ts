@@ -1,7 +1,7 @@
 import type { Decoder } from 'io-ts';
 import type { ObservableInput, Observable, SchedulerLike } from 'rxjs';
 import type { RetryBackoffConfig } from '../operators/retryBackoff';
-import type { ResumeCursor, ResumeCursorConfig } from '../operators/resumeCursor';
+import type { ResumeCursor, ResumeCursorConfig } from '../cursor';
 import type { DropPolicy } from '../operators/dropOnFull';
 import type { CloseCodeTable, FailureKind, FailureVerdict } from './closeCodes';
 import type { TokenProvider } from './auth';

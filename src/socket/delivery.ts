@@ -4,7 +4,7 @@ import { dedupe } from '../operators/dedupe';
 import { dropOnFull } from '../operators/dropOnFull';
 import { resumeFrom } from '../operators/resumeFrom';
 import { sequenceGaps } from '../operators/sequenceGaps';
-import type { ResumeCursor } from '../operators/resumeCursor';
+import type { ResumeCursor } from '../cursor';
 import type { Inbound } from './messages';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';

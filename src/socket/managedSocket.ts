@@ -2,8 +2,8 @@ import { defer, EMPTY, finalize, identity, merge, Observable, of, share, shareRe
 import type { OperatorFunction } from 'rxjs';
 import { IdleTimeoutError } from '../errors';
 import { retryBackoff } from '../operators/retryBackoff';
-import type { ResumeCursor } from '../operators/resumeCursor';
-import { createResumeCursor } from '../operators/resumeCursor';
+import type { ResumeCursor } from '../cursor';
+import { createResumeCursor } from '../cursor';
 import { TokenCache } from './auth';
 import { connection$ } from './connection';
 import type { Link } from './connection';

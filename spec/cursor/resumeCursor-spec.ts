@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
-import { createResumeCursor, memoryCursorStorage } from '../../src/operators/resumeCursor';
-import type { CursorStorage, ResumeCursor, ResumeCursorSkip, ResumeCursorState } from '../../src/operators/resumeCursor';
+import { createResumeCursor, memoryCursorStorage } from '../../src/cursor';
+import type { CursorStorage, ResumeCursor, ResumeCursorSkip, ResumeCursorState } from '../../src/cursor';
 import { InvalidOptionError, InvalidSequenceError } from '../../src/errors';
 
 /** Collects everything `value$` emits. */

@@ -1,0 +1,46 @@
+import { MinHeap } from '../internal/minHeap';
+
+/** The state of one sequence: its cursor and what was delivered above a hole. @internal */
+export interface Track {
+  c: number | null;
+  readonly ahead: Set<number>;
+  readonly heap: MinHeap;
+}
+
+/** A key of a 'perKey' cursor. @internal */
+export type Key = string | number;
+
+/** @internal */
+export function newTrack(c: number | null): Track {
+  return { c, ahead: new Set<number>(), heap: new MinHeap() };
+}
+
+/** @internal */
+export function trackOf(c: number | null, ahead: readonly number[]): Track {
+  const t = newTrack(c);
+  for (const s of ahead) addAhead(t, s);
+  return t;
+}
+
+/** Moves the cursor over the seqs remembered right above it. */
+/** @internal */
+export function advance(t: Track): void {
+  while (t.heap.size > 0 && t.heap.peek() === (t.c as number) + 1) {
+    const s = t.heap.pop();
+    t.ahead.delete(s);
+    t.c = s;
+  }
+}
+
+/** @internal */
+export function addAhead(t: Track, s: number): void {
+  t.ahead.add(s);
+  t.heap.push(s);
+}
+
+/** @internal */
+export function sortedAhead(t: Track): number[] {
+  return [...t.ahead].sort((a, b) => a - b);
+}
+
+/** A deep copy through JSON, which is what a real storage would give back. */
