@@ -93,6 +93,13 @@ describe('soak', () => {
       }
       expect(r.reconnects).toBeGreaterThan(0);
 
+      // The cursor is the configuration's: per topic in the hello's resume map, or one contiguous seq.
+      if (config.cursor === 'perKey') expect(r.hellos.withResumeMap).toBeGreaterThan(0);
+      else {
+        expect(r.hellos.withResumeMap).toBe(0);
+        expect(r.hellos.maxResumeFromSeq).toBeGreaterThan(0);
+      }
+
       // Reconnects spaced as the backoff says: every delay in [floor, cap], never retried early, no storm.
       expect(r.backoff.delayViolations).toEqual([]);
       expect(r.backoff.earlyReconnects).toEqual([]);

@@ -312,6 +312,8 @@ export interface SoakResult {
   };
   /** The consumer buffer: events its work ran for (`null` without one). */
   readonly worked: number | null;
+  /** The hellos the client sent: how many, how many with a per-topic `resume` map, the highest `resumeFromSeq`. */
+  readonly hellos: { readonly sent: number; readonly withResumeMap: number; readonly maxResumeFromSeq: number };
   /** Errors or completion of the consumer's subscription (there should be none). */
   readonly streamEnded: string | null;
 }
@@ -507,8 +509,14 @@ interface FaultMark {
 /** Most events one publisher tick may publish: catching up after a stall of up to 0.5 s. */
 const catchUpLimit = (rate: number): number => Math.max(50, Math.ceil(rate / 2));
 
+interface ClientHooks {
+  readonly jitterRandom: () => number;
+  readonly onWork: () => void;
+  readonly onHello: (hello: ClientFrame | undefined) => void;
+}
+
 /** The `managedSocket$` config of `config`: the reference protocol, adjusted to the configuration. */
-function clientConfig(config: SoakConfig, url: string, jitterRandom: () => number, onWork: () => void): ManagedSocketConfig<ServerFrame, ClientFrame> {
+function clientConfig(config: SoakConfig, url: string, { jitterRandom, onWork, onHello }: ClientHooks): ManagedSocketConfig<ServerFrame, ClientFrame> {
   const reference = referenceProtocol({ heartbeatInterval: config.heartbeatInterval });
   const { keyOf: _keyOf, ...unkeyed } = reference;
   const { consumer, retry } = config;
@@ -516,6 +524,11 @@ function clientConfig(config: SoakConfig, url: string, jitterRandom: () => numbe
     url,
     // Contiguous: no `keyOf`, so one cursor over the one topic's seqs.
     ...(config.cursor === 'perKey' ? reference : unkeyed),
+    handshake: (ctx) => {
+      const hello = reference.handshake?.(ctx);
+      onHello(hello);
+      return hello;
+    },
     resume: { mode: config.cursor, start: 0 },
     dedupe: { window: config.dedupeWindow },
     gaps: config.gaps,
@@ -563,7 +576,14 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
 
     // -- the consumer --------------------------------------------------------------------------
     let worked = 0;
-    const socket = managedSocket$<ServerFrame, ClientFrame>(clientConfig(config, proxy.url(), jitterRandom, () => worked++));
+    const hellos = { sent: 0, withResumeMap: 0, maxResumeFromSeq: 0 };
+    const onHello = (hello: ClientFrame | undefined): void => {
+      if (hello?.type !== 'hello') return;
+      hellos.sent++;
+      if (hello.resume !== undefined) hellos.withResumeMap++;
+      hellos.maxResumeFromSeq = Math.max(hellos.maxResumeFromSeq, hello.resumeFromSeq ?? 0);
+    };
+    const socket = managedSocket$<ServerFrame, ClientFrame>(clientConfig(config, proxy.url(), { jitterRandom, onWork: () => worked++, onHello }));
 
     const { topics } = config;
     const publishedData = new Map<string, Map<number, number>>(topics.map((t) => [t, new Map()]));
@@ -731,7 +751,8 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       }
       firstRound.unshift('kill');
       for (let round = 0; round < 1_000_000; round++) {
-        await sleep(uniform(random, config.serverFaultIntervalMs));
+        // The wait is cut short at the end of the faults, so the last one is never awaited long.
+        await sleep(Math.min(uniform(random, config.serverFaultIntervalMs), Math.max(0, faultEnd - Date.now())));
         if (Date.now() >= faultEnd) return;
         const kind = firstRound[round] ?? (SERVER_FAULT_KINDS[Math.floor(random() * SERVER_FAULT_KINDS.length)] as ServerFaultKind);
         log(`server fault ${kind}`);
@@ -846,6 +867,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       },
       recovery: { faults: marks.length, maxMs, maxFault, p50Ms: percentile(recoveries, 50), p95Ms: percentile(recoveries, 95), unrecovered },
       worked: config.consumer === null ? null : worked,
+      hellos,
       streamEnded,
     };
   } finally {
@@ -929,6 +951,7 @@ export function formatSummary(r: SoakResult): string {
     `    proxy        ${kinds(r.proxyFaults)}`,
     `    server       ${kinds(r.serverFaults)}`,
     `  reconnects     ${r.reconnects} retries, ${r.metrics.connections} connections, ${r.metrics.disconnects} disconnects`,
+    `    hellos       ${r.hellos.sent} sent, ${r.hellos.withResumeMap} with a per-topic resume map, highest resumeFromSeq ${r.hellos.maxResumeFromSeq}`,
     `    causes       ${kinds(r.disconnectsByError)}`,
     `  gaps healed    ${r.metrics.gaps} (resyncs from the cursor)`,
     `  duplicates     ${r.metrics.duplicates} dropped`,
