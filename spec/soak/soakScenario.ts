@@ -76,9 +76,13 @@ export const DEFAULT_RETRY: SoakRetry = { initialInterval: 1_000, maxInterval: 3
 /** The backoff the soak gives its clients unless a configuration keeps the defaults. */
 export const SOAK_RETRY: SoakRetry = { initialInterval: 100, maxInterval: 2_000, jitter: 0.5, resetAfter: 1_000 };
 
-/** A consumer buffer (`consumer` option): `work` takes about `workMs`, and every `slowEvery`th event `slowMs`. */
+/**
+ * A consumer buffer (`consumer` option) with asynchronous work: a resolved promise, a `workMs`
+ * timer for every `timerEvery`th seq of a topic, and `slowMs` for every `slowEvery`th.
+ */
 export interface SoakConsumer {
   readonly capacity: number;
+  readonly timerEvery: number;
   readonly workMs: number;
   readonly slowEvery: number;
   readonly slowMs: number;
@@ -186,8 +190,8 @@ const RETAIN_SECONDS = { fast: 30, default: 120 } as const;
  * - `contiguous`: one topic, so one contiguous sequence; the reference protocol without `keyOf`,
  *   `resume: { mode: 'contiguous' }`: the hello carries the one cursor (`resumeFromSeq`).
  * - `consumer`: the per-key setup behind a consumer buffer (`consumer: { capacity, work }`) whose
- *   work is asynchronous and slow now and then; the capacity holds a minute of events, so the
- *   buffer absorbs the slow stretches and never drops.
+ *   work is asynchronous, takes a timer now and then and 150 ms every 500th seq; the capacity
+ *   holds a minute of events, so the buffer absorbs the replays and slow stretches and never drops.
  * - `defaultRetry`: no `retry` option (1 s initial, 30 s cap, jitter 0.5, reset after 10 s), with
  *   faults every ~7 s instead of ~1 s: under the soak's fault rate no connection would live the
  *   10 s that reset the backoff, and the client would spend the run waiting 30 s at a time.
@@ -219,7 +223,7 @@ export function soakMatrix({ seed, seconds, rate }: { seed: number; seconds: num
       seconds,
       rate: consumerRate,
       retain: retain(consumerRate, 4, RETAIN_SECONDS.fast),
-      consumer: { capacity: consumerRate * 60, workMs: 1, slowEvery: 500, slowMs: 150 },
+      consumer: { capacity: consumerRate * 60, timerEvery: 4, workMs: 1, slowEvery: 500, slowMs: 150 },
     }),
     soakConfig({
       name: 'defaultRetry',
@@ -310,10 +314,13 @@ export interface SoakResult {
     readonly p95Ms: number;
     readonly unrecovered: number;
   };
-  /** The consumer buffer: events its work ran for (`null` without one). */
+  /** The consumer buffer: events its work ran for, and the most events published after one before its work started (`null` without one). */
   readonly worked: number | null;
+  readonly maxWorkLag: number | null;
   /** The hellos the client sent: how many, how many with a per-topic `resume` map, the highest `resumeFromSeq`. */
   readonly hellos: { readonly sent: number; readonly withResumeMap: number; readonly maxResumeFromSeq: number };
+  /** Old events the `duplicate` and `stale` faults sent on an open connection. */
+  readonly staleSent: number;
   /** Errors or completion of the consumer's subscription (there should be none). */
   readonly streamEnded: string | null;
 }
@@ -511,7 +518,7 @@ const catchUpLimit = (rate: number): number => Math.max(50, Math.ceil(rate / 2))
 
 interface ClientHooks {
   readonly jitterRandom: () => number;
-  readonly onWork: () => void;
+  readonly onWork: (frame: ServerFrame) => void;
   readonly onHello: (hello: ClientFrame | undefined) => void;
 }
 
@@ -539,9 +546,10 @@ function clientConfig(config: SoakConfig, url: string, { jitterRandom, onWork, o
           consumer: {
             capacity: consumer.capacity,
             work: (frame: ServerFrame) => {
-              onWork();
-              const slow = frame.type === 'event' && frame.seq % consumer.slowEvery === 0;
-              return timer(slow ? consumer.slowMs : consumer.workMs);
+              onWork(frame);
+              const seq = frame.type === 'event' ? frame.seq : 0;
+              if (seq % consumer.slowEvery === 0) return timer(consumer.slowMs);
+              return seq % consumer.timerEvery === 0 ? timer(consumer.workMs) : Promise.resolve();
             },
           },
         }),
@@ -576,6 +584,13 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
 
     // -- the consumer --------------------------------------------------------------------------
     let worked = 0;
+    let maxWorkLag = 0;
+    let published = 0;
+    const onWork = (frame: ServerFrame): void => {
+      worked++;
+      const n = frame.type === 'event' ? (frame.data as { n?: unknown } | null)?.n : undefined;
+      if (typeof n === 'number') maxWorkLag = Math.max(maxWorkLag, published - 1 - n);
+    };
     const hellos = { sent: 0, withResumeMap: 0, maxResumeFromSeq: 0 };
     const onHello = (hello: ClientFrame | undefined): void => {
       if (hello?.type !== 'hello') return;
@@ -583,7 +598,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       if (hello.resume !== undefined) hellos.withResumeMap++;
       hellos.maxResumeFromSeq = Math.max(hellos.maxResumeFromSeq, hello.resumeFromSeq ?? 0);
     };
-    const socket = managedSocket$<ServerFrame, ClientFrame>(clientConfig(config, proxy.url(), { jitterRandom, onWork: () => worked++, onHello }));
+    const socket = managedSocket$<ServerFrame, ClientFrame>(clientConfig(config, proxy.url(), { jitterRandom, onWork, onHello }));
 
     const { topics } = config;
     const publishedData = new Map<string, Map<number, number>>(topics.map((t) => [t, new Map()]));
@@ -652,7 +667,6 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     await server.waitFor((s) => s.openConnections().some((c) => c.topics.length === topics.length), 5_000);
 
     // -- the publisher: a steady rate, round robin over the topics, in bursts of one tick ----------
-    let published = 0;
     const recent = new Ring<EventFrame>(200); // the last events, for duplicate faults
     let publishing = true;
     const publishStart = Date.now();
@@ -680,6 +694,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     const stopChaos = proxy.chaos(config.chaos);
     const serverFaults = Object.fromEntries(SERVER_FAULT_KINDS.map((k) => [k, 0])) as Record<ServerFaultKind, number>;
     const serverMarks: FaultMark[] = [];
+    let staleSent = 0;
     const faultEnd = t0 + durationMs;
 
     const injectServerFault = async (kind: ServerFaultKind): Promise<void> => {
@@ -692,14 +707,14 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
         case 'duplicate': {
           // The last 1-5 events again: some are still in flight, some already delivered.
           const count = 1 + Math.floor(random() * 5);
-          for (const event of recent.toArray().slice(-count)) server.sendRaw(JSON.stringify(event));
+          for (const event of recent.toArray().slice(-count)) staleSent += server.sendRaw(JSON.stringify(event));
           return;
         }
         case 'stale': {
           // An event from up to 200 back: a seq that goes backwards.
           const events = recent.toArray();
           const event = events[Math.floor(random() * events.length)];
-          if (event !== undefined) server.sendRaw(JSON.stringify(event));
+          if (event !== undefined) staleSent += server.sendRaw(JSON.stringify(event));
           return;
         }
         case 'reorder':
@@ -867,7 +882,9 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       },
       recovery: { faults: marks.length, maxMs, maxFault, p50Ms: percentile(recoveries, 50), p95Ms: percentile(recoveries, 95), unrecovered },
       worked: config.consumer === null ? null : worked,
+      maxWorkLag: config.consumer === null ? null : maxWorkLag,
       hellos,
+      staleSent,
       streamEnded,
     };
   } finally {
@@ -945,7 +962,7 @@ export function formatSummary(r: SoakResult): string {
   const consumer = c.consumer === null ? '' : ` consumer=${c.consumer.capacity}`;
   return [
     `soak ${c.name} seed=${c.seed} seconds=${c.seconds} rate=${c.rate}/s topics=${c.topics.length} cursor=${c.cursor} retry=${retry}${consumer} retain=${c.retain} started=${r.startedAt} wall=${wall}`,
-    `  events         published ${r.published}, delivered ${r.delivered}, lost ${r.lost}, duplicated ${r.duplicated}${r.worked === null ? '' : `, worked ${r.worked}`}`,
+    `  events         published ${r.published}, delivered ${r.delivered}, lost ${r.lost}, duplicated ${r.duplicated}${r.worked === null ? '' : `, worked ${r.worked} (max lag ${String(r.maxWorkLag)} events)`}`,
     `                 order/content violations ${r.violationCount}, tails differing from server.events() ${r.tailMismatches.length}`,
     `  faults         ${sum(r.proxyFaults) + sum(r.serverFaults)} in all`,
     `    proxy        ${kinds(r.proxyFaults)}`,
@@ -954,7 +971,7 @@ export function formatSummary(r: SoakResult): string {
     `    hellos       ${r.hellos.sent} sent, ${r.hellos.withResumeMap} with a per-topic resume map, highest resumeFromSeq ${r.hellos.maxResumeFromSeq}`,
     `    causes       ${kinds(r.disconnectsByError)}`,
     `  gaps healed    ${r.metrics.gaps} (resyncs from the cursor)`,
-    `  duplicates     ${r.metrics.duplicates} dropped`,
+    `  duplicates     ${r.metrics.duplicates} dropped (${r.staleSent} old events resent by the server)`,
     `  decode errors  ${r.metrics.decodeErrors}, drops ${r.metrics.drops}`,
     `  backoff        min delay/floor ${b.minDelayOverFloor.toFixed(2)}, max delay ${Math.round(b.maxDelay)} ms, delay violations ${b.delayViolations.length}, early reconnects ${b.earlyReconnects.length}`,
     `                 max attempts in ${c.attemptWindowMs} ms: ${b.maxAttemptsPerWindow} (bound ${b.attemptBound})`,
