@@ -330,8 +330,13 @@ export interface SoakHeap {
   readonly gc: boolean;
   readonly warmupMs: number;
   readonly warmupBytes: number;
+  /** Samples after GC every `sampleMs` from the warm-up on (the first is the warm-up's), then the end. */
+  readonly sampleMs: number;
+  readonly samples: readonly number[];
   readonly endBytes: number;
   readonly growthBytes: number;
+  /** The highest sample after the warm-up, minus the warm-up's. */
+  readonly maxGrowthBytes: number;
   readonly peakBytes: number;
 }
 
@@ -547,9 +552,9 @@ function clientConfig(config: SoakConfig, url: string, { jitterRandom, onWork, o
             capacity: consumer.capacity,
             work: (frame: ServerFrame) => {
               onWork(frame);
-              const seq = frame.type === 'event' ? frame.seq : 0;
-              if (seq % consumer.slowEvery === 0) return timer(consumer.slowMs);
-              return seq % consumer.timerEvery === 0 ? timer(consumer.workMs) : Promise.resolve();
+              if (frame.type !== 'event') return Promise.resolve(); // control frames are not emitted
+              if (frame.seq % consumer.slowEvery === 0) return timer(consumer.slowMs);
+              return frame.seq % consumer.timerEvery === 0 ? timer(consumer.workMs) : Promise.resolve();
             },
           },
         }),
@@ -901,30 +906,47 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
 }
 
 /**
- * Runs the configurations side by side and samples the process's heap after full GCs: once
- * `warmupMs` in (the dedupe windows full, the logs and rings filling), once at the end.
+ * Runs the configurations side by side and samples the process's heap after full GCs: first
+ * `warmupMs` in (the dedupe windows full, the logs and rings filling), then every `sampleMs`
+ * while the run lasts, then at the end.
  */
-export async function runSoaks(configs: readonly SoakConfig[], { warmupMs }: { readonly warmupMs: number }): Promise<SoakRun> {
+export async function runSoaks(
+  configs: readonly SoakConfig[],
+  { warmupMs, sampleMs }: { readonly warmupMs: number; readonly sampleMs: number },
+): Promise<SoakRun> {
   const gc = exposeGc();
   const t0 = Date.now();
   let peakBytes = 0;
+  const samples: number[] = [];
   const heapProbe = setInterval(() => (peakBytes = Math.max(peakBytes, process.memoryUsage().heapUsed)), 1_000);
+  let sampler: NodeJS.Timeout | undefined;
+  const warmup = setTimeout(() => {
+    samples.push(heapAfterGc(gc));
+    sampler = setInterval(() => samples.push(heapAfterGc(gc)), sampleMs);
+  }, warmupMs);
   try {
-    let warmupBytes = 0;
-    const warmup = (async () => {
-      await sleep(warmupMs);
-      warmupBytes = heapAfterGc(gc);
-    })();
     const results = await Promise.all(configs.map((config) => runSoak(config)));
-    await warmup;
     const endBytes = heapAfterGc(gc);
+    const warmupBytes = samples[0] ?? endBytes; // a run shorter than its warm-up: no growth to see
     return {
       seed: configs[0]?.seed ?? 0,
       wallMs: Date.now() - t0,
       results,
-      heap: { gc: gc !== null, warmupMs, warmupBytes, endBytes, growthBytes: endBytes - warmupBytes, peakBytes },
+      heap: {
+        gc: gc !== null,
+        warmupMs,
+        warmupBytes,
+        sampleMs,
+        samples: [...samples],
+        endBytes,
+        growthBytes: endBytes - warmupBytes,
+        maxGrowthBytes: Math.max(endBytes, ...samples) - warmupBytes,
+        peakBytes,
+      },
     };
   } finally {
+    clearTimeout(warmup);
+    clearInterval(sampler);
     clearInterval(heapProbe);
   }
 }
@@ -990,6 +1012,7 @@ export function formatRun(run: SoakRun, allowance: number): string {
   return [
     `soak run SOAK_SEED=${run.seed} configurations=${run.results.length} wall=${(run.wallMs / 1_000).toFixed(1)} s`,
     `  events         ${events} published, lost ${lost}, duplicated ${duplicated}; faults ${faults}`,
-    `  heap           ${h.gc ? 'after gc' : 'no gc'} (whole process): warm-up (at ${h.warmupMs / 1_000} s) ${mb(h.warmupBytes)}, end ${mb(h.endBytes)}, growth ${mb(h.growthBytes)} (allowed ${mb(allowance)} + 8 MB), peak ${mb(h.peakBytes)}`,
+    `  heap           ${h.gc ? 'after gc' : 'no gc'} (whole process): warm-up (at ${h.warmupMs / 1_000} s) ${mb(h.warmupBytes)}, end ${mb(h.endBytes)}, growth ${mb(h.growthBytes)}, most ${mb(h.maxGrowthBytes)} (allowed ${mb(allowance)} + 8 MB), peak ${mb(h.peakBytes)}`,
+    `    every ${h.sampleMs / 1_000} s  ${h.samples.map((b) => (b / 1_048_576).toFixed(0)).join(' ')} MB`,
   ].join('\n');
 }
