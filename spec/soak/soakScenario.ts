@@ -1,28 +1,31 @@
 /**
- * The soak scenario: a reference server publishing on several topics at a steady rate, one
- * `managedSocket$` client reaching it through the fault proxy, the proxy injecting every kind of
+ * The soak scenario: reference servers publishing at a steady rate, one `managedSocket$` client
+ * per configuration reaching its server through a fault proxy, the proxy injecting every kind of
  * network fault at seeded random times, and the server injecting its own faults (restarts,
- * duplicate, stale and reordered events, closes with 1001/1011/1012/1013, cuts, a zombie link, a
- * short mute that leaves a hole, HTTP 503) from the same seed. The consumer checks every event as
- * it arrives (next seq of its topic, the content that was published) and the run ends with a
+ * duplicate, stale and reordered events, closes with 1001/1011/1012/1013, kills, a zombie link, a
+ * short mute that leaves a hole, HTTP 503) from the same seed. Each consumer checks every event as
+ * it arrives (next seq of its topic, the content that was published) and each run ends with a
  * comparison against `server.events()`.
+ *
+ * The configurations (see {@link soakMatrix}) run side by side in one process, each with its own
+ * server, proxy and client: the per-key cursor, the contiguous cursor (one topic: one sequence),
+ * the consumer buffer, and the default retry settings. The client uses only the package's public
+ * entry points.
  *
  * Everything is on real time and 127.0.0.1. Every wait is bounded. Test support only.
  *
  * @packageDocumentation
  */
+import { randomInt } from 'node:crypto';
 import * as net from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
+import { timer } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { managedSocket$ } from '../../src/node';
-import type { ManagedSocketConfig } from '../../src/socket/config';
-import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
-import type { ManagedSocketMetrics } from '../../src/socket/lifecycle';
-import { referenceProtocol } from '../../src/server/referenceClient';
-import { startReferenceServer } from '../../src/server/referenceServer';
-import type { ReferenceServer } from '../../src/server/referenceServer';
-import type { ClientFrame, EventFrame, ServerFrame } from '../../src/server/protocol';
+import type { ManagedSocketConfig, ManagedSocketEvent, ManagedSocketMetrics } from '../../src/node';
+import { referenceProtocol, startReferenceServer } from '../../src/server';
+import type { ClientFrame, EventFrame, ReferenceServer, ServerFrame } from '../../src/server';
 import { chaosPlan, FAULT_KINDS, mulberry32, startFaultProxy } from '../support/faultProxy';
 import type { ChaosConfig, FaultKind, FaultProxy } from '../support/faultProxy';
 
@@ -67,23 +70,50 @@ export interface SoakRetry {
   readonly resetAfter: number;
 }
 
+/** `managedSocket$`'s documented `retry` defaults: what a client without a `retry` option gets. */
+export const DEFAULT_RETRY: SoakRetry = { initialInterval: 1_000, maxInterval: 30_000, jitter: 0.5, resetAfter: 10_000 };
+
+/** The backoff the soak gives its clients unless a configuration keeps the defaults. */
+export const SOAK_RETRY: SoakRetry = { initialInterval: 100, maxInterval: 2_000, jitter: 0.5, resetAfter: 1_000 };
+
+/**
+ * A consumer buffer (`consumer` option) with asynchronous work: a resolved promise, a `workMs`
+ * timer for every `timerEvery`th seq of a topic, and `slowMs` for every `slowEvery`th.
+ */
+export interface SoakConsumer {
+  readonly capacity: number;
+  readonly timerEvery: number;
+  readonly workMs: number;
+  readonly slowEvery: number;
+  readonly slowMs: number;
+}
+
 export interface SoakConfig {
-  /** Seeds the proxy's chaos, the server faults and the client's jitter. */
+  /** Names the configuration in the summary and the test names. */
+  readonly name: string;
+  /** Seeds the proxy's chaos, the server faults and the client's jitter (with `salt`). */
   readonly seed: number;
+  /** Mixed into `seed`, so configurations run side by side draw different schedules. */
+  readonly salt: number;
   /** How long faults are injected, in seconds (publishing goes on 1 s longer). */
   readonly seconds: number;
   /** Events per second, over all topics, round robin. */
   readonly rate: number;
   readonly topics: readonly string[];
+  /** `'perKey'`: the reference protocol as is; `'contiguous'`: one topic, no `keyOf`, a contiguous cursor. */
+  readonly cursor: 'perKey' | 'contiguous';
   /** Events the server keeps per topic (its replay window). */
   readonly retain: number;
-  readonly retry: SoakRetry;
+  /** The client's backoff; `'default'`: no `retry` option at all (then {@link DEFAULT_RETRY} is checked). */
+  readonly retry: SoakRetry | 'default';
+  /** The consumer buffer, or `null` for none. */
+  readonly consumer: SoakConsumer | null;
   readonly connectTimeout: number;
   readonly idleTimeout: number;
   readonly heartbeatInterval: number;
   readonly gaps: { readonly window: number; readonly maxWait: number };
   readonly dedupeWindow: number;
-  /** The proxy's chaos (its seed is `seed`). */
+  /** The proxy's chaos (its seed is derived from `seed`). */
   readonly chaos: Omit<ChaosConfig, 'seed'>;
   /** Wait between two server faults, drawn uniformly. */
   readonly serverFaultIntervalMs: readonly [number, number];
@@ -91,47 +121,137 @@ export interface SoakConfig {
   readonly restartDowntimeMs: readonly [number, number];
   /** How long the consumer may take to catch up once the faults stop. */
   readonly settleTimeoutMs: number;
-  /** When the first heap sample is taken, in ms after the start. */
-  readonly warmupMs: number;
   /** Sliding window of the attempts-per-window measure. */
   readonly attemptWindowMs: number;
+  /** The longest time from a fault to the next delivered event the run accepts. */
+  readonly recoveryBoundMs: number;
   /** Applied last to the client's config: for experiments (e.g. `{ resume: false }` must fail the run). */
   readonly client?: Partial<ManagedSocketConfig<ServerFrame, ClientFrame>>;
 }
 
-/** The soak's defaults: timers suited to real time, a modest CPU budget. */
+const FAST_CHAOS: Omit<ChaosConfig, 'seed'> = {
+  kinds: FAULT_KINDS,
+  minIntervalMs: 600,
+  maxIntervalMs: 1_800,
+  stallMs: 1_300,
+  refuseMs: 700,
+  latencyMs: 80,
+  latencyDurationMs: 1_000,
+  throttleBytesPerSecond: 8_192,
+  throttleDurationMs: 1_000,
+};
+
+/**
+ * One configuration with the soak's defaults: timers suited to real time, the per-key cursor on
+ * four topics, the soak's fast backoff, a fault every ~1 s from the proxy and from the server.
+ */
 export function soakConfig(overrides: Partial<SoakConfig> = {}): SoakConfig {
-  const seconds = overrides.seconds ?? 40;
+  const retry = overrides.retry ?? SOAK_RETRY;
+  const { idleTimeout = 1_000 } = overrides;
+  const maxInterval = retry === 'default' ? DEFAULT_RETRY.maxInterval : retry.maxInterval;
   return {
+    name: 'perKey',
     seed: 1,
-    seconds,
+    salt: 0,
+    seconds: 40,
     rate: 200,
     topics: ['t1', 't2', 't3', 't4'],
+    cursor: 'perKey',
     retain: 1_000,
-    retry: { initialInterval: 100, maxInterval: 2_000, jitter: 0.5, resetAfter: 1_000 },
+    retry,
+    consumer: null,
     connectTimeout: 2_000,
-    idleTimeout: 1_000,
+    idleTimeout,
     heartbeatInterval: 250,
     gaps: { window: 1_000, maxWait: 400 },
     dedupeWindow: 2_000,
-    chaos: {
-      kinds: FAULT_KINDS,
-      minIntervalMs: 600,
-      maxIntervalMs: 1_800,
-      stallMs: 1_300,
-      refuseMs: 700,
-      latencyMs: 80,
-      latencyDurationMs: 1_000,
-      throttleBytesPerSecond: 8_192,
-      throttleDurationMs: 1_000,
-    },
+    chaos: FAST_CHAOS,
     serverFaultIntervalMs: [700, 2_000],
     restartDowntimeMs: [0, 600],
     settleTimeoutMs: 20_000,
-    warmupMs: Math.min(15_000, Math.max(8_000, seconds * 250)),
     attemptWindowMs: 1_000,
+    // A single fault costs at most the idle timeout (a mute link), the longest backoff, a refused
+    // or restarting server (< 1 s) and the replay. Faults overlap (a cut while the server is down,
+    // a refusal during a backoff...), so the bound is twice that, with room for a loaded machine:
+    // 10 s with the soak's backoff.
+    recoveryBoundMs: 2 * (idleTimeout + maxInterval) + 4_000,
     ...overrides,
   };
+}
+
+/** How many seconds of publishing each server keeps for replay: longer than any outage in the run. */
+const RETAIN_SECONDS = { fast: 30, default: 120 } as const;
+
+/**
+ * The configurations of one soak, to run side by side. `rate` is the total over all of them
+ * (split 30/25/25/20 %); every other figure of a configuration derives from its share.
+ *
+ * - `perKey`: the reference protocol as is (per-topic seqs, per-key cursor), four topics.
+ * - `contiguous`: one topic, so one contiguous sequence; the reference protocol without `keyOf`,
+ *   `resume: { mode: 'contiguous' }`: the hello carries the one cursor (`resumeFromSeq`).
+ * - `consumer`: the per-key setup behind a consumer buffer (`consumer: { capacity, work }`) whose
+ *   work is asynchronous, takes a timer now and then and 150 ms every 500th seq; the capacity
+ *   holds a minute of events, so the buffer absorbs the replays and slow stretches and never drops.
+ * - `defaultRetry`: no `retry` option (1 s initial, 30 s cap, jitter 0.5, reset after 10 s), with
+ *   faults every ~7 s instead of ~1 s: under the soak's fault rate no connection would live the
+ *   10 s that reset the backoff, and the client would spend the run waiting 30 s at a time.
+ */
+export function soakMatrix({ seed, seconds, rate }: { seed: number; seconds: number; rate: number }): SoakConfig[] {
+  const share = (fraction: number): number => Math.max(20, Math.round(rate * fraction));
+  const retain = (eventsPerSecond: number, topics: number, keep: number): number =>
+    Math.max(1_000, Math.ceil((eventsPerSecond / topics) * keep));
+  const perKeyRate = share(0.3);
+  const contiguousRate = share(0.25);
+  const consumerRate = share(0.25);
+  const defaultRate = share(0.2);
+  return [
+    soakConfig({ name: 'perKey', seed, salt: 0, seconds, rate: perKeyRate, retain: retain(perKeyRate, 4, RETAIN_SECONDS.fast) }),
+    soakConfig({
+      name: 'contiguous',
+      seed,
+      salt: 1,
+      seconds,
+      rate: contiguousRate,
+      topics: ['feed'],
+      cursor: 'contiguous',
+      retain: retain(contiguousRate, 1, RETAIN_SECONDS.fast),
+    }),
+    soakConfig({
+      name: 'consumer',
+      seed,
+      salt: 2,
+      seconds,
+      rate: consumerRate,
+      retain: retain(consumerRate, 4, RETAIN_SECONDS.fast),
+      consumer: { capacity: consumerRate * 60, timerEvery: 4, workMs: 1, slowEvery: 500, slowMs: 150 },
+    }),
+    soakConfig({
+      name: 'defaultRetry',
+      seed,
+      salt: 3,
+      seconds,
+      rate: defaultRate,
+      retain: retain(defaultRate, 4, RETAIN_SECONDS.default),
+      retry: 'default',
+      chaos: { ...FAST_CHAOS, minIntervalMs: 6_000, maxIntervalMs: 14_000 },
+      serverFaultIntervalMs: [6_000, 14_000],
+      settleTimeoutMs: 45_000,
+    }),
+  ];
+}
+
+/**
+ * The seed of a run: `SOAK_SEED` when set; else, on CI (`CI=true`), a fresh random one, so every
+ * CI run soaks another schedule; else 1. Print it: `SOAK_SEED=<seed>` reproduces the schedule.
+ */
+export function soakSeed(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env['SOAK_SEED'];
+  if (raw !== undefined && raw !== '') {
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value)) throw new Error(`SOAK_SEED must be an integer, got ${raw}`);
+    return value;
+  }
+  return env['CI'] === 'true' ? randomInt(1, 2 ** 31 - 1) : 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,9 +297,11 @@ export interface SoakResult {
   readonly disconnectsByError: Readonly<Record<string, number>>;
   /** Backoff checks: delays out of `[floor, cap]`, waits shorter than the delay, the worst window. */
   readonly backoff: {
+    readonly retry: SoakRetry;
     readonly delayViolations: readonly string[];
     readonly earlyReconnects: readonly string[];
     readonly minDelayOverFloor: number;
+    readonly maxDelay: number;
     readonly maxAttemptsPerWindow: number;
     readonly attemptBound: number;
   };
@@ -192,15 +314,37 @@ export interface SoakResult {
     readonly p95Ms: number;
     readonly unrecovered: number;
   };
-  readonly heap: {
-    readonly gc: boolean;
-    readonly warmupBytes: number;
-    readonly endBytes: number;
-    readonly growthBytes: number;
-    readonly peakBytes: number;
-  };
+  /** The consumer buffer: events its work ran for, and the most events published after one before its work started (`null` without one). */
+  readonly worked: number | null;
+  readonly maxWorkLag: number | null;
+  /** The hellos the client sent: how many, how many with a per-topic `resume` map, the highest `resumeFromSeq`. */
+  readonly hellos: { readonly sent: number; readonly withResumeMap: number; readonly maxResumeFromSeq: number };
+  /** Old events the `duplicate` and `stale` faults sent on an open connection. */
+  readonly staleSent: number;
   /** Errors or completion of the consumer's subscription (there should be none). */
   readonly streamEnded: string | null;
+}
+
+/** The heap of the whole process (every configuration at once), after full GCs. */
+export interface SoakHeap {
+  readonly gc: boolean;
+  readonly warmupMs: number;
+  readonly warmupBytes: number;
+  /** Samples after GC every `sampleMs` from the warm-up on (the first is the warm-up's), then the end. */
+  readonly sampleMs: number;
+  readonly samples: readonly number[];
+  readonly endBytes: number;
+  readonly growthBytes: number;
+  /** The highest sample after the warm-up, minus the warm-up's. */
+  readonly maxGrowthBytes: number;
+  readonly peakBytes: number;
+}
+
+export interface SoakRun {
+  readonly seed: number;
+  readonly wallMs: number;
+  readonly results: readonly SoakResult[];
+  readonly heap: SoakHeap;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,8 +385,8 @@ function describeFailure(error: unknown, kind: string): string {
 }
 
 /** Progress on stderr with SOAK_TRACE=1, to see where a long run spends its time. */
-function trace(t0: number, message: string): void {
-  if (process.env['SOAK_TRACE']) process.stderr.write(`[soak +${((Date.now() - t0) / 1_000).toFixed(1)} s] ${message}\n`);
+function trace(t0: number, name: string, message: string): void {
+  if (process.env['SOAK_TRACE']) process.stderr.write(`[soak ${name} +${((Date.now() - t0) / 1_000).toFixed(1)} s] ${message}\n`);
 }
 
 /** `global.gc` without `--expose-gc` on the command line (jest's workers don't get the flag). */
@@ -291,14 +435,14 @@ class TimeLog {
   }
 }
 
-/** A fixed-size ring of the last `size` strings. */
-class Ring {
-  private readonly items: string[] = [];
+/** A fixed-size ring of the last `size` items. */
+class Ring<T> {
+  private readonly items: T[] = [];
   private next = 0;
 
   constructor(private readonly size: number) {}
 
-  push(item: string): void {
+  push(item: T): void {
     if (this.items.length < this.size) this.items.push(item);
     else {
       this.items[this.next] = item;
@@ -307,7 +451,7 @@ class Ring {
   }
 
   /** Oldest first. */
-  toArray(): string[] {
+  toArray(): T[] {
     return [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
   }
 }
@@ -348,11 +492,17 @@ function percentile(sorted: readonly number[], p: number): number {
 
 const uniform = (random: () => number, [min, max]: readonly [number, number]): number => min + Math.floor(random() * (max - min + 1));
 
+/** The seed of one of a configuration's random streams. */
+function seedOf(config: SoakConfig, stream: 'proxy' | 'server' | 'jitter'): number {
+  const mixed = (config.seed + config.salt * 0x9e37_79b9) | 0;
+  return stream === 'proxy' ? mixed : stream === 'server' ? mixed ^ 0x5eed_f00d : mixed ^ 0x0ba_c0ff;
+}
+
 /** The proxy kinds the seeded plan injects before `durationMs`. */
 function plannedKinds(config: SoakConfig, durationMs: number): FaultKind[] {
   const kinds = new Set<FaultKind>();
   let at = 0;
-  for (const step of chaosPlan(config.seed, config.chaos, 10_000)) {
+  for (const step of chaosPlan(seedOf(config, 'proxy'), config.chaos, Math.ceil(durationMs / Math.max(1, config.chaos.minIntervalMs)) + 1)) {
     at += step.afterMs;
     if (at >= durationMs) break;
     kinds.add(step.kind);
@@ -368,47 +518,98 @@ interface FaultMark {
   readonly label: string;
 }
 
+/** Most events one publisher tick may publish: catching up after a stall of up to 0.5 s. */
+const catchUpLimit = (rate: number): number => Math.max(50, Math.ceil(rate / 2));
+
+interface ClientHooks {
+  readonly jitterRandom: () => number;
+  readonly onWork: (frame: ServerFrame) => void;
+  readonly onHello: (hello: ClientFrame | undefined) => void;
+}
+
+/** The `managedSocket$` config of `config`: the reference protocol, adjusted to the configuration. */
+function clientConfig(config: SoakConfig, url: string, { jitterRandom, onWork, onHello }: ClientHooks): ManagedSocketConfig<ServerFrame, ClientFrame> {
+  const reference = referenceProtocol({ heartbeatInterval: config.heartbeatInterval });
+  const { keyOf: _keyOf, ...unkeyed } = reference;
+  const { consumer, retry } = config;
+  return {
+    url,
+    // Contiguous: no `keyOf`, so one cursor over the one topic's seqs.
+    ...(config.cursor === 'perKey' ? reference : unkeyed),
+    handshake: (ctx) => {
+      const hello = reference.handshake?.(ctx);
+      onHello(hello);
+      return hello;
+    },
+    resume: { mode: config.cursor, start: 0 },
+    dedupe: { window: config.dedupeWindow },
+    gaps: config.gaps,
+    ...(retry === 'default' ? {} : { retry: { ...retry, random: jitterRandom } }),
+    ...(consumer === null
+      ? {}
+      : {
+          consumer: {
+            capacity: consumer.capacity,
+            work: (frame: ServerFrame) => {
+              onWork(frame);
+              if (frame.type !== 'event') return Promise.resolve(); // control frames are not emitted
+              if (frame.seq % consumer.slowEvery === 0) return timer(consumer.slowMs);
+              return frame.seq % consumer.timerEvery === 0 ? timer(consumer.workMs) : Promise.resolve();
+            },
+          },
+        }),
+    connectTimeout: config.connectTimeout,
+    idleTimeout: config.idleTimeout,
+    closeTimeout: 500,
+    ...config.client,
+  };
+}
+
 /**
- * Runs one soak and resolves with its figures; it does not assert (the spec does). Resources are
- * released whatever happens.
+ * Runs one configuration and resolves with its figures; it does not assert (the spec does).
+ * Resources are released whatever happens.
  */
 export async function runSoak(config: SoakConfig): Promise<SoakResult> {
-  const gc = exposeGc();
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
   const durationMs = config.seconds * 1_000;
-  const random = mulberry32(config.seed ^ 0x5eed_f00d);
-  const jitterRandom = mulberry32(config.seed ^ 0x0ba_c0ff);
+  const random = mulberry32(seedOf(config, 'server'));
+  const jitterRandom = mulberry32(seedOf(config, 'jitter'));
+  const log = (message: string): void => trace(t0, config.name, message);
 
-  // The server keeps `retain` events per topic; at our rate that is far more than a client can
-  // miss during one outage, so every resume finds what it needs.
+  // The server keeps `retain` events per topic: more than a client can miss during one outage,
+  // so every resume finds what it needs.
   const server: ReferenceServer = await startReferenceServer({ retain: config.retain, recordLimit: 500, stopGraceMs: 200 });
   let proxy: FaultProxy | null = null;
   const subscriptions: Subscription[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
   try {
-    proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: server.port }, seed: config.seed });
+    proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: server.port }, seed: seedOf(config, 'proxy') });
 
     // -- the consumer --------------------------------------------------------------------------
-    const socket = managedSocket$<ServerFrame, ClientFrame>({
-      url: proxy.url(),
-      ...referenceProtocol({ heartbeatInterval: config.heartbeatInterval }),
-      resume: { start: 0 },
-      dedupe: { window: config.dedupeWindow },
-      gaps: config.gaps,
-      retry: { ...config.retry, random: jitterRandom },
-      connectTimeout: config.connectTimeout,
-      idleTimeout: config.idleTimeout,
-      closeTimeout: 500,
-      ...config.client,
-    });
+    let worked = 0;
+    let maxWorkLag = 0;
+    let published = 0;
+    const onWork = (frame: ServerFrame): void => {
+      worked++;
+      const n = frame.type === 'event' ? (frame.data as { n?: unknown } | null)?.n : undefined;
+      if (typeof n === 'number') maxWorkLag = Math.max(maxWorkLag, published - 1 - n);
+    };
+    const hellos = { sent: 0, withResumeMap: 0, maxResumeFromSeq: 0 };
+    const onHello = (hello: ClientFrame | undefined): void => {
+      if (hello?.type !== 'hello') return;
+      hellos.sent++;
+      if (hello.resume !== undefined) hellos.withResumeMap++;
+      hellos.maxResumeFromSeq = Math.max(hellos.maxResumeFromSeq, hello.resumeFromSeq ?? 0);
+    };
+    const socket = managedSocket$<ServerFrame, ClientFrame>(clientConfig(config, proxy.url(), { jitterRandom, onWork, onHello }));
 
     const { topics } = config;
     const publishedData = new Map<string, Map<number, number>>(topics.map((t) => [t, new Map()]));
     const lastSeq = new Map<string, number>(topics.map((t) => [t, 0]));
     const deliveredByTopic = new Map<string, number>(topics.map((t) => [t, 0]));
-    const tails = new Map<string, Ring>(topics.map((t) => [t, new Ring(config.retain)]));
+    const tails = new Map<string, Ring<string>>(topics.map((t) => [t, new Ring<string>(config.retain)]));
     const deliveries = new TimeLog();
     const violations: Violation[] = [];
     let violationCount = 0;
@@ -422,8 +623,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     };
 
     const onEvent = (frame: EventFrame): void => {
-      const now = Date.now();
-      deliveries.push(now);
+      deliveries.push(Date.now());
       delivered++;
       const { topic, seq } = frame;
       deliveredByTopic.set(topic, (deliveredByTopic.get(topic) ?? 0) + 1);
@@ -439,7 +639,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       tails.get(topic)?.push(`${frame.id}#${String(content)}`);
     };
 
-    // Lifecycle, for the backoff and storm checks (a few hundred entries).
+    // Lifecycle, for the backoff and storm checks (a few thousand entries).
     const connectingAt: number[] = [];
     // `connections`: how many 'connecting' events came before each retry, so the next attempt is
     // found by order, not by a millisecond timestamp it may share with the attempt that failed.
@@ -471,45 +671,35 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     );
     await server.waitFor((s) => s.openConnections().some((c) => c.topics.length === topics.length), 5_000);
 
-    // -- the publisher: a steady rate, round robin over the topics ---------------------------------
-    let published = 0;
-    const recent: string[] = []; // the JSON of the last 200 events, for duplicate faults
+    // -- the publisher: a steady rate, round robin over the topics, in bursts of one tick ----------
+    const recent = new Ring<EventFrame>(200); // the last events, for duplicate faults
     let publishing = true;
     const publishStart = Date.now();
+    const burst = catchUpLimit(config.rate);
     const publishTick = (): void => {
       if (!publishing) return;
       const due = Math.floor(((Date.now() - publishStart) * config.rate) / 1_000);
-      // After an event-loop stall, catch up by at most 50 events at once.
-      for (let i = 0; i < 50 && published < due; i++) {
+      for (let i = 0; i < burst && published < due; i++) {
         const topic = topics[published % topics.length] as string;
         const n = published++;
         const event = server.publish(topic, { n });
         publishedData.get(topic)?.set(event.seq, n);
-        recent.push(JSON.stringify(event));
-        if (recent.length > 200) recent.shift();
+        recent.push(event);
       }
     };
     const publisher = setInterval(publishTick, 20);
     timers.add(publisher);
 
-    // Heap: first sample after the warm-up, when the dedupe window and the rings are full.
-    let warmupBytes = 0;
-    let peakBytes = 0;
-    let probes = 0;
-    const heapProbe = setInterval(() => {
-      peakBytes = Math.max(peakBytes, process.memoryUsage().heapUsed);
-      if (++probes % 5 === 0) trace(t0, `published ${published}, delivered ${delivered}, state ${socketState}, proxy faults ${proxy?.faultLog.length ?? 0}`);
-    }, 1_000);
-    timers.add(heapProbe);
-    const warmup = (async () => {
-      await sleep(config.warmupMs);
-      warmupBytes = heapAfterGc(gc);
-    })();
+    const progress = setInterval(() => {
+      log(`published ${published}, delivered ${delivered}, state ${socketState}, proxy faults ${proxy?.faultLog.length ?? 0}`);
+    }, 5_000);
+    timers.add(progress);
 
     // -- faults ------------------------------------------------------------------------------
     const stopChaos = proxy.chaos(config.chaos);
     const serverFaults = Object.fromEntries(SERVER_FAULT_KINDS.map((k) => [k, 0])) as Record<ServerFaultKind, number>;
     const serverMarks: FaultMark[] = [];
+    let staleSent = 0;
     const faultEnd = t0 + durationMs;
 
     const injectServerFault = async (kind: ServerFaultKind): Promise<void> => {
@@ -522,13 +712,14 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
         case 'duplicate': {
           // The last 1-5 events again: some are still in flight, some already delivered.
           const count = 1 + Math.floor(random() * 5);
-          for (const json of recent.slice(-count)) server.sendRaw(json);
+          for (const event of recent.toArray().slice(-count)) staleSent += server.sendRaw(JSON.stringify(event));
           return;
         }
         case 'stale': {
           // An event from up to 200 back: a seq that goes backwards.
-          const json = recent[Math.floor(random() * recent.length)];
-          if (json !== undefined) server.sendRaw(json);
+          const events = recent.toArray();
+          const event = events[Math.floor(random() * events.length)];
+          if (event !== undefined) staleSent += server.sendRaw(JSON.stringify(event));
           return;
         }
         case 'reorder':
@@ -571,23 +762,26 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     };
 
     const serverChaos = (async () => {
-      // Every kind once first (in a seeded order), then uniformly at random.
-      const firstRound = [...SERVER_FAULT_KINDS];
+      // A kill first, so even the shortest run reconnects; then every other kind once (in a
+      // seeded order); then uniformly at random.
+      const firstRound: ServerFaultKind[] = SERVER_FAULT_KINDS.filter((k) => k !== 'kill');
       for (let i = firstRound.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         [firstRound[i], firstRound[j]] = [firstRound[j] as ServerFaultKind, firstRound[i] as ServerFaultKind];
       }
-      for (let round = 0; round < 100_000; round++) {
-        await sleep(uniform(random, config.serverFaultIntervalMs));
+      firstRound.unshift('kill');
+      for (let round = 0; round < 1_000_000; round++) {
+        // The wait is cut short at the end of the faults, so the last one is never awaited long.
+        await sleep(Math.min(uniform(random, config.serverFaultIntervalMs), Math.max(0, faultEnd - Date.now())));
         if (Date.now() >= faultEnd) return;
         const kind = firstRound[round] ?? (SERVER_FAULT_KINDS[Math.floor(random() * SERVER_FAULT_KINDS.length)] as ServerFaultKind);
-        trace(t0, `server fault ${kind}`);
+        log(`server fault ${kind}`);
         await injectServerFault(kind);
       }
     })();
 
     await sleep(Math.max(0, faultEnd - Date.now()));
-    trace(t0, 'faults end');
+    log('faults end');
     stopChaos();
     await bounded(serverChaos, 15_000, 'the last server fault');
     server.reorderNext(0); // release anything still held
@@ -596,9 +790,8 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     await sleep(1_000);
     publishing = false;
     clearInterval(publisher);
-    await warmup;
     const heads = server.heads();
-    trace(t0, `settling: heads ${JSON.stringify(heads)}, delivered ${JSON.stringify(Object.fromEntries(lastSeq))}`);
+    log(`settling: heads ${JSON.stringify(heads)}, delivered ${JSON.stringify(Object.fromEntries(lastSeq))}`);
     const settleStart = Date.now();
     let settled = false;
     while (Date.now() - settleStart < config.settleTimeoutMs) {
@@ -609,11 +802,9 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       await sleep(20);
     }
     const settleMs = Date.now() - settleStart;
-    trace(t0, `settled=${String(settled)} in ${settleMs} ms, state ${socketState}`);
+    log(`settled=${String(settled)} in ${settleMs} ms, state ${socketState}`);
     // Anything still to come (a late duplicate) would show up within a few heartbeats.
     await sleep(300);
-    const endBytes = heapAfterGc(gc);
-    clearInterval(heapProbe);
 
     // -- the figures -------------------------------------------------------------------------
     const tailMismatches = topics.filter((t) => {
@@ -622,13 +813,16 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       return JSON.stringify(got.slice(-expected.length)) !== JSON.stringify(expected);
     });
 
-    const { initialInterval, maxInterval, jitter } = config.retry;
+    const backoffRetry = config.retry === 'default' ? DEFAULT_RETRY : config.retry;
+    const { initialInterval, maxInterval, jitter } = backoffRetry;
     const delayViolations: string[] = [];
     let minDelayOverFloor = Infinity;
+    let maxDelay = 0;
     for (const r of retries) {
       const cap = Math.min(initialInterval * 2 ** (r.attempt - 1), maxInterval);
       const floor = cap * (1 - jitter);
       minDelayOverFloor = Math.min(minDelayOverFloor, r.delay / floor);
+      maxDelay = Math.max(maxDelay, r.delay);
       if (r.delay < floor - 1e-9 || r.delay > cap + 1e-9) delayViolations.push(`attempt ${r.attempt}: ${r.delay.toFixed(1)} ms not in [${floor}, ${cap}]`);
     }
     const earlyReconnects: string[] = [];
@@ -683,27 +877,92 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       reconnects: retries.length,
       disconnectsByError,
       backoff: {
+        retry: backoffRetry,
         delayViolations,
         earlyReconnects,
         minDelayOverFloor: retries.length > 0 ? minDelayOverFloor : NaN,
+        maxDelay,
         maxAttemptsPerWindow: maxInWindow(connectingAt, config.attemptWindowMs),
-        attemptBound: attemptBound(config.retry, config.attemptWindowMs),
+        attemptBound: attemptBound(backoffRetry, config.attemptWindowMs),
       },
       recovery: { faults: marks.length, maxMs, maxFault, p50Ms: percentile(recoveries, 50), p95Ms: percentile(recoveries, 95), unrecovered },
-      heap: { gc: gc !== null, warmupBytes, endBytes, growthBytes: endBytes - warmupBytes, peakBytes },
+      worked: config.consumer === null ? null : worked,
+      maxWorkLag: config.consumer === null ? null : maxWorkLag,
+      hellos,
+      staleSent,
       streamEnded,
     };
   } finally {
     for (const timer of timers) clearInterval(timer);
     for (const subscription of subscriptions.reverse()) subscription.unsubscribe();
-    trace(t0, 'teardown');
+    log('teardown');
     await bounded(proxy?.close() ?? Promise.resolve(), 10_000, 'proxy.close()').catch((err: unknown) => {
-      if (process.env['SOAK_TRACE']) trace(t0, `open sockets: ${describeOpenSockets()}`);
+      if (process.env['SOAK_TRACE']) log(`open sockets: ${describeOpenSockets()}`);
       throw err;
     });
     await bounded(server.stop(), 10_000, 'server.stop()');
-    trace(t0, 'done');
+    log('done');
   }
+}
+
+/**
+ * Runs the configurations side by side and samples the process's heap after full GCs: first
+ * `warmupMs` in (the dedupe windows full, the logs and rings filling), then every `sampleMs`
+ * while the run lasts, then at the end.
+ */
+export async function runSoaks(
+  configs: readonly SoakConfig[],
+  { warmupMs, sampleMs }: { readonly warmupMs: number; readonly sampleMs: number },
+): Promise<SoakRun> {
+  const gc = exposeGc();
+  const t0 = Date.now();
+  let peakBytes = 0;
+  const samples: number[] = [];
+  const heapProbe = setInterval(() => (peakBytes = Math.max(peakBytes, process.memoryUsage().heapUsed)), 1_000);
+  let sampler: NodeJS.Timeout | undefined;
+  const warmup = setTimeout(() => {
+    samples.push(heapAfterGc(gc));
+    sampler = setInterval(() => samples.push(heapAfterGc(gc)), sampleMs);
+  }, warmupMs);
+  try {
+    const results = await Promise.all(configs.map((config) => runSoak(config)));
+    const endBytes = heapAfterGc(gc);
+    const warmupBytes = samples[0] ?? endBytes; // a run shorter than its warm-up: no growth to see
+    return {
+      seed: configs[0]?.seed ?? 0,
+      wallMs: Date.now() - t0,
+      results,
+      heap: {
+        gc: gc !== null,
+        warmupMs,
+        warmupBytes,
+        sampleMs,
+        samples: [...samples],
+        endBytes,
+        growthBytes: endBytes - warmupBytes,
+        maxGrowthBytes: Math.max(endBytes, ...samples) - warmupBytes,
+        peakBytes,
+      },
+    };
+  } finally {
+    clearTimeout(warmup);
+    clearInterval(sampler);
+    clearInterval(heapProbe);
+  }
+}
+
+/**
+ * How much the heap may legitimately grow between the warm-up sample (`warmupMs` in) and the
+ * end, beyond V8's noise: each server's log (it trims in batches, so it holds between `retain`
+ * and ~2 x `retain` events per topic, ~0.4 KB each) and the verification rings (`retain` ids per
+ * topic, ~0.1 KB each), still filling at the warm-up. Per configuration that is at most
+ * `max(retain, 1024)` events per topic, and at most the events published after the warm-up.
+ */
+export function heapAllowance(configs: readonly SoakConfig[], warmupMs: number): number {
+  return configs.reduce((sum, c) => {
+    const afterWarmup = c.rate * Math.max(0, c.seconds + 1 - warmupMs / 1_000);
+    return sum + Math.min(c.topics.length * Math.max(c.retain, 1_024), afterWarmup) * 500;
+  }, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -711,7 +970,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
 
 const mb = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
-/** The human-readable summary printed after a run (and pasted into docs/reliability.md). */
+/** The human-readable summary of one configuration (pasted into docs/reliability.md). */
 export function formatSummary(r: SoakResult): string {
   const c = r.config;
   const kinds = (record: Readonly<Record<string, number>>): string =>
@@ -719,24 +978,41 @@ export function formatSummary(r: SoakResult): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   const sum = (record: Readonly<Record<string, number>>): number => Object.values(record).reduce((a, b) => a + b, 0);
-  const { backoff: b, recovery: rec, heap: h } = r;
+  const { backoff: b, recovery: rec } = r;
   const wall = `${(r.wallMs / 1_000).toFixed(1)} s`;
+  const retry = c.retry === 'default' ? 'default' : `${c.retry.initialInterval}-${c.retry.maxInterval} ms`;
+  const consumer = c.consumer === null ? '' : ` consumer=${c.consumer.capacity}`;
   return [
-    `soak seed=${c.seed} seconds=${c.seconds} rate=${c.rate}/s topics=${c.topics.length} started=${r.startedAt} wall=${wall}`,
-    `  events         published ${r.published}, delivered ${r.delivered}, lost ${r.lost}, duplicated ${r.duplicated}`,
+    `soak ${c.name} seed=${c.seed} seconds=${c.seconds} rate=${c.rate}/s topics=${c.topics.length} cursor=${c.cursor} retry=${retry}${consumer} retain=${c.retain} started=${r.startedAt} wall=${wall}`,
+    `  events         published ${r.published}, delivered ${r.delivered}, lost ${r.lost}, duplicated ${r.duplicated}${r.worked === null ? '' : `, worked ${r.worked} (max lag ${String(r.maxWorkLag)} events)`}`,
     `                 order/content violations ${r.violationCount}, tails differing from server.events() ${r.tailMismatches.length}`,
     `  faults         ${sum(r.proxyFaults) + sum(r.serverFaults)} in all`,
     `    proxy        ${kinds(r.proxyFaults)}`,
     `    server       ${kinds(r.serverFaults)}`,
     `  reconnects     ${r.reconnects} retries, ${r.metrics.connections} connections, ${r.metrics.disconnects} disconnects`,
+    `    hellos       ${r.hellos.sent} sent, ${r.hellos.withResumeMap} with a per-topic resume map, highest resumeFromSeq ${r.hellos.maxResumeFromSeq}`,
     `    causes       ${kinds(r.disconnectsByError)}`,
     `  gaps healed    ${r.metrics.gaps} (resyncs from the cursor)`,
-    `  duplicates     ${r.metrics.duplicates} dropped`,
+    `  duplicates     ${r.metrics.duplicates} dropped (${r.staleSent} old events resent by the server)`,
     `  decode errors  ${r.metrics.decodeErrors}, drops ${r.metrics.drops}`,
-    `  backoff        min delay/floor ${b.minDelayOverFloor.toFixed(2)}, delay violations ${b.delayViolations.length}, early reconnects ${b.earlyReconnects.length}`,
+    `  backoff        min delay/floor ${b.minDelayOverFloor.toFixed(2)}, max delay ${Math.round(b.maxDelay)} ms, delay violations ${b.delayViolations.length}, early reconnects ${b.earlyReconnects.length}`,
     `                 max attempts in ${c.attemptWindowMs} ms: ${b.maxAttemptsPerWindow} (bound ${b.attemptBound})`,
     `  recovery       max ${rec.maxMs} ms (${rec.maxFault}), p50 ${rec.p50Ms} ms, p95 ${rec.p95Ms} ms over ${rec.faults} faults`,
     `  settle         ${r.settled ? 'caught up' : 'DID NOT CATCH UP'} in ${r.settleMs} ms`,
-    `  heap           ${h.gc ? 'after gc' : 'no gc'}: warm-up ${mb(h.warmupBytes)}, end ${mb(h.endBytes)}, growth ${mb(h.growthBytes)}, peak ${mb(h.peakBytes)}`,
+  ].join('\n');
+}
+
+/** The run's totals and the process's heap. */
+export function formatRun(run: SoakRun, allowance: number): string {
+  const { heap: h } = run;
+  const events = run.results.reduce((sum, r) => sum + r.published, 0);
+  const faults = run.results.reduce((sum, r) => sum + r.recovery.faults, 0);
+  const lost = run.results.reduce((sum, r) => sum + r.lost, 0);
+  const duplicated = run.results.reduce((sum, r) => sum + r.duplicated, 0);
+  return [
+    `soak run SOAK_SEED=${run.seed} configurations=${run.results.length} wall=${(run.wallMs / 1_000).toFixed(1)} s`,
+    `  events         ${events} published, lost ${lost}, duplicated ${duplicated}; faults ${faults}`,
+    `  heap           ${h.gc ? 'after gc' : 'no gc'} (whole process): warm-up (at ${h.warmupMs / 1_000} s) ${mb(h.warmupBytes)}, end ${mb(h.endBytes)}, growth ${mb(h.growthBytes)}, most ${mb(h.maxGrowthBytes)} (allowed ${mb(allowance)} + 8 MB), peak ${mb(h.peakBytes)}`,
+    `    every ${h.sampleMs / 1_000} s  ${h.samples.map((b) => (b / 1_048_576).toFixed(0)).join(' ')} MB`,
   ].join('\n');
 }
