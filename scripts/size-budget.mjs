@@ -21,10 +21,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Gzipped bytes (level 9) allowed for the root entry with rxjs, io-ts and fp-ts external.
- * Measured 10,516 B at 0.1.0; the budget leaves ~20 % headroom. Raise it on purpose, in the
+ * Measured 10,516 B at 0.1.0 (budget 12,800 B); raised to 14,000 B when the socket became named
+ * stages with typed URL errors, delay floors and failover context (13,221 B). Raise it on purpose, in the
  * change that needs it, and update the table in docs/package.md.
  */
-export const BUDGET = 12_800;
+export const BUDGET = 14_000;
 
 const json = process.argv.includes('--json');
 

@@ -12,18 +12,8 @@ export { idleTimeout } from './operators/idleTimeout';
 export type { IdleTimeoutOptions } from './operators/idleTimeout';
 export { resumeFrom } from './operators/resumeFrom';
 export type { ResumeFromConfig, DeliveryCursor } from './operators/resumeFrom';
-export { createResumeCursor, memoryCursorStorage } from './cursor';
-export type {
-  ResumeCursor,
-  ResumeCursorConfig,
-  ResumeCursorMode,
-  ResumeCursorState,
-  ResumeCursorSequenceState,
-  ResumeCursorPerKeyState,
-  ResumeCursorKeyState,
-  ResumeCursorSkip,
-  CursorStorage,
-} from './cursor';
+// The resume cursor (its own folder: the socket's state, which resumeFrom reads and marks)
+export * from './cursor';
 export { dedupe } from './operators/dedupe';
 export type { DedupeConfig } from './operators/dedupe';
 export { sequenceGaps } from './operators/sequenceGaps';

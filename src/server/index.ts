@@ -17,23 +17,5 @@ export type {
   WaitTimeoutInfo,
   ServerStoppedInfo,
 } from './referenceServer';
-export {
-  HelloFrame,
-  SubscribeFrame,
-  UnsubscribeFrame,
-  PingFrame,
-  AuthFrame,
-  PublishFrame,
-  ClientFrame,
-  WelcomeFrame,
-  EventFrame,
-  PongFrame,
-  AuthOkFrame,
-  ServerFrame,
-  ProtocolCloseCode,
-  decodeClientFrame,
-  decodeServerFrame,
-} from './protocol';
-export type { DecodeResult } from './protocol';
-export { referenceProtocol } from './referenceClient';
-export type { ReferenceProtocolOptions, ReferenceProtocolConfig } from './referenceClient';
+// The protocol's codecs and client settings, also importable in a browser from `/protocol`.
+export * from '../protocol';
