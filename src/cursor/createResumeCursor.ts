@@ -2,11 +2,13 @@ import { BehaviorSubject, defer } from 'rxjs';
 import { InvalidOptionError, InvalidSequenceError } from '../errors';
 import { count, func, oneOf } from '../internal/validate';
 import { isSeq } from '../internal/seq';
-import { addAhead, advance, newTrack, sortedAhead, trackOf } from './track';
+import { advance, deliver, newTrack, trackOf } from './track';
+import { emptyTracks, perKeyTracks, singleTracks } from './modes';
+import type { Tracks } from './modes';
 import type { Key, Track } from './track';
 import { parseState, sameState } from './state';
 import { MODES } from './types';
-import type { ResumeCursor, ResumeCursorConfig, ResumeCursorKeyState, ResumeCursorState } from './types';
+import type { ResumeCursor, ResumeCursorConfig, ResumeCursorState } from './types';
 
 const OP = 'createResumeCursor';
 
@@ -74,35 +76,10 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
 
   const perKey = mode === 'perKey';
 
-  // The state. One track outside 'perKey' mode; one per key in it.
-  let single: Track = newTrack(start);
-  let tracks = new Map<Key, Track>();
-  // 'perKey': the lowest cursor over the keys, worked out when it is read (a handshake, a
-  // watcher of value$), not at every delivery: `stale` says a key moved since.
-  let minC = 0;
-  let stale = false;
+  // The tracks, one implementation per mode (modes.ts); replaced whole by reset() and a failed save.
+  let tracks: Tracks = emptyTracks(mode, start);
   // True while onSkip runs: the cursor is between two consistent states.
   let skipping = false;
-
-  const recomputeMin = (): void => {
-    stale = false;
-    minC = Infinity;
-    for (const t of tracks.values()) if ((t.c as number) < minC) minC = t.c as number;
-  };
-
-  const currentValue = (): number | null => {
-    if (!perKey) return single.c;
-    if (tracks.size === 0) return start;
-    if (stale) recomputeMin();
-    return minC;
-  };
-
-  const install = (next: Track | Map<Key, Track>): void => {
-    if (next instanceof Map) {
-      tracks = next;
-      recomputeMin();
-    } else single = next;
-  };
 
   /** Gives up on the lowest hole of `t` so that `pending` (a seq above the cursor) can fit. */
   const skipLowestHole = (t: Track, key: Key | undefined, pending?: number): void => {
@@ -119,9 +96,9 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     t.c = lowest - 1;
   };
 
-  /** Rebuilds tracks from a checked state and makes every ahead set fit the window. */
-  const build = (state: ResumeCursorState | null): Track | Map<Key, Track> => {
-    if (state === null) return perKey ? new Map<Key, Track>() : newTrack(start);
+  /** Rebuilds the tracks from a checked state and makes every ahead set fit the window. */
+  const build = (state: ResumeCursorState | null): Tracks => {
+    if (state === null) return emptyTracks(mode, start);
     const fit = (t: Track, key: Key | undefined): Track => {
       advance(t);
       while (t.ahead.size > window) {
@@ -133,24 +110,15 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     if (state.mode === 'perKey') {
       const map = new Map<Key, Track>();
       for (const k of state.keys) map.set(k.key, fit(trackOf(k.cursor, k.ahead), k.key));
-      return map;
+      return perKeyTracks(start, map);
     }
-    return fit(trackOf(state.cursor, state.ahead), undefined);
-  };
-
-  const snapshot = (): ResumeCursorState => {
-    if (!perKey) {
-      return { version: 1, mode: mode as 'ordered' | 'contiguous', cursor: single.c, ahead: sortedAhead(single) };
-    }
-    const keys: ResumeCursorKeyState[] = [];
-    for (const [key, t] of tracks) keys.push({ key, cursor: t.c as number, ahead: sortedAhead(t) });
-    return { version: 1, mode: 'perKey', keys };
+    return singleTracks(state.mode, fit(trackOf(state.cursor, state.ahead), undefined));
   };
 
   // Load once. The default storage is memory that nobody else can read, so it is not written to.
   const loaded = storage === undefined ? null : parseState(storage.load(), mode, OP, 'storage', true);
-  install(build(loaded));
-  let lastSaved: ResumeCursorState | undefined = storage === undefined ? undefined : snapshot();
+  tracks = build(loaded);
+  let lastSaved: ResumeCursorState | undefined = storage === undefined ? undefined : tracks.snapshot();
   if (loaded !== null && storage !== undefined && !sameState(loaded, lastSaved as ResumeCursorState)) {
     // The window trimmed the loaded state: that is a change, so it is saved.
     storage.save(lastSaved as ResumeCursorState);
@@ -158,9 +126,9 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
 
   // value$ is brought up to date when someone subscribes and, while someone listens, at every
   // change: a cursor nobody watches pays no Subject work per delivered event.
-  const subject = new BehaviorSubject<number | null>(currentValue());
+  const subject = new BehaviorSubject<number | null>(tracks.value());
   const publish = (): void => {
-    const v = currentValue();
+    const v = tracks.value();
     if (v !== subject.getValue()) subject.next(v);
   };
   const value$ = defer(() => {
@@ -171,11 +139,11 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
   /** Saves (undoing the change in memory if saving fails), then publishes the new value. */
   const commit = (): void => {
     if (storage !== undefined) {
-      const state = snapshot();
+      const state = tracks.snapshot();
       try {
         storage.save(state);
       } catch (err) {
-        install(build(lastSaved as ResumeCursorState));
+        tracks = build(lastSaved as ResumeCursorState);
         throw err;
       }
       lastSaved = state;
@@ -202,42 +170,24 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     if (skipping) throw new Error(`ResumeCursor.${method}: called from inside onSkip`);
   };
 
-  const trackFor = (key: Key | undefined): Track | undefined => (key === undefined ? single : tracks.get(key));
-
   const isDelivered = (seq: number, key?: string | number): boolean => {
     const s = seqArg(seq);
-    const t = trackFor(keyArg(key, 'isDelivered'));
+    const t = tracks.find(keyArg(key, 'isDelivered'));
     const c = t === undefined ? start : t.c;
     return c !== null && (s <= c || (t !== undefined && t.ahead.has(s)));
   };
 
+  const ordered = mode === 'ordered';
   const markDelivered = (seq: number, key?: string | number): boolean => {
     const s = seqArg(seq);
     const k = keyArg(key, 'markDelivered');
     notWhileSkipping('markDelivered');
-    const existing = trackFor(k);
+    const existing = tracks.find(k);
     const t = existing ?? newTrack(start);
     const before = t.c;
-
-    if (t.c === null) {
-      t.c = s; // the first seq sets the base
-    } else if (s <= t.c || t.ahead.has(s)) {
-      return false;
-    } else if (mode === 'ordered' || s === t.c + 1) {
-      t.c = s;
-      advance(t);
-    } else {
-      if (t.ahead.size >= window) skipLowestHole(t, k, s);
-      if (s === t.c + 1) t.c = s;
-      else addAhead(t, s);
-      advance(t);
-    }
-
-    if (perKey) {
-      if (existing === undefined) tracks.set(k as Key, t);
-      // Only a key that was at the minimum (or a new one) can move it.
-      if (existing === undefined || before === minC) stale = true;
-    }
+    if (!deliver(t, s, ordered, window, (pending) => skipLowestHole(t, k, pending))) return false;
+    if (existing === undefined) tracks.add(k as Key, t);
+    else tracks.moved(before);
     commit();
     return true;
   };
@@ -245,7 +195,7 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
   const reset = (state?: ResumeCursorState | null): void => {
     notWhileSkipping('reset');
     const checked = state === undefined || state === null ? null : parseState(state, mode, 'ResumeCursor.reset', 'state', false);
-    install(build(checked));
+    tracks = build(checked);
     commit();
   };
 
@@ -253,18 +203,18 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     mode,
     start,
     get value() {
-      return currentValue();
+      return tracks.value();
     },
     value$,
     get: (key?: string | number) => {
       const k = keyArg(key, 'get');
-      if (k === undefined) return currentValue();
-      return tracks.get(k)?.c ?? start;
+      if (k === undefined) return tracks.value();
+      return tracks.find(k)?.c ?? start;
     },
-    keys: () => [...tracks.keys()],
+    keys: () => tracks.keys(),
     isDelivered,
     markDelivered,
-    snapshot,
+    snapshot: () => tracks.snapshot(),
     reset,
   };
 }

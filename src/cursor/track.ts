@@ -44,3 +44,28 @@ export function sortedAhead(t: Track): number[] {
 }
 
 /** A deep copy through JSON, which is what a real storage would give back. */
+
+/**
+ * Records seq `s` as delivered on `t`, the one rule of every mode: the first seq sets the base; a
+ * seq at or below the cursor, or already ahead, is a replay (`false`); `ordered` moves the cursor
+ * to any higher seq; otherwise a seq above a hole waits in the ahead set until the hole fills,
+ * and when `window` seqs already wait, `skip` gives up the lowest hole first.
+ *
+ * @internal
+ */
+export function deliver(t: Track, s: number, ordered: boolean, window: number, skip: (pending: number) => void): boolean {
+  if (t.c === null) {
+    t.c = s;
+    return true;
+  }
+  if (s <= t.c || t.ahead.has(s)) return false;
+  if (ordered || s === t.c + 1) {
+    t.c = s;
+  } else {
+    if (t.ahead.size >= window) skip(s);
+    if (s === t.c + 1) t.c = s;
+    else addAhead(t, s);
+  }
+  advance(t);
+  return true;
+}
