@@ -474,7 +474,7 @@ describe('sequenceGaps', () => {
         const source = cold(' -1-2-4-|');
         const subs = '        ^------!';
         const expected = '    -1-2---#';
-        const err = new SequenceGapError({ from: 3, to: 3, lastContiguous: 2, reason: 'timeout' });
+        const err = new SequenceGapError({ from: 3, to: 3, lastContiguous: 2, reason: 'complete' });
         expectObservable(source.pipe(sequenceGaps(seqOf, { gapAction: 'error' }))).toBe(expected, undefined, err);
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
