@@ -1,5 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { createFakeWebSockets, FakeWebSocket } from '../../src/testing/fakeWebSocket';
+import { scheduleAt } from '../../src/testing/harness';
 import type { WebSocketCloseEvent, WebSocketCtor } from '../../src/socket/transport';
 
 describe('createFakeWebSockets', () => {
@@ -8,7 +9,7 @@ describe('createFakeWebSockets', () => {
     ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  const at = (frame: number, work: () => void) => ts.schedule(work, frame - ts.now());
+  const at = (frame: number, work: () => void) => scheduleAt(ts, frame, work);
   const create = (Ctor: WebSocketCtor, url = 'ws://test') => new Ctor(url) as FakeWebSocket;
   /** Records `frame:type` of every event the client would see (and the close event's fields). */
   const record = (socket: FakeWebSocket) => {

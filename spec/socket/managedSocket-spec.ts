@@ -1,12 +1,14 @@
 import { TestScheduler } from 'rxjs/testing';
 import { EMPTY, map, NEVER, Observable, of, ReplaySubject, Subscription, throwError } from 'rxjs';
 import * as t from 'io-ts';
-import { managedSocket$, ManagedSocket } from '../../src/socket/managedSocket';
+import { managedSocket$ } from '../../src/socket/managedSocket';
 import type { ManagedSocketConfig } from '../../src/socket/config';
 import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
 import type { TokenValue } from '../../src/socket/auth';
 import { createResumeCursor } from '../../src/operators/resumeCursor';
 import { createFakeWebSockets, FakeWebSocket, FakeWebSockets } from '../../src/testing/fakeWebSocket';
+import type { FakeWebSocketOptions } from '../../src/testing/fakeWebSocket';
+import { createSocketHarness, scheduleAt, subscribeUntil as subscribeUntilFrame } from '../../src/testing/harness';
 import {
   CloseError,
   ConnectTimeoutError,
@@ -58,33 +60,29 @@ describe('managedSocket$', () => {
   });
 
   /** A socket on fake WebSockets with deterministic retry (no jitter) and no idle timeout. */
-  function setup(overrides: Partial<ManagedSocketConfig<Msg, Cmd>> = {}, fakeOptions: Parameters<typeof createFakeWebSockets>[0] = {}) {
-    const fake: FakeWebSockets = createFakeWebSockets({ openAfter: 1, ...fakeOptions });
-    const socket: ManagedSocket<Msg, Cmd> = managedSocket$<Msg, Cmd>({
-      url: 'ws://test',
-      WebSocketCtor: fake.WebSocketCtor,
-      handshake: ({ resumeFromSeq }) => ({ type: 'hello', resumeFromSeq }),
-      seqOf: (m) => (m.type === 'event' ? m.seq : undefined),
-      isControl: (m) => m.type !== 'event',
-      topics: { subscribe: (topics) => ({ type: 'subscribe', topics }), unsubscribe: (topics) => ({ type: 'unsubscribe', topics }) },
-      retry: { initialInterval: 10, jitter: 0 },
-      idleTimeout: 0,
-      ...overrides,
-    });
-    const events: ManagedSocketEvent[] = [];
-    /** `frame:type` of every event, for stories too long for one marble. */
-    const timeline: string[] = [];
-    socket.events$.subscribe((e) => {
-      events.push(e);
-      timeline.push(`${ts.now()}:${e.type}`);
-    });
+  function setup(overrides: Partial<ManagedSocketConfig<Msg, Cmd>> = {}, fakeOptions: FakeWebSocketOptions = {}) {
+    const harness = createSocketHarness<Msg, Cmd>(
+      ts,
+      {
+        url: 'ws://test',
+        handshake: ({ resumeFromSeq }) => ({ type: 'hello', resumeFromSeq }),
+        seqOf: (m) => (m.type === 'event' ? m.seq : undefined),
+        isControl: (m) => m.type !== 'event',
+        topics: { subscribe: (topics) => ({ type: 'subscribe', topics }), unsubscribe: (topics) => ({ type: 'unsubscribe', topics }) },
+        retry: { initialInterval: 10, jitter: 0 },
+        idleTimeout: 0,
+        ...overrides,
+      },
+      { fake: fakeOptions },
+    );
+    const { fake, socket, events, timeline } = harness;
     /** The event types as a stream, for marble expectations (subscribe it before the socket). */
     const types$ = socket.events$.pipe(map((e) => e.type));
     return { fake, socket, events, timeline, types$ };
   }
 
   /** Runs `work` at an absolute frame (also when called from inside another scheduled action). */
-  const at = (frame: number, work: () => void) => ts.schedule(work, frame - ts.now());
+  const at = (frame: number, work: () => void) => scheduleAt(ts, frame, work);
   const socketAt = (fake: FakeWebSockets, index: number): FakeWebSocket => {
     const s = fake.sockets[index];
     if (!s) throw new Error(`no socket ${index}`);
@@ -94,16 +92,7 @@ describe('managedSocket$', () => {
   const serve = (marble: string, actions: Record<string, () => void>): Subscription =>
     ts.createColdObservable(marble, actions).subscribe((act) => act());
   /** Subscribes now and unsubscribes at `frame`, collecting what the socket emits and how it ends. */
-  const subscribeUntil = <T>(source: Observable<T>, frame: number) => {
-    const seen: { values: T[]; error: unknown; complete: boolean } = { values: [], error: undefined, complete: false };
-    const sub = source.subscribe({
-      next: (v) => seen.values.push(v),
-      error: (e: unknown) => (seen.error = e),
-      complete: () => (seen.complete = true),
-    });
-    at(frame, () => sub.unsubscribe());
-    return seen;
-  };
+  const subscribeUntil = <T>(source: Observable<T>, frame: number) => subscribeUntilFrame(ts, source, frame);
   const ofType = <K extends ManagedSocketEvent['type']>(events: ManagedSocketEvent[], type: K) =>
     events.filter((e): e is Extract<ManagedSocketEvent, { type: K }> => e.type === type);
 

@@ -2,6 +2,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { map } from 'rxjs';
 import { openSocket$ } from '../../src/socket/transport';
 import { createFakeWebSockets, FakeWebSocket } from '../../src/testing/fakeWebSocket';
+import { scheduleAt } from '../../src/testing/harness';
 import { CloseError } from '../../src/errors';
 
 describe('openSocket$', () => {
@@ -10,7 +11,7 @@ describe('openSocket$', () => {
     ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  const at = (frame: number, work: () => void) => ts.schedule(work, frame - ts.now());
+  const at = (frame: number, work: () => void) => scheduleAt(ts, frame, work);
   /** The transport events as letters: o open, m message (its data), p pong. */
   const letters = (fake: ReturnType<typeof createFakeWebSockets>) =>
     openSocket$(fake.WebSocketCtor, 'ws://test', ['v1'], { headers: { a: 'b' } }).pipe(
