@@ -1,6 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { NEVER, of, throwError } from 'rxjs';
-import { createSocketHarness, scheduleAt, subscribeUntil, VirtualTimeBoundError } from '../../src/testing';
+import { managedSocket$ } from '../../src/socket/managedSocket';
+import { createFakeWebSockets, createSocketHarness, scheduleAt, subscribeUntil, VirtualTimeBoundError } from '../../src/testing';
 
 describe('createSocketHarness', () => {
   let ts: TestScheduler;
@@ -89,6 +90,17 @@ describe('createSocketHarness', () => {
         'Socket harness: still busy after frame 1000 (maxFrames), at frame 1050 after 8 connection attempts: a retry loop that never ends? Raise the bound if the test needs more.',
       );
       expect(fakes).toBe(0); // the flush threw: nothing after it ran
+    });
+
+    it('should fail fast, with maxSockets on the fake, for a socket built by the code under test', () => {
+      // Defaults: a 30 s idle timeout on a server that never speaks, then reconnect, forever.
+      const run = () =>
+        ts.run(() => {
+          const fake = createFakeWebSockets({ openAfter: 1, maxSockets: 10 });
+          managedSocket$({ url: 'ws://test', WebSocketCtor: fake.WebSocketCtor }).subscribe();
+        });
+      expect(run).toThrow(VirtualTimeBoundError);
+      expect(run).toThrow(/^FakeWebSockets: more than 10 sockets \(maxSockets\) by frame \d+/);
     });
 
     it('should not trip for a socket that stays within the bounds', () => {

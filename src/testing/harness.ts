@@ -3,6 +3,7 @@ import { managedSocket$ } from '../socket/managedSocket';
 import type { ManagedSocket } from '../socket/managedSocket';
 import type { ManagedSocketConfig } from '../socket/config';
 import type { ManagedSocketEvent } from '../socket/lifecycle';
+import { failFlush, VirtualTimeBoundError } from './bound';
 import { createFakeWebSockets } from './fakeWebSocket';
 import type { FakeWebSocketOptions, FakeWebSockets } from './fakeWebSocket';
 
@@ -50,39 +51,6 @@ export function subscribeUntil<T>(scheduler: SchedulerLike, source: Observable<T
   });
   scheduleAt(scheduler, frame, () => subscription.unsubscribe());
   return seen;
-}
-
-/** Context of a {@link VirtualTimeBoundError}. */
-export interface VirtualTimeBoundInfo {
-  /** Which bound was passed: the connection attempts or the frames. */
-  readonly bound: 'attempts' | 'frames';
-  /** The configured limit (`maxAttempts` or `maxFrames`). */
-  readonly limit: number;
-  /** The frame at which it was passed. */
-  readonly frame: number;
-  /** How many connection attempts the socket had started by then. */
-  readonly attempts: number;
-}
-
-/**
- * A socket under {@link createSocketHarness} started more connection attempts than `maxAttempts`,
- * or was still busy after `maxFrames`: a retry loop that never ends, which would otherwise keep
- * `TestScheduler.flush()` running until memory runs out. Thrown by the flush, which then drops
- * every pending action.
- */
-export class VirtualTimeBoundError extends Error {
-  override readonly name = 'VirtualTimeBoundError';
-  /** Which bound, its limit, and where the socket was. */
-  readonly info: VirtualTimeBoundInfo;
-
-  constructor(info: VirtualTimeBoundInfo) {
-    const what =
-      info.bound === 'attempts'
-        ? `more than ${info.limit} connection attempts (maxAttempts) by frame ${info.frame}`
-        : `still busy after frame ${info.limit} (maxFrames), at frame ${info.frame} after ${info.attempts} connection attempts`;
-    super(`Socket harness: ${what}: a retry loop that never ends? Raise the bound if the test needs more.`);
-    this.info = info;
-  }
 }
 
 /** Options of {@link createSocketHarness}. */
@@ -184,12 +152,7 @@ export function createSocketHarness<In, Out>(
     const over = attempts > maxAttempts ? 'attempts' : frame > maxFrames ? 'frames' : null;
     if (over === null) return;
     tripped = true;
-    const error = new VirtualTimeBoundError({ bound: over, limit: over === 'attempts' ? maxAttempts : maxFrames, frame, attempts });
-    // An error thrown by an observer is reported out of band and the loop goes on; one thrown by a
-    // scheduled action ends the flush and drops every pending action.
-    scheduler.schedule(() => {
-      throw error;
-    });
+    failFlush(scheduler, new VirtualTimeBoundError({ bound: over, limit: over === 'attempts' ? maxAttempts : maxFrames, frame, attempts }));
   });
   return {
     fake,

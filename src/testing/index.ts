@@ -7,5 +7,7 @@
  */
 export { createFakeWebSockets, FakeWebSocket } from './fakeWebSocket';
 export type { FakeWebSockets, FakeWebSocketOptions } from './fakeWebSocket';
-export { createSocketHarness, scheduleAt, subscribeUntil, VirtualTimeBoundError } from './harness';
-export type { Seen, SocketHarness, SocketHarnessOptions, VirtualTimeBoundInfo } from './harness';
+export { createSocketHarness, scheduleAt, subscribeUntil } from './harness';
+export { VirtualTimeBoundError } from './bound';
+export type { VirtualTimeBoundInfo } from './bound';
+export type { Seen, SocketHarness, SocketHarnessOptions } from './harness';
