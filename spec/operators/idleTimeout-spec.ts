@@ -3,7 +3,8 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { idleTimeout } from '../../src/operators/idleTimeout';
 import type { IdleTimeoutOptions } from '../../src/operators/idleTimeout';
-import { IdleTimeoutError, InvalidOptionError } from '../../src/errors';
+import { IdleTimeoutError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 describe('idleTimeout', () => {
   let ts: TestScheduler;
@@ -321,14 +322,7 @@ describe('idleTimeout', () => {
       ['null options', 5, null, 'options'],
       ['non-object options', 5, 'fast', 'options'],
     ])('should throw InvalidOptionError at creation time for %s', (_label, ms, options, option) => {
-      let thrown: unknown;
-      try {
-        idleTimeout(ms as number, options as IdleTimeoutOptions);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(InvalidOptionError);
-      expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'idleTimeout', option });
+      expectInvalidOption(() => idleTimeout(ms as number, options as IdleTimeoutOptions), { operator: 'idleTimeout', option });
     });
   });
 

@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import fc from 'fast-check';
 import { sequenceGaps } from '../../src/operators/sequenceGaps';
 import { InvalidOptionError, InvalidSequenceError, SequenceGapError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 import type { SequenceGapInfo } from '../../src/errors';
 
 /** Marble values are digit strings; their seq is the digit. */
@@ -745,8 +746,7 @@ describe('sequenceGaps', () => {
         ['keyOf', () => sequenceGaps(seqOf, { keyOf: 'k' as unknown as (v: string) => string })],
       ];
       for (const [option, create] of cases) {
-        expect(create).toThrow(InvalidOptionError);
-        expect(() => create()).toThrow(expect.objectContaining({ info: expect.objectContaining({ option }) }) as unknown as Error);
+        expectInvalidOption(create, { operator: 'sequenceGaps', option });
       }
     });
 
@@ -804,14 +804,7 @@ describe('sequenceGaps', () => {
         ['scheduler', () => sequenceGaps(seqOf, { scheduler: {} as unknown as TestScheduler })],
       ];
       for (const [option, create] of bad) {
-        let thrown: unknown;
-        try {
-          create();
-        } catch (err) {
-          thrown = err;
-        }
-        expect(thrown).toBeInstanceOf(InvalidOptionError);
-        expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'sequenceGaps', option });
+        expectInvalidOption(() => create(), { operator: 'sequenceGaps', option });
       }
     });
 

@@ -40,7 +40,8 @@ describe('createSocketHarness', () => {
 
   it('should pass the fake options on', () => {
     ts.run(() => {
-      const { fake, socket, ofType, subscribeUntil } = createSocketHarness<unknown, unknown>(ts, { url: 'ws://a', idleTimeout: 0 }, { fake: { openAfter: null } });
+      const config = { url: 'ws://a', idleTimeout: 0 };
+      const { fake, socket, ofType, subscribeUntil } = createSocketHarness<unknown, unknown>(ts, config, { fake: { openAfter: null } });
       subscribeUntil(socket, 10);
       ts.flush();
       expect(fake.sockets).toHaveLength(1);
