@@ -100,8 +100,10 @@ export interface SocketHarness<In, Out> {
  * Call it inside `TestScheduler.run()`, where every rxjs timer runs in virtual time.
  *
  * ```text
- * socket:  --a--b--X   (the fake server drops the connection at frame 5)
- * events:  c-o-----d-r---c-o   (connecting, connected, disconnected, reconnecting, ...)
+ * frame    0    5    10   15   20
+ * server   -----X                   the fake drops the connection (1006)
+ * socket   --a-----------------b-   seq 1, then seq 2 on the new connection
+ * events   co---d---------co----    connecting, connected, disconnected (+ reconnecting), ...
  * ```
  *
  * ## Example
