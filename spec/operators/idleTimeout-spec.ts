@@ -264,6 +264,19 @@ describe('idleTimeout', () => {
       expect(scheduler.frame).toBe(50);
       expect(error).toBeInstanceOf(IdleTimeoutError);
     });
+
+    it('should error once at the limit when the clock has fractional times', () => {
+      // After a jittered backoff, virtual time is fractional: here (start + 30000) - start is
+      // 29999.999999999985, and the 1.5e-11 ms left cannot move the clock.
+      const start = 122_990.348_959_298_59;
+      const scheduler = new VirtualTimeScheduler();
+      const errors: number[] = [];
+      scheduler.schedule(() => {
+        NEVER.pipe(idleTimeout(30_000, { scheduler })).subscribe({ error: () => errors.push(scheduler.now()) });
+      }, start);
+      scheduler.flush();
+      expect(errors).toEqual([start + 30_000]);
+    });
   });
 
   describe('documentation example', () => {
