@@ -10,6 +10,8 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Compares this library's errors by name and `info`, not by message alone (spec/support/errorEquality.ts).
+  setupFilesAfterEnv: ['<rootDir>/spec/support/jestSetup.ts'],
   // Examples and docs import the package by name: point those imports at the sources.
   moduleNameMapper: {
     '^rxjs-managed-socket$': '<rootDir>/src/index.ts',

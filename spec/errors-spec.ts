@@ -1,6 +1,7 @@
 import { IdleTimeoutError, InvalidOptionError, InvalidSequenceError, SequenceGapError } from '../src/errors';
 import { count, duration, fraction, func, oneOf } from '../src/internal/validate';
 import { isSeq } from '../src/internal/seq';
+import { expectInvalidOption } from './support/invalidOption';
 
 describe('errors', () => {
   it('should give each class its name, its info and instanceof Error', () => {
@@ -38,20 +39,20 @@ describe('option checks', () => {
   it('should accept valid durations and reject negative, NaN and (unless allowed) Infinity', () => {
     expect(duration('o', 'd', 0)).toBe(0);
     expect(duration('o', 'd', Infinity, true)).toBe(Infinity);
-    for (const bad of [-1, NaN, Infinity, '5', undefined]) expect(() => duration('o', 'd', bad)).toThrow(InvalidOptionError);
+    for (const bad of [-1, NaN, Infinity, '5', undefined]) expectInvalidOption(() => duration('o', 'd', bad), { operator: 'o', option: 'd', value: bad });
   });
 
   it('should accept integer counts and reject fractions, values below min and (unless allowed) Infinity', () => {
     expect(count('o', 'c', 0)).toBe(0);
     expect(count('o', 'c', Infinity, 0, true)).toBe(Infinity);
-    for (const bad of [-1, 1.5, NaN, Infinity, null]) expect(() => count('o', 'c', bad)).toThrow(InvalidOptionError);
+    for (const bad of [-1, 1.5, NaN, Infinity, null]) expectInvalidOption(() => count('o', 'c', bad), { operator: 'o', option: 'c', value: bad });
     expect(() => count('o', 'c', 0, 1)).toThrow('an integer >= 1');
   });
 
   it('should check fractions, functions and enumerations', () => {
     expect(fraction('o', 'f', 0.5)).toBe(0.5);
-    expect(() => fraction('o', 'f', 1.1)).toThrow(InvalidOptionError);
-    expect(() => fraction('o', 'f', NaN)).toThrow(InvalidOptionError);
+    expectInvalidOption(() => fraction('o', 'f', 1.1), { operator: 'o', option: 'f', value: 1.1 });
+    expectInvalidOption(() => fraction('o', 'f', NaN), { operator: 'o', option: 'f', value: NaN });
     const f = () => 1;
     expect(func('o', 'f', f)).toBe(f);
     expect(() => func('o', 'f', 1)).toThrow('a function');

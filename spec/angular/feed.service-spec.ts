@@ -32,7 +32,7 @@ describe('FeedService (examples/angular)', () => {
    * asyncScheduler (the default of every timer) is virtual inside `ts.run`. Call it inside `run`.
    */
   function setup(overrides: Partial<FeedConfig> = {}) {
-    const fake: FakeWebSockets = createFakeWebSockets({ openAfter: 1 });
+    const fake: FakeWebSockets = createFakeWebSockets({ openAfter: 1, maxSockets: 100 }); // a reconnect loop fails fast
     const config: FeedConfig = {
       socket: { url: 'ws://feed.test', WebSocketCtor: fake.WebSocketCtor, ...feedProtocol(), retry: { initialInterval: 10, jitter: 0 }, idleTimeout: 0 },
       topics: ['orders'],

@@ -1,7 +1,8 @@
 import * as fc from 'fast-check';
 import { createResumeCursor, memoryCursorStorage } from '../../src/cursor';
 import type { CursorStorage, ResumeCursor, ResumeCursorSkip, ResumeCursorState } from '../../src/cursor';
-import { InvalidOptionError, InvalidSequenceError } from '../../src/errors';
+import { InvalidSequenceError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 /** Collects everything `value$` emits. */
 function watch(cursor: ResumeCursor): Array<number | null> {
@@ -391,14 +392,7 @@ describe('createResumeCursor', () => {
         'state',
       ];
       for (const state of bad) {
-        let caught: unknown;
-        try {
-          cursor.reset(state as ResumeCursorState);
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toBeInstanceOf(InvalidOptionError);
-        expect((caught as InvalidOptionError).info).toMatchObject({ operator: 'ResumeCursor.reset', option: 'state', value: state });
+        expectInvalidOption(() => cursor.reset(state as ResumeCursorState), { operator: 'ResumeCursor.reset', option: 'state', value: state });
       }
       expect(cursor.value).toBe(1);
     });
@@ -447,7 +441,7 @@ describe('createResumeCursor', () => {
 
     it('should reject a stored state of another mode, naming `mode`', () => {
       const storage = memoryCursorStorage({ version: 1, mode: 'ordered', cursor: 3, ahead: [] });
-      expect(() => createResumeCursor({ storage })).toThrow(InvalidOptionError);
+      expectInvalidOption(() => createResumeCursor({ storage }), { operator: 'createResumeCursor', option: 'mode', value: 'contiguous' });
       expect(() => createResumeCursor({ storage })).toThrow(
         "createResumeCursor: invalid option `mode`: 'ordered', the mode of the state in storage (got \"contiguous\")",
       );
@@ -466,14 +460,8 @@ describe('createResumeCursor', () => {
         { version: 1, mode: 'perKey', keys: [{ key: NaN, cursor: 1, ahead: [] }] },
       ];
       for (const state of bad) {
-        let caught: unknown;
-        try {
-          createResumeCursor({ mode: 'perKey', storage: { load: () => state as ResumeCursorState, save: () => undefined } });
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toBeInstanceOf(InvalidOptionError);
-        expect((caught as InvalidOptionError).info).toMatchObject({ operator: 'createResumeCursor', option: 'storage', value: state });
+        const storage = { load: () => state as ResumeCursorState, save: () => undefined };
+        expectInvalidOption(() => createResumeCursor({ mode: 'perKey', storage }), { operator: 'createResumeCursor', option: 'storage', value: state });
       }
     });
 
@@ -566,14 +554,7 @@ describe('createResumeCursor', () => {
         [{ onSkip: 'log' }, 'onSkip'],
       ];
       for (const [config, option] of cases) {
-        let caught: unknown;
-        try {
-          createResumeCursor(config as never);
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toBeInstanceOf(InvalidOptionError);
-        expect((caught as InvalidOptionError).info).toMatchObject({ operator: 'createResumeCursor', option });
+        expectInvalidOption(() => createResumeCursor(config as never), { operator: 'createResumeCursor', option });
       }
     });
   });

@@ -12,12 +12,10 @@
  */
 import { config as rxjsConfig, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
-import { managedSocket$ } from '../../src/socket/managedSocket';
 import type { ManagedSocketConfig } from '../../src/socket/config';
 import { referenceProtocol } from '../../src/server/referenceClient';
 import type { ClientFrame, EventFrame, ServerFrame } from '../../src/server/protocol';
-import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
+import { createSocketHarness } from '../../src/testing/harness';
 
 const event = (seq: number, topic = 'a'): EventFrame => ({ type: 'event', topic, seq, id: `${topic}:${seq}`, data: null });
 
@@ -38,10 +36,8 @@ describe('managedSocket$ with throwing application code', () => {
   });
 
   function setup(overrides: Partial<ManagedSocketConfig<ServerFrame, ClientFrame>> = {}) {
-    const fake = createFakeWebSockets({ openAfter: 1 });
-    const socket = managedSocket$<ServerFrame, ClientFrame>({
+    const { fake, socket, events, ofType } = createSocketHarness<ServerFrame, ClientFrame>(ts, {
       url: 'ws://127.0.0.1:1/feed',
-      WebSocketCtor: fake.WebSocketCtor,
       ...referenceProtocol(),
       resume: { start: 0 },
       retry: { initialInterval: 10, jitter: 0 },
@@ -49,12 +45,8 @@ describe('managedSocket$ with throwing application code', () => {
       ...overrides,
     });
     socket.subscribeTopics('a');
-    const events: ManagedSocketEvent[] = [];
-    socket.events$.subscribe((e) => events.push(e));
     const states: string[] = [];
     socket.state$.subscribe((s) => states.push(s));
-    const ofType = <K extends ManagedSocketEvent['type']>(type: K) =>
-      events.filter((e): e is Extract<ManagedSocketEvent, { type: K }> => e.type === type);
     /** Plays the server: sends `frames` on the newest socket at `frame`. */
     const serve = (frame: number, ...frames: unknown[]) => ts.schedule(() => frames.forEach((f) => fake.latest().receive(f)), frame);
     return { fake, socket, events, states, ofType, serve };

@@ -8,12 +8,12 @@ import { EMPTY, NEVER, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { TokenError } from '../../src/errors';
 import type { TokenProvider } from '../../src/socket/auth';
-import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
 import { managedSocket$ } from '../../src/socket/managedSocket';
 import type { ManagedSocketConfig } from '../../src/socket/config';
 import { referenceProtocol } from '../../src/server/referenceClient';
 import type { ClientFrame, ServerFrame } from '../../src/server/protocol';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
+import { createSocketHarness } from '../../src/testing/harness';
 import { until } from './harness';
 
 describe('managedSocket$ with a failing token provider', () => {
@@ -25,10 +25,8 @@ describe('managedSocket$ with a failing token provider', () => {
   const TOKEN_TIMEOUT = 100;
 
   function setup(token: TokenProvider, overrides: Partial<ManagedSocketConfig<ServerFrame, ClientFrame>> = {}) {
-    const fake = createFakeWebSockets({ openAfter: 1 });
-    const socket = managedSocket$<ServerFrame, ClientFrame>({
+    const { fake, socket, events, ofType } = createSocketHarness<ServerFrame, ClientFrame>(ts, {
       url: 'ws://127.0.0.1:1/feed',
-      WebSocketCtor: fake.WebSocketCtor,
       ...referenceProtocol(),
       resume: { start: 0 },
       token,
@@ -37,8 +35,6 @@ describe('managedSocket$ with a failing token provider', () => {
       idleTimeout: 0,
       ...overrides,
     });
-    const events: Array<[number, ManagedSocketEvent]> = [];
-    socket.events$.subscribe((event) => events.push([ts.now(), event]));
     const seen = { values: 0, error: undefined as unknown, errorAt: -1 };
     const subscription = socket.subscribe({
       next: () => seen.values++,
@@ -47,8 +43,6 @@ describe('managedSocket$ with a failing token provider', () => {
         seen.errorAt = ts.now();
       },
     });
-    const ofType = <K extends ManagedSocketEvent['type']>(type: K) =>
-      events.map(([, e]) => e).filter((e): e is Extract<ManagedSocketEvent, { type: K }> => e.type === type);
     return { fake, socket, events, seen, subscription, ofType };
   }
 

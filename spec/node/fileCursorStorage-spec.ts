@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileCursorStorage } from '../../src/node/fileCursorStorage';
 import { createResumeCursor } from '../../src/cursor';
 import type { ResumeCursorState } from '../../src/cursor';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 describe('fileCursorStorage', () => {
   let dir: string;
@@ -21,7 +21,7 @@ describe('fileCursorStorage', () => {
 
   it('should throw InvalidOptionError for a path that is not a non-empty string', () => {
     for (const bad of ['', undefined, 42, null]) {
-      expect(() => fileCursorStorage(bad as string)).toThrow(InvalidOptionError);
+      expectInvalidOption(() => fileCursorStorage(bad as string), { operator: 'fileCursorStorage', option: 'path', value: bad });
     }
   });
 
@@ -103,18 +103,13 @@ describe('fileCursorStorage', () => {
     it('should throw InvalidOptionError naming the file when it is not JSON', () => {
       fs.writeFileSync(file, '{"version":1,"mode":"contig');
       const storage = fileCursorStorage(file);
-      expect(() => storage.load()).toThrow(InvalidOptionError);
-      expect(() => storage.load()).toThrow(
-        expect.objectContaining({ info: expect.objectContaining({ operator: 'fileCursorStorage', option: 'path', value: file }) }),
-      );
+      expectInvalidOption(() => storage.load(), { operator: 'fileCursorStorage', option: 'path', value: file });
       expect(() => createResumeCursor({ storage })).toThrow(/not JSON/);
     });
 
     it('should let createResumeCursor reject JSON that is not a cursor state', () => {
       fs.writeFileSync(file, JSON.stringify({ version: 2, cursor: 'x' }));
-      expect(() => createResumeCursor({ storage: fileCursorStorage(file) })).toThrow(
-        expect.objectContaining({ name: 'InvalidOptionError', info: expect.objectContaining({ option: 'storage' }) }),
-      );
+      expectInvalidOption(() => createResumeCursor({ storage: fileCursorStorage(file) }), { operator: 'createResumeCursor', option: 'storage' });
     });
 
     it('should pass other read errors on (a directory where the file should be)', () => {

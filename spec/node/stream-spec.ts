@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import { toAsyncIterable, toReadable } from '../../src/node/stream';
 import type { DropBufferConfig } from '../../src/node/stream';
 import type { DropInfo } from '../../src/operators/dropOnFull';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 /** Every wait in this file is bounded by this. */
 const WAIT_MS = 2_000;
@@ -71,10 +71,7 @@ describe('toAsyncIterable', () => {
         [null, 'config'],
       ];
       for (const [config, option] of bad) {
-        expect(() => toAsyncIterable(of(1), config as DropBufferConfig<number>)).toThrow(InvalidOptionError);
-        expect(() => toAsyncIterable(of(1), config as DropBufferConfig<number>)).toThrow(
-          expect.objectContaining({ info: expect.objectContaining({ operator: 'toAsyncIterable', option }) }),
-        );
+        expectInvalidOption(() => toAsyncIterable(of(1), config as DropBufferConfig<number>), { operator: 'toAsyncIterable', option });
       }
       expect(() => toAsyncIterable([1, 2] as unknown as Observable<number>, { capacity: 1 })).toThrow(
         expect.objectContaining({ info: expect.objectContaining({ option: 'source$' }) }),
@@ -404,9 +401,7 @@ describe('toReadable', () => {
         [{ capacity: 1, signal: 'stop' }, 'signal'],
       ];
       for (const [config, option] of bad) {
-        expect(() => toReadable(of(1), config as DropBufferConfig<number>)).toThrow(
-          expect.objectContaining({ name: 'InvalidOptionError', info: expect.objectContaining({ operator: 'toReadable', option }) }),
-        );
+        expectInvalidOption(() => toReadable(of(1), config as DropBufferConfig<number>), { operator: 'toReadable', option });
       }
     });
   });

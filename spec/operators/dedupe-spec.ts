@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { from, identity, of, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { dedupe } from '../../src/operators/dedupe';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 interface Event {
   readonly id: string;
@@ -269,14 +269,7 @@ describe('dedupe', () => {
         [() => dedupe(byValue, { onDuplicate: 'log' as never }), 'onDuplicate'],
       ];
       for (const [create, option] of cases) {
-        let caught: unknown;
-        try {
-          create();
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toBeInstanceOf(InvalidOptionError);
-        expect((caught as InvalidOptionError).info).toMatchObject({ operator: 'dedupe', option });
+        expectInvalidOption(() => create(), { operator: 'dedupe', option });
       }
     });
   });

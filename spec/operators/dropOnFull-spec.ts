@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import fc from 'fast-check';
 import { dropOnFull } from '../../src/operators/dropOnFull';
 import type { DropInfo, DropPolicy } from '../../src/operators/dropOnFull';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 const upper = (v: string) => v.toUpperCase();
 
@@ -471,14 +471,7 @@ describe('dropOnFull', () => {
         ['onDrop', () => dropOnFull(1, work, { onDrop: {} as unknown as () => void })],
       ];
       for (const [option, create] of bad) {
-        let thrown: unknown;
-        try {
-          create();
-        } catch (err) {
-          thrown = err;
-        }
-        expect(thrown).toBeInstanceOf(InvalidOptionError);
-        expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'dropOnFull', option });
+        expectInvalidOption(() => create(), { operator: 'dropOnFull', option });
       }
     });
   });

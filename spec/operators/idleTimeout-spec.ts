@@ -3,7 +3,8 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { idleTimeout } from '../../src/operators/idleTimeout';
 import type { IdleTimeoutOptions } from '../../src/operators/idleTimeout';
-import { IdleTimeoutError, InvalidOptionError } from '../../src/errors';
+import { IdleTimeoutError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 describe('idleTimeout', () => {
   let ts: TestScheduler;
@@ -263,6 +264,19 @@ describe('idleTimeout', () => {
       expect(scheduler.frame).toBe(50);
       expect(error).toBeInstanceOf(IdleTimeoutError);
     });
+
+    it('should error once at the limit when the clock has fractional times', () => {
+      // After a jittered backoff, virtual time is fractional: here (start + 30000) - start is
+      // 29999.999999999985, and the 1.5e-11 ms left cannot move the clock.
+      const start = 122_990.348_959_298_59;
+      const scheduler = new VirtualTimeScheduler();
+      const errors: number[] = [];
+      scheduler.schedule(() => {
+        NEVER.pipe(idleTimeout(30_000, { scheduler })).subscribe({ error: () => errors.push(scheduler.now()) });
+      }, start);
+      scheduler.flush();
+      expect(errors).toEqual([start + 30_000]);
+    });
   });
 
   describe('documentation example', () => {
@@ -321,14 +335,7 @@ describe('idleTimeout', () => {
       ['null options', 5, null, 'options'],
       ['non-object options', 5, 'fast', 'options'],
     ])('should throw InvalidOptionError at creation time for %s', (_label, ms, options, option) => {
-      let thrown: unknown;
-      try {
-        idleTimeout(ms as number, options as IdleTimeoutOptions);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(InvalidOptionError);
-      expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'idleTimeout', option });
+      expectInvalidOption(() => idleTimeout(ms as number, options as IdleTimeoutOptions), { operator: 'idleTimeout', option });
     });
   });
 

@@ -2,7 +2,7 @@ import { Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { replaySubscriptions } from '../../src/operators/replaySubscriptions';
 import type { TopicCommand } from '../../src/operators/replaySubscriptions';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 const S = <K = string>(...topics: K[]): TopicCommand<K> => ({ type: 'subscribe', topics });
 const U = <K = string>(...topics: K[]): TopicCommand<K> => ({ type: 'unsubscribe', topics });
@@ -348,14 +348,7 @@ describe('replaySubscriptions', () => {
       ['a function', () => undefined],
       ['an array', [1]],
     ])('should throw InvalidOptionError at creation time for %s as opened$', (_label, opened) => {
-      let thrown: unknown;
-      try {
-        replaySubscriptions(opened as unknown as Observable<unknown>);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(InvalidOptionError);
-      expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'replaySubscriptions', option: 'opened$' });
+      expectInvalidOption(() => replaySubscriptions(opened as unknown as Observable<unknown>), { operator: 'replaySubscriptions', option: 'opened$' });
     });
   });
 });

@@ -4,7 +4,8 @@ import { TestScheduler } from 'rxjs/testing';
 import { resumeFrom } from '../../src/operators/resumeFrom';
 import { createResumeCursor } from '../../src/cursor';
 import type { ResumeCursorSequenceState, ResumeCursorSkip, ResumeCursorState } from '../../src/cursor';
-import { InvalidOptionError, InvalidSequenceError } from '../../src/errors';
+import { InvalidSequenceError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 /** Marble values: the letter's place in the alphabet is the seq. */
 const v = { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 };
@@ -522,14 +523,7 @@ describe('resumeFrom', () => {
         [() => resumeFrom(single, { seqOf: bySeq, onReplay: 1 as never }), 'onReplay'],
       ];
       for (const [create, option] of cases) {
-        let caught: unknown;
-        try {
-          create();
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toBeInstanceOf(InvalidOptionError);
-        expect((caught as InvalidOptionError).info).toMatchObject({ operator: 'resumeFrom', option });
+        expectInvalidOption(() => create(), { operator: 'resumeFrom', option });
       }
     });
   });

@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import fc from 'fast-check';
 import { exponentialBackoffDelay, retryBackoff } from '../../src/operators/retryBackoff';
 import type { RetryBackoffConfig, RetryInfo } from '../../src/operators/retryBackoff';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 
 /** Subscribes to each observable in turn: the first subscription gets list[0], the next list[1] ... */
 function inTurn<T>(...list: Observable<T>[]): Observable<T> {
@@ -977,16 +977,7 @@ describe('retryBackoff', () => {
       ['a non-Observable retryNow', { initialInterval: 1, retryNow: () => undefined }, 'retryNow'],
     ];
     it.each(cases)('should throw InvalidOptionError at creation time for %s', (_label, config, option) => {
-      let thrown: unknown;
-      try {
-        retryBackoff(config as RetryBackoffConfig);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(InvalidOptionError);
-      expect(thrown).toBeInstanceOf(TypeError);
-      expect((thrown as InvalidOptionError).name).toBe('InvalidOptionError');
-      expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'retryBackoff', option });
+      expectInvalidOption(() => retryBackoff(config as RetryBackoffConfig), { operator: 'retryBackoff', option });
     });
 
     it('should accept the boundary values', () => {

@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import fc from 'fast-check';
 import { sequenceGaps } from '../../src/operators/sequenceGaps';
 import { InvalidOptionError, InvalidSequenceError, SequenceGapError } from '../../src/errors';
+import { expectInvalidOption } from '../support/invalidOption';
 import type { SequenceGapInfo } from '../../src/errors';
 
 /** Marble values are digit strings; their seq is the digit. */
@@ -474,7 +475,7 @@ describe('sequenceGaps', () => {
         const source = cold(' -1-2-4-|');
         const subs = '        ^------!';
         const expected = '    -1-2---#';
-        const err = new SequenceGapError({ from: 3, to: 3, lastContiguous: 2, reason: 'timeout' });
+        const err = new SequenceGapError({ from: 3, to: 3, lastContiguous: 2, reason: 'complete' });
         expectObservable(source.pipe(sequenceGaps(seqOf, { gapAction: 'error' }))).toBe(expected, undefined, err);
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
@@ -745,8 +746,7 @@ describe('sequenceGaps', () => {
         ['keyOf', () => sequenceGaps(seqOf, { keyOf: 'k' as unknown as (v: string) => string })],
       ];
       for (const [option, create] of cases) {
-        expect(create).toThrow(InvalidOptionError);
-        expect(() => create()).toThrow(expect.objectContaining({ info: expect.objectContaining({ option }) }) as unknown as Error);
+        expectInvalidOption(create, { operator: 'sequenceGaps', option });
       }
     });
 
@@ -804,14 +804,7 @@ describe('sequenceGaps', () => {
         ['scheduler', () => sequenceGaps(seqOf, { scheduler: {} as unknown as TestScheduler })],
       ];
       for (const [option, create] of bad) {
-        let thrown: unknown;
-        try {
-          create();
-        } catch (err) {
-          thrown = err;
-        }
-        expect(thrown).toBeInstanceOf(InvalidOptionError);
-        expect((thrown as InvalidOptionError).info).toMatchObject({ operator: 'sequenceGaps', option });
+        expectInvalidOption(() => create(), { operator: 'sequenceGaps', option });
       }
     });
 

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import WebSocket from 'ws';
 import { connectTestClient, type TestClient } from '../support/wsTestClient';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption, expectInvalidOptionRejection } from '../support/invalidOption';
 import { decodeServerFrame, ProtocolCloseCode } from '../../src/server/protocol';
 import {
   ServerStoppedError,
@@ -84,9 +84,10 @@ describe('startReferenceServer', () => {
     });
 
     it('should reject bad options with InvalidOptionError', async () => {
-      await expect(startReferenceServer({ retain: -1 })).rejects.toBeInstanceOf(InvalidOptionError);
-      await expect(startReferenceServer({ port: 70_000 })).rejects.toBeInstanceOf(InvalidOptionError);
-      await expect(startReferenceServer({ host: '' })).rejects.toBeInstanceOf(InvalidOptionError);
+      const operator = 'startReferenceServer';
+      await expectInvalidOptionRejection(startReferenceServer({ retain: -1 }), { operator, option: 'retain', value: -1 });
+      await expectInvalidOptionRejection(startReferenceServer({ port: 70_000 }), { operator, option: 'port', value: 70_000 });
+      await expectInvalidOptionRejection(startReferenceServer({ host: '' }), { operator, option: 'host', value: '' });
     });
 
     it('should reject with the listen error when the port is taken', async () => {
@@ -314,7 +315,7 @@ describe('startReferenceServer', () => {
       server.publish('b', 2);
       expect(server.events().map((e) => e.id)).toEqual(['b:1', 'a:1', 'b:2']);
       expect(server.events('nope')).toEqual([]);
-      expect(() => server.publish('', 1)).toThrow(InvalidOptionError);
+      expectInvalidOption(() => server.publish('', 1), { operator: 'publish', option: 'topic', value: '' });
     });
   });
 
@@ -486,7 +487,7 @@ describe('startReferenceServer', () => {
       const client = await session(server);
       expect(server.closeAll(4000, 'bye')).toBe(1);
       expect(await client.closed).toEqual({ code: 4000, reason: 'bye' });
-      expect(() => server.closeAll(1006)).toThrow(InvalidOptionError);
+      expectInvalidOption(() => server.closeAll(1006), { operator: 'closeAll', option: 'code', value: 1006 });
     });
 
     it('silence should mute everything, pongs included, while the socket stays open', async () => {

@@ -124,24 +124,27 @@ describe('TokenCache', () => {
   });
 
   describe('failures', () => {
-    const cases: Array<[string, TokenProvider, TokenError['info']['reason']]> = [
+    /** What the provider threw or errored with: the TokenError keeps it as `info.cause`. */
+    const cause = new Error('x');
+    const cases: Array<[string, TokenProvider, TokenError['info']['reason'], unknown]> = [
       [
         'throws',
         () => {
-          throw new Error('x');
+          throw cause;
         },
         'failed',
+        cause,
       ],
-      ['errors', () => throwError(() => new Error('x')), 'failed'],
-      ['completes empty', () => EMPTY, 'empty'],
-      ['returns an empty string', () => '', 'empty'],
-      ['returns an empty token field', () => ({ token: '' }), 'empty'],
-      ['returns no token field (a missing access_token)', () => ({ token: undefined as never }), 'empty'],
-      ['returns a token that is not a string', () => ({ token: 42 as never }), 'empty'],
+      ['errors', () => throwError(() => cause), 'failed', cause],
+      ['completes empty', () => EMPTY, 'empty', undefined],
+      ['returns an empty string', () => '', 'empty', undefined],
+      ['returns an empty token field', () => ({ token: '' }), 'empty', undefined],
+      ['returns no token field (a missing access_token)', () => ({ token: undefined as never }), 'empty', undefined],
+      ['returns a token that is not a string', () => ({ token: 42 as never }), 'empty', undefined],
     ];
-    it.each(cases)('should error with a TokenError when the provider %s', (_what, provider, reason) => {
+    it.each(cases)('should error with a TokenError when the provider %s', (_what, provider, reason, cause) => {
       ts.run(({ expectObservable }) => {
-        expectObservable(cache(provider).get$(false)).toBe('#', undefined, new TokenError({ reason, initial: true }));
+        expectObservable(cache(provider).get$(false)).toBe('#', undefined, new TokenError({ reason, initial: true, cause }));
       });
     });
 

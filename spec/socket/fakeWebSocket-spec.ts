@@ -1,5 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { createFakeWebSockets, FakeWebSocket } from '../../src/testing/fakeWebSocket';
+import { scheduleAt } from '../../src/testing/harness';
+import { VirtualTimeBoundError } from '../../src/testing/bound';
 import type { WebSocketCloseEvent, WebSocketCtor } from '../../src/socket/transport';
 
 describe('createFakeWebSockets', () => {
@@ -8,7 +10,7 @@ describe('createFakeWebSockets', () => {
     ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  const at = (frame: number, work: () => void) => ts.schedule(work, frame - ts.now());
+  const at = (frame: number, work: () => void) => scheduleAt(ts, frame, work);
   const create = (Ctor: WebSocketCtor, url = 'ws://test') => new Ctor(url) as FakeWebSocket;
   /** Records `frame:type` of every event the client would see (and the close event's fields). */
   const record = (socket: FakeWebSocket) => {
@@ -165,5 +167,24 @@ describe('createFakeWebSockets', () => {
     socket.removeEventListener('open', onOpen);
     socket.off('pong', onPong);
     expect(socket.listenerCount()).toBe(0);
+  });
+
+  it('should end the flush with a VirtualTimeBoundError once more than maxSockets sockets are made', () => {
+    let made = 0;
+    const run = (maxSockets?: number) => {
+      const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+      scheduler.run(() => {
+        const fake = createFakeWebSockets({ maxSockets });
+        // A client that opens a new socket every 10 ms, 5 times.
+        for (let frame = 0; frame < 50; frame += 10) scheduleAt(scheduler, frame, () => void create(fake.WebSocketCtor));
+        scheduler.flush();
+        made = fake.sockets.length;
+      });
+    };
+    expect(() => run(5)).not.toThrow();
+    expect(made).toBe(5);
+    expect(() => run()).not.toThrow(); // no bound by default
+    expect(run.bind(null, 3)).toThrow(new VirtualTimeBoundError({ bound: 'sockets', limit: 3, frame: 30, attempts: 4 }));
+    expect(run.bind(null, 3)).toThrow('FakeWebSockets: more than 3 sockets (maxSockets) by frame 30');
   });
 });

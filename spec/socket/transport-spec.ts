@@ -3,6 +3,7 @@ import { map, Observable } from 'rxjs';
 import { socketFrames$ } from '../../src/socket/transport';
 import type { WebSocketLike } from '../../src/socket/transport';
 import { createFakeWebSockets, FakeWebSocket } from '../../src/testing/fakeWebSocket';
+import { scheduleAt } from '../../src/testing/harness';
 import { CloseError } from '../../src/errors';
 
 describe('socketFrames$', () => {
@@ -11,7 +12,7 @@ describe('socketFrames$', () => {
     ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  const at = (frame: number, work: () => void) => ts.schedule(work, frame - ts.now());
+  const at = (frame: number, work: () => void) => scheduleAt(ts, frame, work);
   /** The frames (their data) and, from the hooks beside them, o for the open and p for a pong, as letters. */
   const letters = (fake: ReturnType<typeof createFakeWebSockets>) =>
     new Observable<string>((subscriber) =>

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import WebSocket from 'ws';
 import { connectTestClient, WAIT_MS, type TestClient } from './wsTestClient';
-import { InvalidOptionError } from '../../src/errors';
+import { expectInvalidOption, expectInvalidOptionRejection } from './invalidOption';
 import { startReferenceServer, type ReferenceServer } from '../../src/server/referenceServer';
 import {
   chaosPlan,
@@ -142,12 +142,13 @@ describe('startFaultProxy', () => {
     });
 
     it('should reject a non-loopback target and bad options', async () => {
-      await expect(startFaultProxy({ target: { host: '10.0.0.1', port: 80 } })).rejects.toThrow(InvalidOptionError);
-      await expect(startFaultProxy({ target: { host: '127.0.0.1', port: 0 } })).rejects.toThrow(InvalidOptionError);
-      await expect(startFaultProxy({ target: { host: '127.0.0.1', port: 80 }, seed: 1.5 })).rejects.toThrow(InvalidOptionError);
+      const operator = 'startFaultProxy';
+      await expectInvalidOptionRejection(startFaultProxy({ target: { host: '10.0.0.1', port: 80 } }), { operator, option: 'target.host', value: '10.0.0.1' });
+      await expectInvalidOptionRejection(startFaultProxy({ target: { host: '127.0.0.1', port: 0 } }), { operator, option: 'target.port', value: 0 });
+      await expectInvalidOptionRejection(startFaultProxy({ target: { host: '127.0.0.1', port: 80 }, seed: 1.5 }), { operator, option: 'seed', value: 1.5 });
       const { proxy } = await setup();
-      expect(() => proxy.latency(-1)).toThrow(InvalidOptionError);
-      expect(() => proxy.throttle(0)).toThrow(InvalidOptionError);
+      expectInvalidOption(() => proxy.latency(-1), { operator: 'latency', option: 'ms', value: -1 });
+      expectInvalidOption(() => proxy.throttle(0), { operator: 'throttle', option: 'bytesPerSecond', value: 0 });
       expect(proxy.conditions).toEqual({ stalled: false, refusing: false, latencyMs: 0, throttleBytesPerSecond: null });
     });
   });
@@ -319,16 +320,16 @@ describe('chaos', () => {
     });
 
     it('should reject a bad config', () => {
-      const bad: unknown[] = [
-        { ...config, kinds: [] },
-        { ...config, kinds: ['flood'] },
-        { ...config, minIntervalMs: 60 },
-        { ...config, maxIntervalMs: 1.5 },
-        { ...config, stallMs: -1 },
-        { ...config, throttleBytesPerSecond: 0 },
-        { ...config, seed: Number.NaN },
+      const bad: Array<[unknown, string]> = [
+        [{ ...config, kinds: [] }, 'kinds'],
+        [{ ...config, kinds: ['flood'] }, 'kinds'],
+        [{ ...config, minIntervalMs: 60 }, 'maxIntervalMs'], // 50 is now below the minimum
+        [{ ...config, maxIntervalMs: 1.5 }, 'maxIntervalMs'],
+        [{ ...config, stallMs: -1 }, 'stallMs'],
+        [{ ...config, throttleBytesPerSecond: 0 }, 'throttleBytesPerSecond'],
+        [{ ...config, seed: Number.NaN }, 'seed'],
       ];
-      for (const c of bad) expect(() => chaosPlan(1, c as ChaosConfig, 1)).toThrow(InvalidOptionError);
+      for (const [c, option] of bad) expectInvalidOption(() => chaosPlan(1, c as ChaosConfig, 1), { operator: 'chaos', option });
     });
   });
 

@@ -94,9 +94,12 @@ export function idleTimeout<T>(ms: number, options: IdleTimeoutOptions = {}): Mo
       // it was set, sets itself again for the time that is left.
       subscriber.add(
         scheduler.schedule(function (this: SchedulerAction<unknown>) {
-          const silent = scheduler.now() - since;
-          if (silent >= ms) subscriber.error(new IdleTimeoutError({ idleMs: ms, seen }));
-          else this.schedule(undefined, ms - silent);
+          const now = scheduler.now();
+          const left = ms - (now - since);
+          // With fractional times (virtual time after a jittered backoff) `left` can be too small to
+          // move the clock: the silence has lasted `ms`, or this timer would spin at one frame.
+          if (now + left <= now) subscriber.error(new IdleTimeoutError({ idleMs: ms, seen }));
+          else this.schedule(undefined, left);
         }, ms),
       );
     });

@@ -1,4 +1,5 @@
 import { asyncScheduler, SchedulerLike } from 'rxjs';
+import { failFlush, VirtualTimeBoundError } from './bound';
 import type { WebSocketCloseEvent, WebSocketCtor, WebSocketLike, WebSocketMessageEvent } from '../socket/transport';
 
 type Listener = (event: never) => void;
@@ -24,6 +25,13 @@ export interface FakeWebSocketOptions {
   readonly closeDelay?: number;
   /** Called with every new socket, to script the server side (reply to a hello, ...). */
   readonly onConnect?: (socket: FakeWebSocket) => void;
+  /**
+   * The most sockets the constructor may create. One more ends the scheduler's flush with a
+   * {@link VirtualTimeBoundError} (a client that reconnects forever, e.g. on an idle timeout, fails
+   * fast instead of keeping the flush running until memory runs out).
+   * @default Infinity
+   */
+  readonly maxSockets?: number;
   /**
    * The scheduler the sockets' own timers use; inside `TestScheduler.run` the default is virtual.
    * @default asyncScheduler
@@ -55,7 +63,7 @@ export class FakeWebSocket implements WebSocketLike {
     readonly protocols: string | string[] | undefined,
     /** The constructor options (`ws` headers, ...). */
     readonly options: unknown,
-    private readonly config: Required<Omit<FakeWebSocketOptions, 'onConnect'>>,
+    private readonly config: Required<Omit<FakeWebSocketOptions, 'onConnect' | 'maxSockets'>>,
   ) {}
 
   /** The frames the client sent, JSON-parsed. */
@@ -202,12 +210,16 @@ export interface FakeWebSockets {
  * @returns The constructor and the sockets it created.
  */
 export function createFakeWebSockets(options: FakeWebSocketOptions = {}): FakeWebSockets {
-  const { openAfter = 0, answerClose = true, closeDelay = 0, onConnect, scheduler = asyncScheduler } = options;
+  const { openAfter = 0, answerClose = true, closeDelay = 0, onConnect, maxSockets = Infinity, scheduler = asyncScheduler } = options;
   const sockets: FakeWebSocket[] = [];
   const config = { openAfter, answerClose, closeDelay, scheduler };
   const WebSocketCtor = function (this: unknown, url: string, protocols?: string | string[], ctorOptions?: unknown) {
     const socket = new FakeWebSocket(url, protocols, ctorOptions, config);
     sockets.push(socket);
+    if (sockets.length === maxSockets + 1) {
+      const info = { bound: 'sockets', limit: maxSockets, frame: scheduler.now(), attempts: sockets.length } as const;
+      failFlush(scheduler, new VirtualTimeBoundError(info));
+    }
     if (openAfter !== null) scheduler.schedule(() => socket.open(), openAfter);
     onConnect?.(socket);
     return socket;
