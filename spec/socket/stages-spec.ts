@@ -6,7 +6,8 @@ import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
 import { resolveOptions } from '../../src/socket/options';
 import { createResyncBudget } from '../../src/socket/resync';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
-import type { FakeWebSockets } from '../../src/testing/fakeWebSocket';
+import type { FakeWebSocketOptions } from '../../src/testing/fakeWebSocket';
+import { createSocketHarness, scheduleAt } from '../../src/testing/harness';
 import { CloseError, InvalidOptionError, SequenceGapError, UrlError } from '../../src/errors';
 
 type Msg = { type: 'event'; topic: string; seq: number; id?: string } | { type: 'pong' };
@@ -19,27 +20,22 @@ describe('managedSocket$ stages', () => {
     ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  /** Runs `work` at an absolute frame. */
-  const at = (frame: number, work: () => void) => ts.schedule(work, frame - ts.now());
+  const at = (frame: number, work: () => void) => scheduleAt(ts, frame, work);
 
-  function setup(overrides: Partial<ManagedSocketConfig<Msg, Cmd>> = {}, fakeOptions: Parameters<typeof createFakeWebSockets>[0] = {}) {
-    const fake: FakeWebSockets = createFakeWebSockets({ openAfter: 1, ...fakeOptions });
-    const socket = managedSocket$<Msg, Cmd>({
-      url: 'ws://test',
-      WebSocketCtor: fake.WebSocketCtor,
-      handshake: ({ resumeFromSeq }) => ({ type: 'hello', resumeFromSeq }),
-      seqOf: (m) => (m.type === 'event' ? m.seq : undefined),
-      retry: { initialInterval: 10, jitter: 0 },
-      idleTimeout: 0,
-      ...overrides,
-    });
-    const events: ManagedSocketEvent[] = [];
-    const timeline: string[] = [];
-    socket.events$.subscribe((e) => {
-      events.push(e);
-      timeline.push(`${ts.now()}:${e.type}`);
-    });
-    return { fake, socket, events, timeline };
+  /** A socket on the harness with deterministic retry (no jitter) and no idle timeout. */
+  function setup(overrides: Partial<ManagedSocketConfig<Msg, Cmd>> = {}, fakeOptions: FakeWebSocketOptions = {}) {
+    return createSocketHarness<Msg, Cmd>(
+      ts,
+      {
+        url: 'ws://test',
+        handshake: ({ resumeFromSeq }) => ({ type: 'hello', resumeFromSeq }),
+        seqOf: (m) => (m.type === 'event' ? m.seq : undefined),
+        retry: { initialInterval: 10, jitter: 0 },
+        idleTimeout: 0,
+        ...overrides,
+      },
+      { fake: fakeOptions },
+    );
   }
   const ofType = <K extends ManagedSocketEvent['type']>(events: ManagedSocketEvent[], type: K) =>
     events.filter((e): e is Extract<ManagedSocketEvent, { type: K }> => e.type === type);
