@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'docs/api/', 'bench/.build/', '.tmp/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'docs/api/', 'bench/.build/', '.tmp/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,4 @@
-import { concatMap, delay, exhaustMap, from, map, mergeMap, of, range, Subject, take, tap, timer } from 'rxjs';
+import { concatMap, delay, exhaustMap, finalize, from, map, mergeMap, of, range, Subject, take, tap, timer } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import fc from 'fast-check';
@@ -563,6 +563,26 @@ describe('dropOnFull', () => {
           },
         ),
       );
+    });
+  });
+
+  describe('with a value arriving while waiting values are being started', () => {
+    it('should queue it behind the values that were already waiting, even with a free slot', () => {
+      const source = new Subject<string>();
+      const gate = new Subject<string>();
+      const out: string[] = [];
+      // 'c' completes synchronously and, as it is torn down, the source emits 'e': the slot 'c'
+      // freed is open, but 'd' has waited longer.
+      const work = (v: string): Observable<string> =>
+        v === 'a' ? gate : v === 'c' ? of('C').pipe(finalize(() => source.next('e'))) : of(upper(v));
+      const subscription = source.pipe(dropOnFull(2, work)).subscribe((v) => out.push(v));
+      source.next('a');
+      source.next('c');
+      source.next('d');
+      expect(out).toEqual([]);
+      gate.complete();
+      expect(out).toEqual(['C', 'D', 'E']);
+      subscription.unsubscribe();
     });
   });
 });

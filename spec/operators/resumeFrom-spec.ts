@@ -681,4 +681,33 @@ describe('resumeFrom', () => {
       });
     });
   });
+
+  describe('with a cursor that is not an object', () => {
+    it('should throw InvalidOptionError naming the cursor, not a TypeError, for undefined or a primitive', () => {
+      for (const cursor of [undefined, 'cursor', 7]) {
+        let caught: unknown;
+        try {
+          resumeFrom(cursor as never, bySeq);
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).toBeInstanceOf(InvalidOptionError);
+        expect((caught as InvalidOptionError).info).toMatchObject({ operator: 'resumeFrom', option: 'cursor', value: cursor });
+      }
+    });
+  });
+
+  describe('with an invalid seq on a message', () => {
+    it('should error with InvalidSequenceError carrying the message itself and its seq', () => {
+      const cursor = createResumeCursor({ start: 0 });
+      const message = { seq: 2.5, body: 'x' };
+      let caught: unknown;
+      of({ seq: 1, body: 'w' }, message)
+        .pipe(resumeFrom(cursor, (m: { seq: number; body: string }) => m.seq))
+        .subscribe({ error: (err: unknown) => (caught = err) });
+      expect(caught).toBeInstanceOf(InvalidSequenceError);
+      expect((caught as InvalidSequenceError).info).toEqual({ seq: 2.5, value: message });
+      expect(cursor.value).toBe(1);
+    });
+  });
 });

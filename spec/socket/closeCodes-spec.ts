@@ -1,4 +1,4 @@
-import { classifyFailure } from '../../src/socket/closeCodes';
+import { classifyFailure, retryHintOf } from '../../src/socket/closeCodes';
 import { CloseError, ConnectTimeoutError, IdleTimeoutError, SequenceGapError, TokenError } from '../../src/errors';
 
 const close = (code: number) => new CloseError({ code, reason: '', wasClean: true });
@@ -76,5 +76,24 @@ describe('classifyFailure', () => {
     it('should not change how TokenErrors are classified', () => {
       expect(classifyFailure(new TokenError({ reason: 'failed', initial: true }), { permanent: [] })).toBe('permanent');
     });
+  });
+});
+
+describe('retryHintOf', () => {
+  const closeWith = (code: number, reason: string) => new CloseError({ code, reason, wasClean: true });
+
+  it('should read the wait, in ms, from the reason of a 1012 or a 1013 close', () => {
+    expect(retryHintOf(closeWith(1012, 'restarting; retry-after=2'))).toBe(2000);
+    expect(retryHintOf(closeWith(1013, 'Retry-After: 1.5'))).toBe(1500);
+  });
+
+  it('should ignore a hint in the reason of any other close', () => {
+    for (const code of [1000, 1001, 1006, 1011, 1014, 4000]) expect(retryHintOf(closeWith(code, 'retry-after=2'))).toBeUndefined();
+  });
+
+  it('should be undefined for a 1012 or 1013 close without a hint, and for an error that is not a close', () => {
+    expect(retryHintOf(closeWith(1012, 'service restart'))).toBeUndefined();
+    expect(retryHintOf(closeWith(1013, ''))).toBeUndefined();
+    expect(retryHintOf(new Error('retry-after=2'))).toBeUndefined();
   });
 });

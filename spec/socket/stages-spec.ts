@@ -263,4 +263,14 @@ describe('managedSocket$ stages', () => {
       });
     });
   });
+
+  describe('resync budget across holes of one key', () => {
+    it('should start again when the same key fails at another hole, after making progress', () => {
+      const budget = createResyncBudget(2);
+      const hole = (lastContiguous: number) => new SequenceGapError({ from: lastContiguous + 1, to: lastContiguous + 1, lastContiguous, reason: 'timeout', key: 'a' });
+      expect([budget.spend(hole(1)), budget.spend(hole(1))]).toEqual([true, true]);
+      // the resyncs got the stream past seq 1; the next hole is another one
+      expect([budget.spend(hole(5)), budget.spend(hole(5)), budget.spend(hole(5))]).toEqual([true, true, false]);
+    });
+  });
 });

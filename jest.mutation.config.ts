@@ -1,0 +1,20 @@
+import type { Config } from 'jest';
+import base from './jest.config';
+
+/**
+ * `npm run test:mutation`: the jest config Stryker runs once per mutant. Only the fast unit specs
+ * (operators, socket stages, internal helpers, errors): the integration, soak, browser, docs,
+ * package and bench specs are too slow to run hundreds of times, and they are not what the
+ * mutated folders (`src/operators`, `src/socket`) are meant to be pinned by.
+ */
+const config: Config = {
+  ...base,
+  testMatch: [
+    '<rootDir>/spec/operators/**/*-spec.ts',
+    '<rootDir>/spec/socket/**/*-spec.ts',
+    '<rootDir>/spec/internal/**/*-spec.ts',
+    '<rootDir>/spec/errors-spec.ts',
+  ],
+};
+
+export default config;

@@ -1,0 +1,36 @@
+// @ts-check
+/**
+ * Mutation testing: `npm run test:mutation` (not part of `npm test` or CI).
+ * Scope a run with `npm run test:mutation -- --mutate 'src/operators/**\/*.ts'`.
+ * Scores and the surviving mutants are recorded in docs/reliability.md.
+ *
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+const config = {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.mutation.config.ts',
+    enableFindRelatedTests: false,
+  },
+  coverageAnalysis: 'perTest',
+  mutate: ['src/operators/**/*.ts', 'src/socket/**/*.ts', '!src/**/*.d.ts', '!src/**/index.ts'],
+  ignorePatterns: ['dist', 'coverage', 'reports', 'docs/api', 'bench/.build', 'bench/results', '.tmp', '*.tgz'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  concurrency: 2,
+  // Generous: on a loaded machine a run that merely waits for the CPU must not count as a kill.
+  timeoutMS: 20000,
+  // A mutant of a module-level constant would need every spec run again: skipped.
+  ignoreStatic: true,
+  // Re-runs test only the mutants whose code or covering specs changed since the last run.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
+
+export default config;
