@@ -685,14 +685,7 @@ describe('resumeFrom', () => {
   describe('with a cursor that is not an object', () => {
     it('should throw InvalidOptionError naming the cursor, not a TypeError, for undefined or a primitive', () => {
       for (const cursor of [undefined, 'cursor', 7]) {
-        let caught: unknown;
-        try {
-          resumeFrom(cursor as never, bySeq);
-        } catch (err) {
-          caught = err;
-        }
-        expect(caught).toBeInstanceOf(InvalidOptionError);
-        expect((caught as InvalidOptionError).info).toMatchObject({ operator: 'resumeFrom', option: 'cursor', value: cursor });
+        expectInvalidOption(() => resumeFrom(cursor as never, bySeq), { operator: 'resumeFrom', option: 'cursor', value: cursor });
       }
     });
   });
