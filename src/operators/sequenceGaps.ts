@@ -65,7 +65,7 @@ export interface SequenceGapsConfig<T> {
   /**
    * Let values whose `seqOf` returns `undefined` through at once, outside the sequence (a
    * stream that mixes events with other messages). Without it, such a value is an
-   * `InvalidSequenceError`, as any other unusable seq.
+   * `InvalidSequenceError`, like every other unusable seq.
    * @default false
    */
   passUndefined?: boolean;
