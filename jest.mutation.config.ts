@@ -9,6 +9,9 @@ import base from './jest.config';
  */
 const config: Config = {
   ...base,
+  // Transpile only: Stryker runs the specs once per mutant, and type-checking every file again
+  // each time dominated a run (the type-check runs in `npm run typecheck` instead).
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
   testMatch: [
     '<rootDir>/spec/operators/**/*-spec.ts',
     '<rootDir>/spec/socket/**/*-spec.ts',
