@@ -15,6 +15,8 @@ const keyOf = (inbound: Inbound<unknown>): string | number => inbound.key as str
 const idOf = (inbound: Inbound<unknown>): unknown => inbound.id;
 /** The message of an event record: what the socket hands over. @internal */
 export const messageOf = <In>(inbound: Inbound<In>): In => inbound.message;
+/** Every stage that drops a repeated event reports it the same way. */
+const duplicate = (lifecycle: Lifecycle, inbound: Inbound<unknown>): void => lifecycle.emit({ type: 'duplicate', seq: inbound.seq, key: inbound.key });
 
 /**
  * Per attempt: hold reordered events (per key) until their turn; a hole not filled within
@@ -35,7 +37,7 @@ export function reorder<In>(options: SocketOptions<In, unknown>, cursor: ResumeC
     gapAction: 'error',
     passUndefined: true,
     onGap: (gap) => lifecycle.emit({ type: 'gap', gap }),
-    onLate: (inbound, seq) => lifecycle.emit({ type: 'duplicate', seq, key: inbound.key }),
+    onLate: (inbound) => duplicate(lifecycle, inbound),
     scheduler,
   });
 }
@@ -52,7 +54,7 @@ export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: Res
     seqOf,
     ...(options.keyOf !== undefined ? { keyOf } : {}),
     passUndefined: true,
-    onReplay: (inbound, seq) => lifecycle.emit({ type: 'duplicate', seq, key: inbound.key }),
+    onReplay: (inbound) => duplicate(lifecycle, inbound),
   });
 }
 
@@ -68,7 +70,7 @@ export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: L
     dedupe<Inbound<In>>(idOf, {
       window,
       passUndefined: true,
-      onDuplicate: (inbound) => lifecycle.emit({ type: 'duplicate', seq: inbound.seq, key: inbound.key }),
+      onDuplicate: (inbound) => duplicate(lifecycle, inbound),
     }),
     map(messageOf),
   );

@@ -2,7 +2,7 @@ import { Observable } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import { DecodeError } from '../errors';
 import { decodeFrame, isProblem, readEvent } from './messages';
-import type { Inbound, SequenceProblem } from './messages';
+import type { Inbound } from './messages';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 
@@ -22,50 +22,47 @@ const RAW_LIMIT = 256;
  * @internal
  */
 export function decodeMessages<In>(options: DecodeOptions<In>, lifecycle: Lifecycle): OperatorFunction<unknown, In> {
+  return decode(options, lifecycle, (message: In) => message);
+}
+
+/** See {@link decodeMessages}. @internal */
+export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycle): OperatorFunction<unknown, Inbound<In>> {
+  const { keyOf, idOf } = options;
+  const seqOf = options.seqOf as (message: In) => number | undefined;
+  const idFor = options.dedupeWindow === undefined ? null : (idOf ?? 'keyAndSeq');
+  return decode(options, lifecycle, (message: In, data: unknown) => {
+    const read = readEvent(message, seqOf, keyOf, idFor);
+    if (!isProblem(read)) return read;
+    const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
+    lifecycle.emit({ type: 'decodeError', error: new DecodeError({ kind: read.kind, raw, size: raw?.length ?? 0, errors: [read.reason] }) });
+    return REFUSED;
+  });
+}
+
+/** What `read` returns for a message it refused (and reported). */
+const REFUSED: unique symbol = Symbol('refused');
+
+/** The one decode pass; `read` turns a decoded message into what the stage emits, or refuses it. */
+function decode<In, R>(
+  options: DecodeOptions<In>,
+  lifecycle: Lifecycle,
+  read: (message: In, data: unknown) => R | typeof REFUSED,
+): OperatorFunction<unknown, R> {
   const { maxMessageSize, codec, isControl } = options;
   const { counters } = lifecycle;
   return (frames$) =>
-    new Observable<In>((subscriber) =>
+    new Observable<R>((subscriber) =>
       // The frames come from a socket, never synchronously: the subscription is returned as the teardown.
       frames$.subscribe({
         next: (data) => {
           counters.messagesIn++;
           const decoded = decodeFrame<In>(data, maxMessageSize, codec);
           if (!decoded.ok) return lifecycle.emit({ type: 'decodeError', error: decoded.error });
-          const message = decoded.value;
-          if (isControl === undefined || !isControl(message)) subscriber.next(message);
+          const value = read(decoded.value, data);
+          if (value !== REFUSED && (isControl === undefined || !isControl(decoded.value))) subscriber.next(value);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       }),
     );
-}
-
-/** See {@link decodeMessages}. @internal */
-export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycle): OperatorFunction<unknown, Inbound<In>> {
-  const { maxMessageSize, codec, isControl, keyOf, idOf } = options;
-  const seqOf = options.seqOf as (message: In) => number | undefined;
-  const idFor = options.dedupeWindow === undefined ? null : (idOf ?? 'keyAndSeq');
-  const { counters } = lifecycle;
-  return (frames$) =>
-    new Observable<Inbound<In>>((subscriber) => {
-      const refuse = (data: unknown, { kind, reason }: SequenceProblem) => {
-        const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
-        lifecycle.emit({ type: 'decodeError', error: new DecodeError({ kind, raw, size: raw?.length ?? 0, errors: [reason] }) });
-      };
-      // The frames come from a socket, never synchronously: the subscription is returned as the teardown.
-      return frames$.subscribe({
-        next: (data) => {
-          counters.messagesIn++;
-          const decoded = decodeFrame<In>(data, maxMessageSize, codec);
-          if (!decoded.ok) return lifecycle.emit({ type: 'decodeError', error: decoded.error });
-          const message = decoded.value;
-          const read = readEvent(message, seqOf, keyOf, idFor);
-          if (isProblem(read)) return refuse(data, read);
-          if (isControl === undefined || !isControl(message)) subscriber.next(read);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
 }
