@@ -111,7 +111,8 @@ type Request = 'connect' | 'reconnect' | 'close';
  */
 export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocketConfig<In, Out>): ManagedSocket<In, Out> {
   const options = resolveOptions(config);
-  const { scheduler, handshake, topicFrames } = options;
+  const { scheduler, handshake, topicFrames, serialize, binaryType } = options;
+  const withTokens = options.resumeTokenOf !== undefined;
 
   // State that outlives connections: the lifecycle (state, events, counters), the cursor, the
   // token, the outbox and the topics. Everything else is per attempt.
@@ -123,7 +124,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const writeFrame = (message: Out): boolean => {
     const socket = link.socket;
     if (socket === null || socket.readyState !== OPEN) return false;
-    socket.send(JSON.stringify(message));
+    socket.send(serialize(message));
     counters.messagesOut++;
     return true;
   };
@@ -144,7 +145,9 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
 
   const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
     link.socket = socket;
-    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor });
+    // Before any frame can arrive (frames only come after the open event).
+    if (binaryType !== undefined) socket.binaryType = binaryType;
+    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor, resumeToken: withTokens ? (cursor?.resumeToken() ?? null) : null });
     if (frame !== undefined) writeFrame(frame);
     topics.replay();
     outbox.drain(scheduler.now(), writeFrame);
