@@ -12,6 +12,11 @@ import type { ManagedSocketConfig } from '../../src/socket/config';
 import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
 import type { WireFormat } from '../../src/socket/wire';
 import { startForeignServer } from '../support/foreignServer';
+import { referenceProtocol } from '../../src/server/referenceClient';
+import { startReferenceServer } from '../../src/server/referenceServer';
+import type { ServerWireFormat } from '../../src/server/referenceServer';
+import type { ClientFrame, ServerFrame } from '../../src/server/protocol';
+import { expectInvalidOptionRejection } from '../support/invalidOption';
 import type { ForeignClientFrame, ForeignEvent, ForeignServer, ForeignServerOptions } from '../support/foreignServer';
 
 jest.setTimeout(20_000);
@@ -226,5 +231,53 @@ describe('wire formats with a real server', () => {
     expect(countOf(client, 'gap')).toBe(0);
     expect(client.socket.metrics().connections).toBe(1);
     expect(client.socket.cursor?.get('b')).toBe(55);
+  });
+});
+
+describe('the reference server with an injected wire format', () => {
+  const serverMsgpack: ServerWireFormat = {
+    encode: (frame) => encode(frame),
+    decode: (data, isBinary) => (isBinary ? decode(data) : JSON.parse(data.toString())),
+  };
+
+  it('should speak MessagePack in binary frames and resume after its connections are killed', async () => {
+    const server = await startReferenceServer({ wire: serverMsgpack });
+    const received: ServerFrame[] = [];
+    const socket = managedSocket$<ServerFrame, ClientFrame>({
+      url: server.url,
+      ...referenceProtocol(),
+      wire: { serialize: (frame) => encode(frame), deserialize: (frame) => (typeof frame === 'string' ? JSON.parse(frame) : decode(frame)) },
+      resume: { start: 0 },
+      retry: { initialInterval: 20, maxInterval: 100 },
+      idleTimeout: 0,
+    });
+    socket.subscribeTopics('a');
+    const subscription = socket.subscribe((frame) => received.push(frame));
+    try {
+      await server.waitFor((s) => s.openConnections().some((c) => c.topics.includes('a')));
+      for (let i = 0; i < 5; i++) server.publish('a', { i });
+      await until(() => received.length === 5, 5_000, 'the first events');
+      const next = server.nextSession();
+      server.killAll();
+      for (let i = 5; i < 8; i++) server.publish('a', { i });
+      await next;
+      await until(() => received.length === 8, 5_000, 'the events published while down');
+      expect(received.map((f) => (f.type === 'event' ? f.seq : -1))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(received.map((f) => (f.type === 'event' ? f.data : null))).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ i })));
+      const frames = server.received;
+      expect(frames.length).toBeGreaterThanOrEqual(4);
+      expect(frames.every((f) => f.binary && f.frame !== null)).toBe(true);
+      expect(frames.filter((f) => f.frame?.type === 'hello').pop()?.frame).toMatchObject({ type: 'hello', resume: { a: 5 } });
+    } finally {
+      subscription.unsubscribe();
+      await server.stop();
+    }
+  });
+
+  it('should refuse a wire format without encode or decode at creation', async () => {
+    await expectInvalidOptionRejection(startReferenceServer({ wire: { decode: () => 1 } as unknown as ServerWireFormat }), {
+      operator: 'startReferenceServer',
+      option: 'wire.encode',
+    });
   });
 });
