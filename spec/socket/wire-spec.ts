@@ -258,6 +258,43 @@ describe('wire formats', () => {
     });
   });
 
+  describe("a key never seen (resume.newKeys: 'first')", () => {
+    it('should deliver the first event of a new key at once, as its base', () => {
+      ts.run(() => {
+        const { fake, socket, at, subscribeUntil, ofType } = setup({
+          keyOf: (m) => (m.type === 'event' ? m.topic : ''),
+          resume: { mode: 'perKey', start: 0, newKeys: 'first' },
+          gaps: { maxWait: 100 },
+        });
+        at(2, () => fake.latest().receive(ev(1, 'a')));
+        at(3, () => fake.latest().receive(ev(500, 'b')));
+        at(4, () => fake.latest().receive(ev(501, 'b')));
+        const seen = subscribeUntil(socket, 300);
+        ts.flush();
+        expect(seen.values).toEqual([ev(1, 'a'), ev(500, 'b'), ev(501, 'b')]);
+        expect(ofType('gap')).toEqual([]);
+        expect(fake.sockets).toHaveLength(1);
+      });
+    });
+
+    it("should hold it as a hole from start with newKeys: 'start', and resync", () => {
+      ts.run(() => {
+        const { fake, socket, at, subscribeUntil, ofType } = setup({
+          keyOf: (m) => (m.type === 'event' ? m.topic : ''),
+          resume: { mode: 'perKey', start: 0 },
+          gaps: { maxWait: 100 },
+        });
+        at(2, () => fake.latest().receive(ev(1, 'a')));
+        at(3, () => fake.latest().receive(ev(500, 'b')));
+        const seen = subscribeUntil(socket, 300);
+        ts.flush();
+        expect(seen.values).toEqual([ev(1, 'a')]);
+        expect(ofType('gap').map((e) => e.gap)).toEqual([expect.objectContaining({ key: 'b', from: 1, to: 499 })]);
+        expect(fake.sockets.length).toBeGreaterThan(1);
+      });
+    });
+  });
+
   describe('options', () => {
     const base = { url: 'ws://test', WebSocketCtor: createFakeWebSockets().WebSocketCtor };
     const cases: Array<[string, object]> = [
