@@ -33,7 +33,8 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
   /** The counters so far. */
   metrics(): ManagedSocketMetrics;
   /**
-   * Sends a user message: at once when open, else through the outbox (stateful mode) or dropped
+   * Sends a user message, written by the wire format's `serialize` (JSON text by default): at
+   * once when open, else through the outbox (stateful mode) or dropped
    * and counted (stateless mode). Throws {@link OutboxOverflowError} when the outbox is full and
    * its overflow policy is `'error'`.
    */
@@ -71,8 +72,9 @@ type Request = 'connect' | 'reconnect' | 'close';
  * Every connection sends the handshake (built from the gap-safe resume cursor and the token),
  * replays the active topics, then flushes the outbox. Failures are classified: permanent ones
  * (1008, 1003, auth codes, no first token) end the stream with the error; transient ones
- * reconnect with `retryBackoff` (jitter on by default). Inbound frames are size-guarded,
- * JSON-decoded and validated, and read once; events then pass `sequenceGaps` (a hole not filled
+ * reconnect with `retryBackoff` (jitter on by default). Inbound frames are size-guarded (bytes),
+ * decoded (JSON text, or the `wire` format's `deserialize`, binary frames included), split when
+ * they are batches (`eventsOf`), validated, and read once; events then pass `sequenceGaps` (a hole not filled
  * in time resyncs from the cursor), `resumeFrom`, and `dedupe` when events carry ids, and
  * `dropOnFull` when a consumer buffer is set.
  *

@@ -3,13 +3,32 @@ import type { Decoded } from './messages';
 import { describeErrors, refuse } from './messages';
 import { textTooLarge } from '../internal/utf8';
 
-/** What a frame can carry on the way out: text, or binary (an `ArrayBuffer` or a view of one). */
+/**
+ * What a frame can carry on the way out: text, or binary (an `ArrayBuffer` or a view of one).
+ * What a {@link WireFormat}'s `serialize` returns.
+ *
+ * ## Example
+ * ```ts
+ * import type { WireData } from 'rxjs-managed-socket';
+ *
+ * const text: WireData = '{"type":"ping"}';            // a text frame
+ * const bytes: WireData = new Uint8Array([0x81, 0xa1]); // a binary frame
+ * ```
+ */
 export type WireData = string | ArrayBufferLike | ArrayBufferView;
 
 /**
  * What `deserialize` is handed: the text of a text frame, or the bytes of a binary frame as the
  * socket's `binaryType` makes them (`ArrayBuffer` for `'arraybuffer'`, a Node `Buffer`, which is a
  * `Uint8Array`, for `ws`'s `'nodebuffer'`).
+ *
+ * ## Example
+ * ```ts
+ * import type { WireFrame } from 'rxjs-managed-socket';
+ *
+ * const deserialize = (frame: WireFrame): unknown =>
+ *   typeof frame === 'string' ? JSON.parse(frame) : JSON.parse(new TextDecoder().decode(frame));
+ * ```
  */
 export type WireFrame = string | ArrayBuffer | Uint8Array;
 
