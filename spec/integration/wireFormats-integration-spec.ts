@@ -17,6 +17,7 @@ import { startReferenceServer } from '../../src/server/referenceServer';
 import type { ServerWireFormat } from '../../src/server/referenceServer';
 import type { ClientFrame, ServerFrame } from '../../src/server/protocol';
 import { expectInvalidOptionRejection } from '../support/invalidOption';
+import { connectTestClient } from '../support/wsTestClient';
 import type { ForeignClientFrame, ForeignEvent, ForeignServer, ForeignServerOptions } from '../support/foreignServer';
 
 jest.setTimeout(20_000);
@@ -270,6 +271,24 @@ describe('the reference server with an injected wire format', () => {
       expect(frames.filter((f) => f.frame?.type === 'hello').pop()?.frame).toMatchObject({ type: 'hello', resume: { a: 5 } });
     } finally {
       subscription.unsubscribe();
+      await server.stop();
+    }
+  });
+
+  it('should close with 1002 on a frame its decode throws on, and answer in the wire format', async () => {
+    const server = await startReferenceServer({ wire: serverMsgpack });
+    const good = connectTestClient(server.url);
+    const bad = connectTestClient(server.url);
+    try {
+      await Promise.all([good.opened, bad.opened]);
+      good.ws.send(encode({ type: 'hello', resumeFromSeq: 0 }));
+      await good.until((frames) => frames.length === 1);
+      expect(good.frames[0]).toHaveProperty('binary'); // the welcome came as a binary frame
+      bad.ws.send(new Uint8Array([0xc1])); // never used in MessagePack: decode throws
+      expect(await bad.closed).toEqual({ code: 1002, reason: 'invalid frame' });
+    } finally {
+      good.ws.terminate();
+      bad.ws.terminate();
       await server.stop();
     }
   });
