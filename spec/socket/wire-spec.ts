@@ -210,6 +210,17 @@ describe('wire formats', () => {
       });
     });
 
+    it('should split batches without seqOf too, and drop the control messages among them', () => {
+      ts.run(() => {
+        const { fake, socket, at, subscribeUntil } = setup({ eventsOf, seqOf: undefined });
+        at(2, () => fake.latest().receive({ batch: [ev(2), { type: 'welcome' }, ev(1)] }));
+        const seen = subscribeUntil(socket, 10);
+        ts.flush();
+        expect(seen.values).toEqual([ev(2), ev(1)]);
+        expect(socket.metrics().messagesIn).toBe(1);
+      });
+    });
+
     it('should carry batches in binary frames too', () => {
       ts.run(() => {
         const { fake, socket, at, subscribeUntil } = setup({ wire: msgpack, eventsOf });
