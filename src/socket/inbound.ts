@@ -3,7 +3,7 @@ import type { OperatorFunction } from 'rxjs';
 import { DecodeError } from '../errors';
 import { decodeFrame, isProblem, readEvent } from './messages';
 import type { Decoded, Inbound } from './messages';
-import { parseWireFrame, validate } from './wire';
+import { byteSize, parseWireFrame, validate } from './wire';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 
@@ -113,8 +113,9 @@ function decode<In, R>(
     });
 }
 
+/** The byte size of a binary frame, 0 for anything else. */
 function binarySize(data: unknown): number {
-  return data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0;
+  return Math.max(byteSize(data), 0);
 }
 
 function batchError(data: unknown, reason: string): DecodeError {

@@ -71,8 +71,8 @@ export interface WireFormat<Out> {
 /** The `binaryType` values a wire format may ask for (a `Blob` cannot be read synchronously). @internal */
 export const BINARY_TYPES = ['arraybuffer', 'nodebuffer'] as const;
 
-/** The byte size of a binary frame, or `-1` for something a wire format cannot read. */
-function byteSize(data: unknown): number {
+/** The byte size of a binary frame, or `-1` for something a wire format cannot read. @internal */
+export function byteSize(data: unknown): number {
   return data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : -1;
 }
 
