@@ -83,6 +83,12 @@ export interface ManagedSocketConfig<In, Out> {
    */
   readonly tokenTimeout?: number;
   /**
+   * Fetch a new token for every connection attempt instead of reusing the cached one (for
+   * servers that take a token once, e.g. a one-time ticket in the URL).
+   * @default false
+   */
+  readonly tokenPerConnect?: boolean;
+  /**
    * Builds an in-band refresh frame for a new token. Without it, a refresh reconnects cleanly
    * (and resumes from the cursor) with the new token.
    */
@@ -158,7 +164,11 @@ export interface ManagedSocketConfig<In, Out> {
    * @default { initialInterval: 1000, maxInterval: 30000, jitter: 0.5, resetAfter: 10000 }
    */
   readonly retry?: Partial<Omit<RetryBackoffConfig, 'shouldRetry' | 'healthy' | 'scheduler'>>;
-  /** Close codes that override the default classification; see {@link classifyFailure}. */
+  /**
+   * Close codes that change the default classification; see {@link classifyFailure}. A list
+   * (`permanent: [4100]`) replaces the default list (backward compatible: 1008 is then no longer
+   * permanent); `{ add, remove }` (`permanent: { add: [4100] }`) extends or trims it.
+   */
   readonly closeCodes?: CloseCodeTable;
   /**
    * Replaces the failure classifier. It may return a kind, or a kind with a floor for the wait
@@ -176,8 +186,50 @@ export interface ManagedSocketConfig<In, Out> {
    * @default 30000
    */
   readonly idleTimeout?: number;
-  /** An application ping every `interval` ms while open; the reply counts as traffic. */
-  readonly heartbeat?: { readonly interval: number; readonly message: () => Out };
+  /**
+   * An application ping every `interval` ms while open; the reply counts as traffic. With
+   * `isReply`, the time from a ping to the reply it accepts is the round-trip time
+   * (`metrics().rttMs`); it is asked only about messages that arrive while a ping is unanswered.
+   */
+  readonly heartbeat?: { readonly interval: number; readonly message: () => Out; readonly isReply?: (message: In) => boolean };
+  /**
+   * Wait for the server's answer to the handshake before the connection counts as ready: until
+   * `isReady` accepts a message, the subscription replay and the outbox wait, `send()` queues,
+   * the state stays `connecting`, and the backoff is not reset. No such answer within `timeout`
+   * ms ends the attempt with a {@link ReadyTimeoutError} (transient). Without `ready`, a
+   * connection is ready once the socket opens.
+   */
+  readonly ready?: {
+    readonly isReady: (message: In) => boolean;
+    /** @default 10000 */
+    readonly timeout?: number;
+  };
+  /**
+   * Server resets: a server whose numbering starts again (a restart with an empty log) would
+   * otherwise see every new event dropped as a repeat. A reset is seen when `epochOf` reads a
+   * new epoch (generation) from a message (the handshake reply), or, as a fallback, when an
+   * event is dropped as a repeat far below the cursor (`fallback`). It is reported as a `reset`
+   * event, then handled by `policy`: `'restart'` rewinds the cursor to the server's beginning
+   * (`start`, else 0) and reconnects; `'fail'` ends the stream with a {@link ServerResetError}.
+   * `false`: no detection.
+   * @default { policy: 'restart', fallback: ({ seq, cursor }) => seq * 2 < cursor }
+   */
+  readonly resets?:
+    | {
+        /** The epoch a message carries, or `undefined`; read until one is found on each connection. */
+        readonly epochOf?: (message: In) => string | number | undefined;
+        /** @default 'restart' */
+        readonly policy?: 'restart' | 'fail';
+        /**
+         * Whether a repeat dropped by the cursor or the reorder stage is a sign of a reset;
+         * `false`: only epochs tell. The default takes a seq below half the cursor: a restarted
+         * log, not a late or resent event. A server that replays from its own start on every
+         * connection (it ignores the resume point) needs `false` here, or an epoch.
+         * @default ({ seq, cursor }) => seq * 2 < cursor
+         */
+        readonly fallback?: false | ((drop: { readonly seq: number; readonly key: unknown; readonly cursor: number }) => boolean);
+      }
+    | false;
   /**
    * `ws` only: a protocol ping frame every this many ms; its pong counts as traffic. `0`: off.
    * @default 0

@@ -6,7 +6,7 @@ import { resumeFrom } from '../operators/resumeFrom';
 import { sequenceGaps } from '../operators/sequenceGaps';
 import type { ResumeCursor } from '../cursor';
 import type { Inbound } from './messages';
-import type { Lifecycle } from './lifecycle';
+import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 
 // The accessors every sequence stage reads an Inbound record with: the record was read once at decode.
@@ -15,8 +15,9 @@ const keyOf = (inbound: Inbound<unknown>): string | number => inbound.key as str
 const idOf = (inbound: Inbound<unknown>): unknown => inbound.id;
 /** The message of an event record: what the socket hands over. @internal */
 export const messageOf = <In>(inbound: Inbound<In>): In => inbound.message;
-/** Every stage that drops a repeated event reports it the same way. */
-const duplicate = (lifecycle: Lifecycle, inbound: Inbound<unknown>): void => lifecycle.emit({ type: 'duplicate', seq: inbound.seq, key: inbound.key });
+/** Every stage that drops a repeated event reports it the same way, naming the stage. */
+const duplicate = (lifecycle: Lifecycle, inbound: Inbound<unknown>, stage: DuplicateStage): void =>
+  lifecycle.emit({ type: 'duplicate', seq: inbound.seq, key: inbound.key, stage });
 
 /**
  * Per attempt: hold reordered events (per key) until their turn; a hole not filled within
@@ -37,7 +38,7 @@ export function reorder<In>(options: SocketOptions<In, unknown>, cursor: ResumeC
     gapAction: 'error',
     passUndefined: true,
     onGap: (gap) => lifecycle.emit({ type: 'gap', gap }),
-    onLate: (inbound) => duplicate(lifecycle, inbound),
+    onLate: (inbound) => duplicate(lifecycle, inbound, 'gaps'),
     scheduler,
   });
 }
@@ -54,7 +55,7 @@ export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: Res
     seqOf,
     ...(options.keyOf !== undefined ? { keyOf } : {}),
     passUndefined: true,
-    onReplay: (inbound) => duplicate(lifecycle, inbound),
+    onReplay: (inbound) => duplicate(lifecycle, inbound, 'cursor'),
   });
 }
 
@@ -70,7 +71,7 @@ export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: L
     dedupe<Inbound<In>>(idOf, {
       window,
       passUndefined: true,
-      onDuplicate: (inbound) => duplicate(lifecycle, inbound),
+      onDuplicate: (inbound) => duplicate(lifecycle, inbound, 'dedupe'),
     }),
     map(messageOf),
   );

@@ -10,8 +10,12 @@ import type { Link } from './connection';
 import { consume, dropReplays, dropResent, messageOf, reorder } from './delivery';
 import { createFailurePolicy } from './failures';
 import { decodeEvents, decodeMessages } from './inbound';
+import type { Watch } from './inbound';
 import { createLifecycle } from './lifecycle';
-import type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
+import type { ConnectionState, Lifecycle, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
+import { createResetDetector } from './resets';
+import type { ResetDetector } from './resets';
+import { upgradeErrorOf } from './upgrade';
 import { resolveOptions } from './options';
 import { Outbox } from './outbox';
 import { createTopicSet } from './topics';
@@ -119,7 +123,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const { emit, counters } = lifecycle;
   const cursor = resolveCursor(config as ManagedSocketConfig<unknown, unknown>);
   const tokens = config.token ? new TokenCache(config.token, options.refreshBefore, options.tokenTimeout, scheduler) : undefined;
-  const link: Link = { socket: null, ready: false, pongs: 0 };
+  const link: Link = { socket: null, ready: false, pongs: 0, created: null, heartbeatAt: null, pingAt: null, rttMs: null };
   const writeFrame = (message: Out): boolean => {
     const socket = link.socket;
     if (socket === null || socket.readyState !== OPEN) return false;
@@ -127,13 +131,35 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     counters.messagesOut++;
     return true;
   };
-  const outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (_message, reason) =>
-    emit({ type: 'dropped', reason }),
+  const outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (message, reason) =>
+    emit({ type: 'dropped', reason, message }),
   );
   const topics = createTopicSet((command) => {
     if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
   });
-  const failures = createFailurePolicy(options);
+  const failures = createFailurePolicy(options, tokens !== undefined);
+  /** Ends the current attempt with an error (a server reset). */
+  const attemptFailures = new Subject<unknown>();
+  const resets: ResetDetector | undefined =
+    options.resets === undefined ? undefined : createResetDetector(options.resets, cursor, lifecycle, (error) => attemptFailures.next(error));
+  /** What the delivery stages report through: with the seq fallback, a repeat far below the cursor is a sign of a reset. */
+  const stageLifecycle: Lifecycle =
+    resets === undefined || options.resets?.fallback === undefined
+      ? lifecycle
+      : {
+          emit: (event) => {
+            emit(event);
+            resets.observe(event);
+          },
+          get state() {
+            return lifecycle.state;
+          },
+          state$: lifecycle.state$,
+          events$: lifecycle.events$,
+          counters,
+        };
+  /** A message the ready handshake accepts. */
+  const readySignal = new Subject<void>();
 
   // Signals beside the messages: what the socket is asked to do, and when a connection is healthy.
   const requests = new Subject<Request>();
@@ -142,17 +168,23 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   /** Attempts so far, failures in a row since the last open, and what ended the last attempt. */
   const history = { attempts: 0, retries: 0, lastError: undefined as unknown, tokenRefused: false, live: false };
 
-  const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
-    link.socket = socket;
-    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor });
-    if (frame !== undefined) writeFrame(frame);
+  /** The connection is ready: replay the topics, flush the outbox, and count it as a success. */
+  const onReady = (ctx: ConnectContext): void => {
     topics.replay();
     outbox.drain(scheduler.now(), writeFrame);
     link.ready = true;
     history.retries = 0;
+    failures.connected();
     emit({ type: 'connected', attempt: ctx.attempt });
     healthy.next();
   };
+  const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
+    link.socket = socket;
+    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor });
+    if (frame !== undefined) writeFrame(frame);
+    if (options.ready === undefined) onReady(ctx);
+  };
+  const watch = createWatch(options, link, resets, readySignal, scheduler.now.bind(scheduler));
   const deps = {
     options,
     lifecycle,
@@ -160,6 +192,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     link,
     writeFrame,
     onOpen,
+    onReady,
+    ready$: readySignal.asObservable(),
+    failures$: attemptFailures.asObservable(),
+    onTokenRefreshFailed: (error: unknown, retryIn: number) => emit({ type: 'tokenRefreshFailed', error, retryIn }),
     requestReconnect: () => requests.next('reconnect'),
     onTokenRenewed: () => {
       history.tokenRefused = false;
@@ -179,12 +215,15 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   };
   const onAttemptEnd = (): void => {
     link.socket = null;
+    link.created = null;
     link.ready = false;
+    link.heartbeatAt = null;
+    link.pingAt = null;
     history.live = false;
   };
 
   // Built once (it checks its options now): its state is the cursor, which outlives attempts.
-  const replays = dropReplays(options, cursor, lifecycle);
+  const replays = dropReplays(options, cursor, stageLifecycle);
   /**
    * The end of each attempt, in one step: hand each value over (without dedupe, the message of
    * an event record), report what ended the attempt, and clear the connection state.
@@ -197,8 +236,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
         const subscription = source.subscribe({
           next: (value) => subscriber.next(handOver(value)),
           error: (error: unknown) => {
-            onAttemptError(error);
-            subscriber.error(error);
+            // A close before the open may be a refused upgrade (its HTTP status is on the socket).
+            const failure = link.socket === null ? upgradeErrorOf(error, link.created, Date.now()) : error;
+            onAttemptError(failure);
+            subscriber.error(failure);
           },
           complete: () => subscriber.complete(),
         });
@@ -209,14 +250,15 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       });
   /** Per attempt: decode, reorder, drop replays and settle. */
   const inbound = (frames$: Observable<unknown>): Observable<unknown> => {
-    if (options.seqOf === undefined) return frames$.pipe(decodeMessages(options, lifecycle), settle(identity));
-    const events$ = frames$.pipe(decodeEvents(options, lifecycle), reorder(options, cursor, lifecycle), replays);
+    if (options.seqOf === undefined) return frames$.pipe(decodeMessages(options, lifecycle, watch), settle(identity));
+    const events$ = frames$.pipe(decodeEvents(options, lifecycle, watch), reorder(options, cursor, stageLifecycle), replays);
     // With dedupe on, the records go on to it (across attempts) and are handed over after it.
     return options.dedupeWindow === undefined ? events$.pipe(settle(messageOf<In>)) : events$.pipe(settle(identity));
   };
   const attempt$ = defer(() => {
     const attempt = ++history.attempts;
     history.live = true;
+    resets?.connecting();
     emit({ type: 'connecting', attempt });
     return inbound(connection$(deps, { attempt, retries: history.retries, lastError: history.lastError, forceToken: history.tokenRefused }));
   });
@@ -236,7 +278,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       scheduler,
     }),
   );
-  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, lifecycle) : identity) as OperatorFunction<unknown, In>;
+  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, stageLifecycle) : identity) as OperatorFunction<unknown, In>;
 
   let closing: Observable<void> | null = null;
   const messages$ = requests.pipe(
@@ -264,7 +306,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     state$: lifecycle.state$,
     events$: lifecycle.events$,
     cursor,
-    metrics: (): ManagedSocketMetrics => ({ ...counters }),
+    metrics: (): ManagedSocketMetrics => ({ ...counters, rttMs: link.rttMs }),
     send: (message: Out): void => {
       if (link.ready && writeFrame(message)) return;
       if (options.outbox.mode === 'stateless') return emit({ type: 'dropped', reason: 'disconnected' });
@@ -279,6 +321,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       if (closing !== null) return closing;
       const open = link.socket !== null && link.socket.readyState !== CLOSED ? link.socket : null;
       emit({ type: 'closing' });
+      // Messages still queued (sent during a reconnect) are not kept silently: dropped and reported.
+      outbox.dropAll('closed');
       const done$ = (open ? whenClosed(open, options.closeTimeout, scheduler) : of(undefined)).pipe(
         // Not when subscribed again meanwhile: the new connection's state wins.
         tap(() => closing === done$ && emit({ type: 'closed' })),
@@ -291,4 +335,36 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     },
   });
   return handle;
+}
+
+/**
+ * The one look at each decoded message that the ready handshake, heartbeat round-trip times and
+ * epochs need, or `undefined` when none is configured (then nothing runs per message). Each check
+ * runs only while it is waiting for something: a ready reply, an unanswered heartbeat, an epoch.
+ */
+function createWatch<In, Out>(
+  options: ReturnType<typeof resolveOptions<In, Out>>,
+  link: Link,
+  resets: ResetDetector | undefined,
+  readySignal: Subject<void>,
+  now: () => number,
+): Watch<In> {
+  const isReady = options.ready?.isReady;
+  const isReply = options.heartbeat?.isReply;
+  const epochOf = resets === undefined ? undefined : options.resets?.epochOf;
+  if (isReady === undefined && isReply === undefined && epochOf === undefined) return undefined;
+  return (message) => {
+    if (epochOf !== undefined && resets !== undefined && resets.wantsEpoch) {
+      const epoch = epochOf(message);
+      if (epoch !== undefined) resets.epoch(epoch);
+      // The reset ended this attempt: nothing more to read from it.
+      if (link.socket === null) return true;
+    }
+    if (isReady !== undefined && !link.ready && isReady(message)) readySignal.next();
+    if (isReply !== undefined && link.heartbeatAt !== null && isReply(message)) {
+      link.rttMs = now() - link.heartbeatAt;
+      link.heartbeatAt = null;
+    }
+    return false;
+  };
 }
