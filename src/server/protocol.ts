@@ -128,19 +128,24 @@ export type ClientFrame = t.TypeOf<typeof ClientFrame>;
 // Server -> client
 
 /**
- * The answer to a valid hello: the session id and each topic's head (highest seq published).
- * Topics that never had an event are absent (their head is 0).
+ * The answer to a valid hello: the session id, each topic's head (highest seq published), and the
+ * server's epoch. Topics that never had an event are absent (their head is 0). The epoch changes
+ * when the server's numbering starts again (its logs were lost): a client resuming from a seq of
+ * another epoch must start again from the beginning. (Optional on the wire for older servers.)
  *
  * @example
  * ```json
- * { "type": "welcome", "sessionId": "s-3", "heads": { "prices": 42, "news": 7 } }
+ * { "type": "welcome", "sessionId": "s-3", "heads": { "prices": 42, "news": 7 }, "epoch": "lx2k9-1-3f" }
  * ```
  */
-export const WelcomeFrame = t.type({
-  type: t.literal('welcome'),
-  sessionId: t.string,
-  heads: t.record(t.string, seqCodec),
-});
+export const WelcomeFrame = t.intersection([
+  t.type({
+    type: t.literal('welcome'),
+    sessionId: t.string,
+    heads: t.record(t.string, seqCodec),
+  }),
+  t.partial({ epoch: t.string }),
+]);
 /** See {@link WelcomeFrame}. */
 export type WelcomeFrame = t.TypeOf<typeof WelcomeFrame>;
 
