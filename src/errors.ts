@@ -426,6 +426,54 @@ export interface ServerResetInfo {
   readonly cursor: number | null;
 }
 
+/**
+ * A request got no reply, or an acknowledged send no ack: it timed out, its connection was lost
+ * (and it was not to be sent again), the socket closed, or it had no usable id. The message is
+ * handed back in `info.message`, to resend or report.
+ *
+ * @example
+ * ```ts
+ * import { DeliveryError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof DeliveryError && err.info.reason === 'timeout') console.log(`no answer to ${String(err.info.id)}`);
+ * ```
+ */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  /** What was sent, its id, and why it was given up on. */
+  readonly info: DeliveryErrorInfo;
+
+  constructor(info: DeliveryErrorInfo) {
+    const what = info.kind === 'request' ? 'Request' : 'Acknowledged send';
+    const why =
+      info.reason === 'timeout'
+        ? `no answer within ${String(info.timeoutMs)} ms`
+        : info.reason === 'disconnected'
+          ? 'the connection was lost before the answer'
+          : info.reason === 'closed'
+            ? 'the socket closed before the answer'
+            : info.reason === 'no-id'
+              ? 'the message has no id'
+              : 'another one with this id is pending';
+    super(`${what} ${info.id === undefined ? '' : `${String(info.id)} `}failed: ${why}`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link DeliveryError}. */
+export interface DeliveryErrorInfo {
+  /** `'request'` (from `request()`) or `'ack'` (from `sendAcked()`). */
+  readonly kind: 'request' | 'ack';
+  /** Why it was given up on. */
+  readonly reason: 'timeout' | 'disconnected' | 'closed' | 'no-id' | 'duplicate-id';
+  /** The id the protocol gave it, when it had one. */
+  readonly id: string | number | undefined;
+  /** The message, handed back. */
+  readonly message: unknown;
+  /** The timeout that passed (reason `'timeout'`). */
+  readonly timeoutMs?: number;
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

@@ -39,6 +39,7 @@ export {
   UpgradeRefusedError,
   ReadyTimeoutError,
   ServerResetError,
+  DeliveryError,
 } from './errors';
 export type {
   InvalidOptionInfo,
@@ -49,6 +50,7 @@ export type {
   DecodeErrorInfo,
   UpgradeRefusedInfo,
   ServerResetInfo,
+  DeliveryErrorInfo,
 } from './errors';
 
 // The managed socket

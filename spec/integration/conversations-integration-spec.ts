@@ -3,6 +3,7 @@
  * comes back with an empty log, upgrades refused with an HTTP status, the ready handshake and the
  * round-trip time. Real time kept short, every wait bounded.
  */
+import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { managedSocket$ } from '../../src/node';
 import type { ManagedSocket } from '../../src/socket/managedSocket';
@@ -166,5 +167,56 @@ describe('managedSocket$ conversations with the reference server', () => {
     await until(() => client.socket.metrics().rttMs !== null, 5_000, 'a heartbeat reply');
     expect(client.socket.metrics().rttMs).toBeGreaterThanOrEqual(0);
     expect(client.socket.metrics().rttMs).toBeLessThan(1_000);
+  });
+
+  describe('request()', () => {
+    it('should get the reply of a request across a reconnect, sent again on the new connection', async () => {
+      const client = connect();
+      const first = await server.nextSession();
+      await subscribed();
+      server.silence(true, first.id); // the server handles the request, its reply is lost
+      const next = server.nextSession(5_000);
+      const reply = firstValueFrom(client.socket.request({ type: 'request', id: 'r-1', op: 'echo', data: { n: 1 } }, { idempotent: true, timeout: 5_000 }));
+      await server.waitFor((s) => s.received.some((r) => r.frame?.type === 'request'), 5_000);
+      server.killAll();
+      await next;
+      await expect(reply).resolves.toEqual({ type: 'reply', id: 'r-1', data: { n: 1 } });
+      expect(server.received.filter((r) => r.frame?.type === 'request')).toHaveLength(2);
+    });
+
+    it('should fail a request that is not idempotent when its connection is lost', async () => {
+      const client = connect();
+      const first = await server.nextSession();
+      await subscribed();
+      server.silence(true, first.id);
+      const reply = firstValueFrom(client.socket.request({ type: 'request', id: 'r-1', op: 'echo' }));
+      await server.waitFor((s) => s.received.some((r) => r.frame?.type === 'request'), 5_000);
+      server.killAll();
+      await expect(reply).rejects.toMatchObject({ name: 'DeliveryError', info: { reason: 'disconnected', id: 'r-1' } });
+    });
+  });
+
+  describe('sendAcked()', () => {
+    it('should deliver every message in order, each once, through cuts between send and ack', async () => {
+      const client = connect();
+      await subscribed();
+      const total = 60;
+      const acked: Array<Promise<void>> = [];
+      for (let i = 1; i <= total; i++) {
+        acked.push(lastValueFrom(client.socket.sendAcked({ type: 'publish', topic: 'chat', data: { i }, id: `m-${i}` }), { defaultValue: undefined }));
+        if (i % 10 === 0) {
+          // cut right after sending: some of the last ten reached the server, none was acked yet
+          server.killAll();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      await Promise.all(acked);
+      const ids = server.events('chat').map((e) => (e.data as { i: number }).i);
+      expect(ids).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      const publishes = server.received.filter((r) => r.frame?.type === 'publish').length;
+      expect(publishes).toBeGreaterThanOrEqual(total); // resends, dropped by the server's dedupe
+      expect(client.socket.metrics().connections).toBeGreaterThanOrEqual(2);
+      expect(client.error).toBeUndefined();
+    });
   });
 });

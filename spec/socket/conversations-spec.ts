@@ -14,13 +14,15 @@ import { retryAfterMs } from '../../src/socket/upgrade';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
 import type { FakeWebSocket, FakeWebSockets } from '../../src/testing/fakeWebSocket';
 import { createSocketHarness, scheduleAt, subscribeUntil as subscribeUntilFrame } from '../../src/testing/harness';
-import { CloseError, ReadyTimeoutError, ServerResetError, UpgradeRefusedError } from '../../src/errors';
+import { CloseError, DeliveryError, ReadyTimeoutError, ServerResetError, UpgradeRefusedError } from '../../src/errors';
 import { expectInvalidOption } from '../support/invalidOption';
 
 type Msg =
   | { type: 'event'; topic: string; seq: number }
   | { type: 'welcome'; epoch?: string }
-  | { type: 'pong' };
+  | { type: 'pong' }
+  | { type: 'reply'; id: string; data?: unknown }
+  | { type: 'ack'; id: string };
 type Cmd = { type: string; [key: string]: unknown };
 
 const ev = (seq: number, topic = 'a'): Msg => ({ type: 'event', topic, seq });
@@ -80,6 +82,13 @@ describe('managedSocket$ conversations', () => {
       ['resets.fallback', { resets: { fallback: true as never } }],
       ['heartbeat.isReply', { heartbeat: { interval: 10, message: () => ({ type: 'ping' }), isReply: 'pong' as never } }],
       ['heartbeat.message', { heartbeat: { interval: 10, message: undefined as never } }],
+      ['requests.idOf', { requests: { replyIdOf: () => 1 } as never }],
+      ['requests.replyIdOf', { requests: { idOf: () => 1, replyIdOf: 1 as never } }],
+      ['requests.timeout', { requests: { idOf: () => 1, replyIdOf: () => 1, timeout: -1 } }],
+      ['requests.onReconnect', { requests: { idOf: () => 1, replyIdOf: () => 1, onReconnect: 'retry' as never } }],
+      ['acks.idOf', { acks: null as never }],
+      ['acks.ackIdOf', { acks: { idOf: () => 1 } as never }],
+      ['acks.timeout', { acks: { idOf: () => 1, ackIdOf: () => 1, timeout: NaN } }],
     ];
     it.each(invalid)('should throw InvalidOptionError for a bad %s', (option, overrides) => {
       expectInvalidOption(() => managedSocket$({ ...base, ...overrides }), { operator: 'managedSocket$', option });
@@ -504,6 +513,187 @@ describe('managedSocket$ conversations', () => {
         expect(ofType(events, 'dropped')).toEqual([{ type: 'dropped', reason: 'closed', message: { type: 'msg', n: 1 } }]);
         expect(socket.metrics()).toMatchObject({ drops: 1, dropsFromOutbox: 1 });
         expect(fake.sockets).toHaveLength(1);
+      });
+    });
+  });
+
+  describe('request()', () => {
+    const requests = {
+      idOf: (m: Cmd) => (m.type === 'req' ? (m['id'] as string) : undefined),
+      replyIdOf: (m: Msg) => (m.type === 'reply' ? m.id : undefined),
+      timeout: 100,
+    };
+    const req = (id: string): Cmd => ({ type: 'req', id });
+
+    it('should send the request and emit its reply, which does not reach the stream', () => {
+      ts.run(({ expectObservable }) => {
+        const { fake, socket } = setup({ requests, isControl: () => false });
+        const seen = subscribeUntil(socket, 30);
+        at(5, () => expectObservable(socket.request(req('r1'))).toBe('8ms (a|)', { a: { type: 'reply', id: 'r1', data: 42 } }));
+        at(8, () => fake.latest().receive({ type: 'reply', id: 'r1', data: 42 }));
+        at(9, () => fake.latest().receive({ type: 'reply', id: 'r9' })); // answers nothing: a plain message
+        ts.flush();
+        expect(socketAt(fake, 0).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null }, req('r1')]);
+        expect(seen.values).toEqual([{ type: 'reply', id: 'r9' }]);
+      });
+    });
+
+    it('should send a request made before the connection is ready once it is, after the replay', () => {
+      ts.run(() => {
+        const { fake, socket } = setup({ requests, ready: { isReady: (m) => m.type === 'welcome' } });
+        socket.subscribeTopics('a');
+        const replies: unknown[] = [];
+        socket.request(req('r1')).subscribe((r) => replies.push(r));
+        socket.subscribe();
+        at(4, () => fake.latest().receive({ type: 'welcome' }));
+        at(6, () => fake.latest().receive({ type: 'reply', id: 'r1' }));
+        at(20, () => socket.close());
+        ts.flush();
+        expect(socketAt(fake, 0).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null }, { type: 'subscribe', topics: ['a'] }, req('r1')]);
+        expect(replies).toEqual([{ type: 'reply', id: 'r1' }]);
+      });
+    });
+
+    it('should fail with a DeliveryError on timeout, and report the request as dropped', () => {
+      ts.run(({ expectObservable }) => {
+        const { socket, events } = setup({ requests });
+        subscribeUntil(socket, 200);
+        const error = new DeliveryError({ kind: 'request', reason: 'timeout', id: 'r1', message: req('r1'), timeoutMs: 30 });
+        at(5, () => expectObservable(socket.request(req('r1'), { timeout: 30 })).toBe('35ms #', undefined, error));
+        ts.flush();
+        expect(ofType(events, 'dropped')).toEqual([{ type: 'dropped', reason: 'undelivered', message: req('r1'), error: error.info }]);
+        expect(socket.metrics()).toMatchObject({ drops: 1, dropsFromOutbox: 1 });
+      });
+    });
+
+    it("should fail a request whose connection is lost before the reply, with onReconnect 'fail' (the default)", () => {
+      ts.run(() => {
+        const { fake, socket } = setup({ requests });
+        subscribeUntil(socket, 60);
+        let error: unknown;
+        at(5, () => socket.request(req('r1')).subscribe({ error: (e: unknown) => (error = e) }));
+        at(7, () => fake.latest().drop());
+        ts.flush();
+        expect(error).toBeInstanceOf(DeliveryError);
+        expect(error).toMatchObject({ info: { kind: 'request', reason: 'disconnected', id: 'r1' } });
+        expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null }]);
+      });
+    });
+
+    it('should send an idempotent request again on the next connection and take the reply there', () => {
+      ts.run(() => {
+        const { fake, socket } = setup({ requests });
+        subscribeUntil(socket, 60);
+        const replies: unknown[] = [];
+        at(5, () => socket.request(req('r1'), { idempotent: true }).subscribe((r) => replies.push(r)));
+        at(6, () => socket.request(req('r2'), { idempotent: true }).subscribe((r) => replies.push(r)));
+        at(7, () => fake.latest().drop()); // reconnect at 17, open at 18
+        at(20, () => fake.latest().receive({ type: 'reply', id: 'r2' }));
+        at(21, () => fake.latest().receive({ type: 'reply', id: 'r1' }));
+        ts.flush();
+        expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null }, req('r1'), req('r2')]);
+        expect(replies).toEqual([{ type: 'reply', id: 'r2' }, { type: 'reply', id: 'r1' }]);
+      });
+    });
+
+    it("should resend every request with onReconnect 'resend'", () => {
+      ts.run(() => {
+        const { fake, socket } = setup({ requests: { ...requests, onReconnect: 'resend' } });
+        subscribeUntil(socket, 60);
+        at(5, () => socket.request(req('r1')).subscribe({ error: () => undefined }));
+        at(7, () => fake.latest().drop());
+        ts.flush();
+        expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null }, req('r1')]);
+      });
+    });
+
+    it('should refuse a request without an id or with the id of a pending one, and forget one unsubscribed', () => {
+      ts.run(() => {
+        const { fake, socket } = setup({ requests, isControl: () => false });
+        const seen = subscribeUntil(socket, 60);
+        const errors: unknown[] = [];
+        at(5, () => {
+          socket.request({ type: 'other' }).subscribe({ error: (e: unknown) => errors.push(e) });
+          socket.request(req('r1')).subscribe({ error: (e: unknown) => errors.push(e) });
+          socket.request(req('r1')).subscribe({ error: (e: unknown) => errors.push(e) });
+          socket.request(req('r2')).subscribe().unsubscribe();
+        });
+        at(8, () => fake.latest().receive({ type: 'reply', id: 'r2' })); // forgotten: a plain message
+        ts.flush();
+        expect(errors.map((e) => (e as DeliveryError).info.reason)).toEqual(['no-id', 'duplicate-id', 'closed']); // r1 fails when the socket closes at 60
+        expect(seen.values).toEqual([{ type: 'reply', id: 'r2' }]);
+      });
+    });
+
+    it('should fail what is pending when the socket closes', () => {
+      ts.run(() => {
+        const { socket } = setup({ requests: { ...requests, timeout: Infinity } });
+        socket.subscribe();
+        let error: unknown;
+        at(5, () => socket.request(req('r1')).subscribe({ error: (e: unknown) => (error = e) }));
+        at(6, () => socket.close());
+        ts.flush();
+        expect(error).toMatchObject({ name: 'DeliveryError', info: { reason: 'closed', id: 'r1' } });
+      });
+    });
+
+    it('should throw InvalidOptionError when called without a requests config', () => {
+      const { socket } = createSocketHarness<Msg, Cmd>(ts, { url: 'ws://test' });
+      expectInvalidOption(() => socket.request(req('r1')), { operator: 'managedSocket$', option: 'requests' });
+      expectInvalidOption(() => socket.sendAcked(req('r1')), { operator: 'managedSocket$', option: 'acks' });
+    });
+  });
+
+  describe('sendAcked()', () => {
+    const acks = {
+      idOf: (m: Cmd) => (m.type === 'pub' ? (m['id'] as string) : undefined),
+      ackIdOf: (m: Msg) => (m.type === 'ack' ? m.id : undefined),
+    };
+    const pub = (id: string): Cmd => ({ type: 'pub', id });
+    const sentPubs = (socket: FakeWebSocket) => socket.sentJson().filter((m) => (m as Cmd).type === 'pub');
+
+    it('should complete on the ack, and send what was not acked again, in order, after a cut', () => {
+      ts.run(() => {
+        const { fake, socket } = setup({ acks });
+        subscribeUntil(socket, 100);
+        const done: string[] = [];
+        const send = (id: string) => socket.sendAcked(pub(id)).subscribe({ complete: () => done.push(id) });
+        at(5, () => ['m1', 'm2', 'm3'].forEach(send));
+        at(6, () => fake.latest().receive({ type: 'ack', id: 'm1' }));
+        at(7, () => fake.latest().drop()); // m2, m3 sent, not acked; reconnect at 17, open at 18
+        at(10, () => send('m4')); // while disconnected
+        at(20, () => ['m2', 'm3', 'm4'].forEach((id) => fake.latest().receive({ type: 'ack', id })));
+        ts.flush();
+        expect(sentPubs(socketAt(fake, 0))).toEqual([pub('m1'), pub('m2'), pub('m3')]);
+        expect(sentPubs(socketAt(fake, 1))).toEqual([pub('m2'), pub('m3'), pub('m4')]);
+        expect(done).toEqual(['m1', 'm2', 'm3', 'm4']);
+      });
+    });
+
+    it('should hand back a message given up on after acks.timeout, as a dropped event and a DeliveryError', () => {
+      ts.run(() => {
+        const { socket, events } = setup({ acks: { ...acks, timeout: 50 } });
+        subscribeUntil(socket, 100);
+        let error: unknown;
+        at(5, () => socket.sendAcked(pub('m1')).subscribe({ error: (e: unknown) => (error = e) }));
+        ts.flush();
+        expect(error).toMatchObject({ name: 'DeliveryError', info: { kind: 'ack', reason: 'timeout', id: 'm1', message: pub('m1'), timeoutMs: 50 } });
+        expect(ofType(events, 'dropped')).toEqual([{ type: 'dropped', reason: 'undelivered', message: pub('m1'), error: expect.objectContaining({ reason: 'timeout' }) }]);
+      });
+    });
+
+    it('should keep an ack from reaching the stream, and look for acks only while something waits', () => {
+      ts.run(() => {
+        const ackIdOf = jest.fn(acks.ackIdOf);
+        const { fake, socket } = setup({ acks: { ...acks, ackIdOf }, isControl: () => false });
+        const seen = subscribeUntil(socket, 100);
+        at(3, () => fake.latest().receive(ev(1))); // nothing waits: ackIdOf not asked
+        at(5, () => socket.sendAcked(pub('m1')).subscribe());
+        at(6, () => fake.latest().receive({ type: 'ack', id: 'm1' }));
+        at(7, () => fake.latest().receive({ type: 'ack', id: 'm1' })); // a repeat: nothing waits
+        ts.flush();
+        expect(ackIdOf).toHaveBeenCalledTimes(1);
+        expect(seen.values).toEqual([ev(1), { type: 'ack', id: 'm1' }]);
       });
     });
   });

@@ -26,14 +26,15 @@ export interface ReferenceProtocolOptions {
 /** The part of a `managedSocket$` config that speaks the reference protocol. */
 export type ReferenceProtocolConfig = Pick<
   ManagedSocketConfig<ServerFrame, ClientFrame>,
-  'handshake' | 'codec' | 'seqOf' | 'keyOf' | 'idOf' | 'isControl' | 'topics' | 'refreshMessage' | 'heartbeat' | 'ready' | 'resets'
+  'handshake' | 'codec' | 'seqOf' | 'keyOf' | 'idOf' | 'isControl' | 'topics' | 'refreshMessage' | 'heartbeat' | 'ready' | 'resets' | 'requests' | 'acks'
 >;
 
 /**
  * The `managedSocket$` settings for the reference protocol (see docs/protocol.md): a hello with
  * the per-topic resume map, per-topic seqs, topic frames, pongs and welcomes as control frames,
- * in-band token refresh, the welcome as the ready reply (nothing is flushed before it), and the
- * welcome's epoch for server resets. Spread it into a config and add the URL and the token.
+ * in-band token refresh, the welcome as the ready reply (nothing is flushed before it), the
+ * welcome's epoch for server resets, `request` frames answered by `reply` (for `request()`), and
+ * `publish` frames with an `id` acknowledged by `ack` (for `sendAcked()`). Spread it into a config and add the URL and the token.
  *
  * ```text
  * hello{resumeFromSeq, resume: {topic: seq}} -> welcome{epoch} ; subscribe[topics] -> event{topic, seq}...
@@ -80,6 +81,14 @@ export function referenceProtocol(options: ReferenceProtocolOptions = {}): Refer
     isControl: (frame) => frame.type !== 'event',
     ...(waitForWelcome ? { ready: { isReady: (frame: ServerFrame) => frame.type === 'welcome' } } : {}),
     resets: { epochOf: (frame) => (frame.type === 'welcome' ? frame.epoch : undefined) },
+    requests: {
+      idOf: (frame) => (frame.type === 'request' ? frame.id : undefined),
+      replyIdOf: (frame) => (frame.type === 'reply' ? frame.id : undefined),
+    },
+    acks: {
+      idOf: (frame) => (frame.type === 'publish' ? frame.id : undefined),
+      ackIdOf: (frame) => (frame.type === 'ack' ? frame.id : undefined),
+    },
     topics: {
       subscribe: (topics) => ({ type: 'subscribe', topics: [...topics] }),
       unsubscribe: (topics) => ({ type: 'unsubscribe', topics: [...topics] }),

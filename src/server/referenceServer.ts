@@ -285,7 +285,19 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       }
       case 'publish':
         append(frame.topic, frame.data, frame.id);
+        // acked once it is in the log, and again for a repeat (not appended twice)
+        if (frame.id !== undefined) send(connection, JSON.stringify({ type: 'ack', id: frame.id }));
         return;
+      case 'request': {
+        const reply =
+          frame.op === 'echo'
+            ? { type: 'reply', id: frame.id, data: frame.data }
+            : frame.op === 'heads'
+              ? { type: 'reply', id: frame.id, data: Object.fromEntries(logs.heads()) }
+              : { type: 'reply', id: frame.id, error: `unknown op ${frame.op}` };
+        send(connection, JSON.stringify(reply));
+        return;
+      }
     }
   }
 

@@ -155,6 +155,47 @@ export interface ManagedSocketConfig<In, Out> {
   };
   /** The outbound buffer for messages sent while disconnected. */
   readonly outbox?: OutboxConfig;
+  /**
+   * Request/response over the socket, for `request()`: the protocol's id of a request and of a
+   * reply. A reply whose id matches a pending request goes to that request's caller, not to the
+   * stream.
+   */
+  readonly requests?: {
+    /** The id of an outgoing request (your protocol puts it there). */
+    readonly idOf: (message: Out) => string | number | undefined;
+    /** The id of the request a message answers, or `undefined` when it is not a reply. */
+    readonly replyIdOf: (message: In) => string | number | undefined;
+    /**
+     * Ms to wait for the reply before the request fails with a `DeliveryError` (`'timeout'`).
+     * @default 10000
+     */
+    readonly timeout?: number;
+    /**
+     * A request sent on a connection that is lost before the reply: `'fail'` (a `DeliveryError`,
+     * `'disconnected'`), or `'resend'` on the next connection (for idempotent requests; a request
+     * can also say so itself, with `request(message, { idempotent: true })`).
+     * @default 'fail'
+     */
+    readonly onReconnect?: 'fail' | 'resend';
+  };
+  /**
+   * Acknowledged sends, for `sendAcked()`: the server acks each message by the id it carries.
+   * Unacked messages are sent again, in order, on every new connection until acked (the server
+   * uses the id to drop repeats), so each is delivered at least once and, with the server's
+   * dedupe, once.
+   */
+  readonly acks?: {
+    /** The id of an outgoing message (your protocol puts it there). */
+    readonly idOf: (message: Out) => string | number | undefined;
+    /** The id a message acknowledges, or `undefined` when it is not an ack. */
+    readonly ackIdOf: (message: In) => string | number | undefined;
+    /**
+     * Ms after which an unacked message is given up on: a `DeliveryError` (`'timeout'`) and a
+     * `dropped` event with the message. `Infinity`: until `close()`.
+     * @default Infinity
+     */
+    readonly timeout?: number;
+  };
 
   /**
    * Reconnect backoff: `retryBackoff`'s config without `shouldRetry` (the classifier owns it),

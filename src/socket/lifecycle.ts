@@ -37,10 +37,11 @@ export type ManagedSocketEvent =
    */
   | { readonly type: 'duplicate'; readonly seq: number | undefined; readonly key: unknown; readonly stage: DuplicateStage }
   /**
-   * A message was dropped: the consumer buffer was full (`'consumer-full'`), or the outbox could
-   * not keep or send it. Outbox drops carry the message the app sent, to resend or report.
+   * A message was dropped: the consumer buffer was full (`'consumer-full'`), the outbox could not
+   * keep or send it, or a request or acknowledged send was given up on (`'undelivered'`, with the
+   * `DeliveryError`). Outbound drops carry the message the app sent, to resend or report.
    */
-  | { readonly type: 'dropped'; readonly reason: 'consumer-full' | OutboxDropReason; readonly message?: unknown }
+  | { readonly type: 'dropped'; readonly reason: 'consumer-full' | 'undelivered' | OutboxDropReason; readonly message?: unknown; readonly error?: unknown }
   /** An inbound frame was refused; the stream goes on. */
   | { readonly type: 'decodeError'; readonly error: DecodeError }
   /** A new token was obtained; `inBand`: sent on the open socket, else used by a reconnect. */
@@ -73,7 +74,7 @@ export interface ManagedSocketCounters {
   readonly drops: number;
   /** Inbound messages dropped because the consumer buffer was full. */
   readonly dropsFromConsumer: number;
-  /** Outbound messages the outbox could not keep or send (overflow, expired, disconnected). */
+  /** Outbound messages dropped: the outbox could not keep or send them (overflow, expired, disconnected, closed), or no answer came (undelivered). */
   readonly dropsFromOutbox: number;
   readonly decodeErrors: number;
   readonly tokenRefreshes: number;

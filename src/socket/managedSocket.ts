@@ -1,6 +1,6 @@
 import { defer, EMPTY, finalize, identity, merge, Observable, of, share, shareReplay, startWith, Subject, switchMap, takeWhile, tap } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
-import { IdleTimeoutError } from '../errors';
+import { IdleTimeoutError, InvalidOptionError } from '../errors';
 import { retryBackoff } from '../operators/retryBackoff';
 import type { ResumeCursor } from '../cursor';
 import { createResumeCursor } from '../cursor';
@@ -14,9 +14,10 @@ import type { Watch } from './inbound';
 import { createLifecycle } from './lifecycle';
 import type { ConnectionState, Lifecycle, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
 import { createResetDetector } from './resets';
+import { Conversations } from './requests';
 import type { ResetDetector } from './resets';
 import { upgradeErrorOf } from './upgrade';
-import { resolveOptions } from './options';
+import { OP as OP_NAME, resolveOptions } from './options';
 import { Outbox } from './outbox';
 import { createTopicSet } from './topics';
 import { CLOSED, OPEN, whenClosed } from './transport';
@@ -42,6 +43,22 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
    * its overflow policy is `'error'`.
    */
   send(message: Out): void;
+  /**
+   * Sends a request (config `requests`) and emits its reply, then completes. Cold: each
+   * subscription sends it once (now when ready, else on the next ready connection). Errors with a
+   * {@link DeliveryError}: no reply within the timeout, the connection lost before the reply (unless
+   * it is resent: `idempotent`, or `requests.onReconnect: 'resend'`), the socket closed, or no id.
+   * Throws {@link InvalidOptionError} without `requests`.
+   */
+  request(message: Out, options?: { readonly timeout?: number; readonly idempotent?: boolean }): Observable<In>;
+  /**
+   * Sends a message the server acknowledges (config `acks`): completes once the ack came. Until
+   * then it is sent again, in order, on every new connection (the server drops repeats by the id).
+   * Errors with a {@link DeliveryError} when given up on (`acks.timeout`, the socket closed, no id),
+   * after a `dropped` event with the message. Cold: each subscription sends once.
+   * Throws {@link InvalidOptionError} without `acks`.
+   */
+  sendAcked(message: Out): Observable<void>;
   /** Adds topics to the active set; sends a subscribe for the new ones when open. */
   subscribeTopics(...topics: string[]): void;
   /** Removes topics from the active set; sends an unsubscribe for the removed ones when open. */
@@ -160,6 +177,16 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
         };
   /** A message the ready handshake accepts. */
   const readySignal = new Subject<void>();
+  /** Requests and acknowledged sends waiting for their answer (created only when configured). */
+  const conversations =
+    options.requests === undefined && options.acks === undefined
+      ? undefined
+      : new Conversations({
+          scheduler,
+          ready: () => link.ready,
+          write: (message) => writeFrame(message as Out),
+          onGiveUp: (message, info) => emit({ type: 'dropped', reason: 'undelivered', message, error: info }),
+        });
 
   // Signals beside the messages: what the socket is asked to do, and when a connection is healthy.
   const requests = new Subject<Request>();
@@ -171,6 +198,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   /** The connection is ready: replay the topics, flush the outbox, and count it as a success. */
   const onReady = (ctx: ConnectContext): void => {
     topics.replay();
+    // What waited for an answer on the last connection goes first, in order; then the outbox.
+    conversations?.ready();
     outbox.drain(scheduler.now(), writeFrame);
     link.ready = true;
     history.retries = 0;
@@ -184,7 +213,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     if (frame !== undefined) writeFrame(frame);
     if (options.ready === undefined) onReady(ctx);
   };
-  const watch = createWatch(options, link, resets, readySignal, scheduler.now.bind(scheduler));
+  const watch = createWatch(options, link, resets, readySignal, scheduler.now.bind(scheduler), conversations);
   const deps = {
     options,
     lifecycle,
@@ -214,6 +243,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     emit({ type: 'disconnected', error, kind });
   };
   const onAttemptEnd = (): void => {
+    conversations?.lost();
     link.socket = null;
     link.created = null;
     link.ready = false;
@@ -293,10 +323,12 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     }),
     delivered,
     consume(options, lifecycle),
+    failPendingFirst(conversations),
     tap({ subscribe: () => (closing = null), error: (error: unknown) => emit({ type: 'closed', error }) }),
     // The last unsubscription closes; an error has already said 'closed' (with the error), and
     // close() says it once the socket is really closed.
     finalize(() => {
+      conversations?.closed();
       if (closing === null && lifecycle.state !== 'closed') emit({ type: 'closed' });
     }),
     share(),
@@ -312,6 +344,22 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       if (options.outbox.mode === 'stateless') return emit({ type: 'dropped', reason: 'disconnected' });
       outbox.push(message, scheduler.now());
     },
+    request: (message: Out, requestOptions: { readonly timeout?: number; readonly idempotent?: boolean } = {}): Observable<In> => {
+      const config = options.requests;
+      if (config === undefined || conversations === undefined) {
+        throw new InvalidOptionError({ operator: OP_NAME, option: 'requests', reason: 'a requests config, for request()', value: undefined });
+      }
+      const timeout = requestOptions.timeout ?? config.timeout;
+      const resend = requestOptions.idempotent ?? config.onReconnect === 'resend';
+      return defer(() => conversations.start<In>('request', config.idOf(message), message, timeout, resend));
+    },
+    sendAcked: (message: Out): Observable<void> => {
+      const config = options.acks;
+      if (config === undefined || conversations === undefined) {
+        throw new InvalidOptionError({ operator: OP_NAME, option: 'acks', reason: 'an acks config, for sendAcked()', value: undefined });
+      }
+      return defer(() => conversations.start<void>('ack', config.idOf(message), message, config.timeout, true));
+    },
     subscribeTopics: (...names: string[]): void => topics.subscribe(names),
     unsubscribeTopics: (...names: string[]): void => topics.unsubscribe(names),
     topics: (): readonly string[] => topics.list(),
@@ -321,6 +369,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       if (closing !== null) return closing;
       const open = link.socket !== null && link.socket.readyState !== CLOSED ? link.socket : null;
       emit({ type: 'closing' });
+      // What waits for an answer fails as 'closed' (not as a lost connection, which would come first).
+      conversations?.closed();
       // Messages still queued (sent during a reconnect) are not kept silently: dropped and reported.
       outbox.dropAll('closed');
       const done$ = (open ? whenClosed(open, options.closeTimeout, scheduler) : of(undefined)).pipe(
@@ -348,12 +398,20 @@ function createWatch<In, Out>(
   resets: ResetDetector | undefined,
   readySignal: Subject<void>,
   now: () => number,
+  conversations: Conversations | undefined,
 ): Watch<In> {
   const isReady = options.ready?.isReady;
   const isReply = options.heartbeat?.isReply;
   const epochOf = resets === undefined ? undefined : options.resets?.epochOf;
-  if (isReady === undefined && isReply === undefined && epochOf === undefined) return undefined;
+  const replyIdOf = options.requests?.replyIdOf;
+  const ackIdOf = options.acks?.ackIdOf;
+  if (isReady === undefined && isReply === undefined && epochOf === undefined && conversations === undefined) return undefined;
   return (message) => {
+    // Replies and acks are looked for only while something waits for one.
+    if (conversations !== undefined && conversations.size > 0) {
+      if (replyIdOf !== undefined && conversations.answer(replyIdOf(message), message, 'request')) return true;
+      if (ackIdOf !== undefined && conversations.answer(ackIdOf(message), undefined, 'ack')) return true;
+    }
     if (epochOf !== undefined && resets !== undefined && resets.wantsEpoch) {
       const epoch = epochOf(message);
       if (epoch !== undefined) resets.epoch(epoch);
@@ -367,4 +425,25 @@ function createWatch<In, Out>(
     }
     return false;
   };
+}
+
+/**
+ * With requests or acks: when the last subscriber leaves, what waits for an answer fails as
+ * `'closed'` before the connection is torn down (which would fail it as `'disconnected'`).
+ * Without them, nothing is added to the path of each message.
+ */
+function failPendingFirst<T>(conversations: Conversations | undefined): OperatorFunction<T, T> {
+  if (conversations === undefined) return identity;
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const subscription = source.subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        conversations.closed();
+        subscription.unsubscribe();
+      };
+    });
 }

@@ -44,6 +44,22 @@ export interface SocketOptions<In, Out> {
   readonly topicFrames: ManagedSocketConfig<In, Out>['topics'];
   readonly heartbeat: { readonly interval: number; readonly message: () => Out; readonly isReply?: (message: In) => boolean } | undefined;
   readonly tokenPerConnect: boolean;
+  readonly requests:
+    | {
+        // method syntax: the stages read these options as SocketOptions<In, unknown>
+        idOf(message: Out): string | number | undefined;
+        readonly replyIdOf: (message: In) => string | number | undefined;
+        readonly timeout: number;
+        readonly onReconnect: 'fail' | 'resend';
+      }
+    | undefined;
+  readonly acks:
+    | {
+        idOf(message: Out): string | number | undefined;
+        readonly ackIdOf: (message: In) => string | number | undefined;
+        readonly timeout: number;
+      }
+    | undefined;
   /** The ready handshake, or `undefined`: ready at open. */
   readonly ready: { readonly isReady: (message: In) => boolean; readonly timeout: number } | undefined;
   /** Server reset detection, or `undefined` when off. */
@@ -124,6 +140,25 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
           timeout: duration(OP, 'ready.timeout', config.ready.timeout ?? 10_000),
         };
   const resets = resolveResets(config.resets, seqOf !== undefined && config.resume !== false);
+  const requestsGiven = config.requests as Partial<NonNullable<ManagedSocketConfig<In, Out>['requests']>> | null | undefined;
+  const requests =
+    requestsGiven === undefined
+      ? undefined
+      : {
+          idOf: func<(message: Out) => string | number | undefined>(OP, 'requests.idOf', requestsGiven?.idOf),
+          replyIdOf: func<(message: In) => string | number | undefined>(OP, 'requests.replyIdOf', requestsGiven?.replyIdOf),
+          timeout: duration(OP, 'requests.timeout', requestsGiven?.timeout ?? 10_000, true),
+          onReconnect: oneOf(OP, 'requests.onReconnect', requestsGiven?.onReconnect ?? 'fail', ['fail', 'resend']),
+        };
+  const acksGiven = config.acks as Partial<NonNullable<ManagedSocketConfig<In, Out>['acks']>> | null | undefined;
+  const acks =
+    acksGiven === undefined
+      ? undefined
+      : {
+          idOf: func<(message: Out) => string | number | undefined>(OP, 'acks.idOf', acksGiven?.idOf),
+          ackIdOf: func<(message: In) => string | number | undefined>(OP, 'acks.ackIdOf', acksGiven?.ackIdOf),
+          timeout: duration(OP, 'acks.timeout', acksGiven?.timeout ?? Infinity, true),
+        };
   const { mode = 'stateful', capacity = 1000, maxAge = Infinity, overflow = 'error' } = config.outbox ?? {};
   count(OP, 'outbox.capacity', capacity);
   oneOf(OP, 'outbox.mode', mode, ['stateful', 'stateless']);
@@ -174,6 +209,8 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
     topicFrames: config.topics,
     heartbeat,
     tokenPerConnect: config.tokenPerConnect ?? false,
+    requests,
+    acks,
     ready,
     resets,
     secureOnly: config.secureOnly ?? false,
