@@ -22,10 +22,13 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Gzipped bytes (level 9) allowed for the root entry with rxjs, io-ts and fp-ts external.
  * Measured 10,516 B at 0.1.0 (budget 12,800 B); raised to 14,000 B when the socket became named
- * stages with typed URL errors, delay floors and failover context (13,221 B). Raise it on purpose, in the
- * change that needs it, and update the table in docs/package.md.
+ * stages with typed URL errors, delay floors and failover context (13,221 B); raised to 17,500 B for
+ * the conversations of issue #13 (16,490 B, from 13,278 B): the ready handshake, refused upgrades,
+ * server resets, request()/sendAcked() with their typed errors, metrics by cause and the
+ * round-trip time. Raise it on purpose, in the change that needs it, and update the table in
+ * docs/package.md.
  */
-export const BUDGET = 14_000;
+export const BUDGET = 17_500;
 
 const json = process.argv.includes('--json');
 
