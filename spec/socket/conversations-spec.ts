@@ -396,6 +396,20 @@ describe('managedSocket$ conversations', () => {
       });
     });
 
+    it('should deliver the new numbering through a dedupe window that saw the same ids before', () => {
+      ts.run(() => {
+        const { fake, socket, events } = setup({ resets: epochs, resume: { start: 0 }, dedupe: {} });
+        at(2, () => [{ type: 'welcome', epoch: 'e1' } as Msg, ev(1), ev(2)].forEach((m) => fake.latest().receive(m)));
+        at(5, () => fake.latest().drop());
+        at(17, () => fake.latest().receive({ type: 'welcome', epoch: 'e2' }));
+        at(40, () => [{ type: 'welcome', epoch: 'e2' } as Msg, ev(1), ev(2), ev(2)].forEach((m) => fake.latest().receive(m)));
+        const seen = subscribeUntil(socket, 60);
+        ts.flush();
+        expect(seen.values).toEqual([ev(1), ev(2), ev(1), ev(2)]);
+        expect(ofType(events, 'duplicate')).toHaveLength(1); // the second 2 of the new numbering
+      });
+    });
+
     it("should end the stream with a ServerResetError with policy 'fail'", () => {
       ts.run(() => {
         const { fake, socket, events } = setup({ resets: { ...epochs, policy: 'fail' }, resume: { start: 0 } });

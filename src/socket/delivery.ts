@@ -65,10 +65,19 @@ export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: Res
  *
  * @internal
  */
-export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: Lifecycle): OperatorFunction<Inbound<In>, In> {
+export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: Lifecycle, numbering?: () => number): OperatorFunction<Inbound<In>, In> {
   const window = options.dedupeWindow ?? 0;
+  // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
+  // apart by the numbering (in their string form), which costs nothing until a reset happened.
+  const idIn =
+    numbering === undefined
+      ? idOf
+      : (inbound: Inbound<unknown>): unknown => {
+          const n = numbering();
+          return n === 0 || inbound.id === undefined ? inbound.id : `${n}\u0000${String(inbound.id)}`;
+        };
   return pipe(
-    dedupe<Inbound<In>>(idOf, {
+    dedupe<Inbound<In>>(idIn, {
       window,
       passUndefined: true,
       onDuplicate: (inbound) => duplicate(lifecycle, inbound, 'dedupe'),

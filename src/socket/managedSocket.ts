@@ -308,7 +308,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       scheduler,
     }),
   );
-  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, stageLifecycle) : identity) as OperatorFunction<unknown, In>;
+  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, stageLifecycle, resets === undefined ? undefined : () => resets.numbering) : identity) as OperatorFunction<unknown, In>;
 
   let closing: Observable<void> | null = null;
   const messages$ = requests.pipe(

@@ -27,6 +27,8 @@ export interface ResetDetector {
   epoch(epoch: string | number): void;
   /** A lifecycle event passed: a repeat dropped far below the cursor is a sign of a reset. */
   observe(event: ManagedSocketEvent): void;
+  /** How many resets were handled with a rewind: the numbering the events' ids belong to. */
+  readonly numbering: number;
 }
 
 /**
@@ -51,9 +53,11 @@ export function createResetDetector(
   let atStart: ReadonlyMap<unknown, number | null> = new Map();
   const position = (key: unknown): number | null =>
     cursor === undefined ? null : cursor.mode === 'perKey' ? cursor.get(key as string | number) : cursor.value;
+  let numbering = 0;
   const reset = (info: ServerResetInfo): void => {
     seen = true;
     lifecycle.emit({ type: 'reset', info });
+    if (policy === 'restart') numbering++;
     if (policy === 'restart' && cursor !== undefined) rewind(cursor);
     fail(new ServerResetError(info));
   };
@@ -66,6 +70,9 @@ export function createResetDetector(
     },
     get wantsEpoch() {
       return !epochRead;
+    },
+    get numbering() {
+      return numbering;
     },
     epoch: (epoch) => {
       epochRead = true;
