@@ -51,10 +51,26 @@ export type ManagedSocketEvent =
   /** The server restarted its numbering; `info.policy` says what the socket does about it. */
   | { readonly type: 'reset'; readonly info: ServerResetInfo };
 
-/** Which stage dropped a repeated event. */
+/**
+ * Which stage dropped a repeated event.
+ *
+ * @example
+ * ```ts
+ * socket.events$.subscribe((e) => {
+ *   if (e.type === 'duplicate' && e.stage === 'cursor') console.log('the server replayed', e.seq);
+ * });
+ * ```
+ */
 export type DuplicateStage = 'cursor' | 'gaps' | 'dedupe';
 
-/** Counters of a managed socket since it was created. */
+/**
+ * Counters of a managed socket since it was created.
+ *
+ * @example
+ * ```ts
+ * const { duplicates, duplicatesFromCursor, drops, dropsFromOutbox } = socket.metrics();
+ * ```
+ */
 export interface ManagedSocketCounters {
   readonly connections: number;
   readonly disconnects: number;
@@ -84,6 +100,12 @@ export interface ManagedSocketCounters {
 
 /**
  * What `metrics()` returns: the counters, and the last measured round-trip time.
+ *
+ * @example
+ * ```ts
+ * const { connections, rttMs } = socket.metrics();
+ * console.log(`${connections} connections, rtt ${rttMs ?? '?'} ms`);
+ * ```
  */
 export interface ManagedSocketMetrics extends ManagedSocketCounters {
   /**

@@ -49,6 +49,11 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
    * {@link DeliveryError}: no reply within the timeout, the connection lost before the reply (unless
    * it is resent: `idempotent`, or `requests.onReconnect: 'resend'`), the socket closed, or no id.
    * Throws {@link InvalidOptionError} without `requests`.
+   *
+   * @example
+   * ```ts
+   * const reply = await lastValueFrom(socket.request({ type: 'request', id: 'r-1', op: 'heads' }, { timeout: 2_000 }));
+   * ```
    */
   request(message: Out, options?: { readonly timeout?: number; readonly idempotent?: boolean }): Observable<In>;
   /**
@@ -57,6 +62,14 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
    * Errors with a {@link DeliveryError} when given up on (`acks.timeout`, the socket closed, no id),
    * after a `dropped` event with the message. Cold: each subscription sends once.
    * Throws {@link InvalidOptionError} without `acks`.
+   *
+   * @example
+   * ```ts
+   * socket.sendAcked({ type: 'publish', topic: 'chat', data: 'hi', id: 'm-1' }).subscribe({
+   *   complete: () => console.log('the server has it'),
+   *   error: (err: DeliveryError) => console.log('given up:', err.info.reason, err.info.message),
+   * });
+   * ```
    */
   sendAcked(message: Out): Observable<void>;
   /** Adds topics to the active set; sends a subscribe for the new ones when open. */
@@ -123,8 +136,10 @@ type Request = 'connect' | 'reconnect' | 'close';
  * ```
  *
  * Errors delivered to subscribers: {@link CloseError} (permanent close codes), {@link TokenError}
- * (no first token), {@link SequenceGapError} (a hole that resyncs cannot fill), or the last error
- * once `retry.maxRetries` is used up. Bad options throw {@link InvalidOptionError} at once.
+ * (no first token), {@link SequenceGapError} (a hole that resyncs cannot fill),
+ * {@link UpgradeRefusedError} (an upgrade refused with 401/403 or another permanent 4xx, Node),
+ * {@link ServerResetError} (a server reset with `resets.policy: 'fail'`), or the last error once
+ * `retry.maxRetries` is used up. Bad options throw {@link InvalidOptionError} at once.
  *
  * @see {@link retryBackoff}, {@link resumeFrom}, {@link sequenceGaps}, {@link replaySubscriptions}
  * @param config What to connect to and how; only `url` is required.
@@ -429,21 +444,15 @@ function createWatch<In, Out>(
 
 /**
  * With requests or acks: when the last subscriber leaves, what waits for an answer fails as
- * `'closed'` before the connection is torn down (which would fail it as `'disconnected'`).
- * Without them, nothing is added to the path of each message.
+ * `'closed'` before the connection is torn down (which would fail it as `'disconnected'`): the
+ * finalizer is added before the source's subscription, so it runs first. `subscriber` itself is
+ * subscribed (as `alongside` does), so nothing is added to the path of each message.
  */
 function failPendingFirst<T>(conversations: Conversations | undefined): OperatorFunction<T, T> {
   if (conversations === undefined) return identity;
   return (source) =>
     new Observable<T>((subscriber) => {
-      const subscription = source.subscribe({
-        next: (value) => subscriber.next(value),
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      return () => {
-        conversations.closed();
-        subscription.unsubscribe();
-      };
+      subscriber.add(() => conversations.closed());
+      source.subscribe(subscriber);
     });
 }
