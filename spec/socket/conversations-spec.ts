@@ -410,6 +410,21 @@ describe('managedSocket$ conversations', () => {
       });
     });
 
+    it('should read the epoch from the ready reply only, when the connection waits for one', () => {
+      ts.run(() => {
+        const epochOf = jest.fn(epochs.epochOf);
+        const { fake, socket, events } = setup({ resets: { epochOf }, ready: { isReady: (m) => m.type === 'welcome' }, resume: { start: 0 } });
+        at(2, () => [{ type: 'welcome', epoch: 'e1' } as Msg, ev(1), ev(2), ev(3)].forEach((m) => fake.latest().receive(m)));
+        at(5, () => fake.latest().drop());
+        at(17, () => [{ type: 'welcome', epoch: 'e2' } as Msg, ev(1)].forEach((m) => fake.latest().receive(m)));
+        subscribeUntil(socket, 30);
+        ts.flush();
+        expect(epochOf).toHaveBeenCalledTimes(2); // one welcome per connection; never an event
+        expect(ofType(events, 'reset')).toHaveLength(1);
+        expect(ofType(events, 'connected')).toHaveLength(1); // the second welcome was a reset, not a ready connection
+      });
+    });
+
     it("should end the stream with a ServerResetError with policy 'fail'", () => {
       ts.run(() => {
         const { fake, socket, events } = setup({ resets: { ...epochs, policy: 'fail' }, resume: { start: 0 } });

@@ -257,7 +257,10 @@ export interface ManagedSocketConfig<In, Out> {
    */
   readonly resets?:
     | {
-        /** The epoch a message carries, or `undefined`; read until one is found on each connection. */
+        /**
+         * The epoch a message carries, or `undefined`. With `ready`, it is read from the ready
+         * reply only; without, from each message until one carries an epoch, on each connection.
+         */
         readonly epochOf?: (message: In) => string | number | undefined;
         /** @default 'restart' */
         readonly policy?: 'restart' | 'fail';

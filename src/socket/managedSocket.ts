@@ -421,19 +421,29 @@ function createWatch<In, Out>(
   const replyIdOf = options.requests?.replyIdOf;
   const ackIdOf = options.acks?.ackIdOf;
   if (isReady === undefined && isReply === undefined && epochOf === undefined && conversations === undefined) return undefined;
+  /** Reads the epoch of `message`, if any; `true` when a reset ended this attempt. */
+  const readEpoch = (message: In): boolean => {
+    if (epochOf === undefined || resets === undefined) return false;
+    const epoch = epochOf(message);
+    if (epoch !== undefined) resets.epoch(epoch);
+    return link.socket === null;
+  };
   return (message) => {
     // Replies and acks are looked for only while something waits for one.
     if (conversations !== undefined && conversations.size > 0) {
       if (replyIdOf !== undefined && conversations.answer(replyIdOf(message), message, 'request')) return true;
       if (ackIdOf !== undefined && conversations.answer(ackIdOf(message), undefined, 'ack')) return true;
     }
-    if (epochOf !== undefined && resets !== undefined && resets.wantsEpoch) {
-      const epoch = epochOf(message);
-      if (epoch !== undefined) resets.epoch(epoch);
-      // The reset ended this attempt: nothing more to read from it.
-      if (link.socket === null) return true;
+    if (isReady !== undefined) {
+      // With a ready handshake the epoch is read from the ready reply only: once ready, neither
+      // check runs again on this connection.
+      if (!link.ready && isReady(message)) {
+        if (readEpoch(message)) return true;
+        readySignal.next();
+      }
+    } else if (resets !== undefined && resets.wantsEpoch && readEpoch(message)) {
+      return true;
     }
-    if (isReady !== undefined && !link.ready && isReady(message)) readySignal.next();
     if (isReply !== undefined && link.heartbeatAt !== null && isReply(message)) {
       link.rttMs = now() - link.heartbeatAt;
       link.heartbeatAt = null;
