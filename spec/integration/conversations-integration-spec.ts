@@ -107,11 +107,13 @@ describe('managedSocket$ conversations with the reference server', () => {
       await restartEmpty(client);
       await back; // the first session is the one before the restart
       await subscribed();
-      // The client asked for seqs after 20, which the new log does not have: the next live event
-      // (seq 4) gives the restart away, and the client resumes from the beginning.
+      // The client asked for seqs after 20, which the new log does not have: the next live events
+      // (seqs 4 and 5, counting up far below the cursor) give the restart away, and the client
+      // resumes from the beginning.
       server.publish('a', { after: 4 });
-      await until(() => client.received.length === 24, 5_000, 'the new log');
-      expect(seqs(client.received).slice(20)).toEqual([1, 2, 3, 4]);
+      server.publish('a', { after: 5 });
+      await until(() => client.received.length === 25, 5_000, 'the new log');
+      expect(seqs(client.received).slice(20)).toEqual([1, 2, 3, 4, 5]);
       expect(ofType(client, 'reset')[0]?.info).toMatchObject({ reason: 'seq', cursor: 20 });
     });
 

@@ -470,6 +470,20 @@ describe('managedSocket$ conversations', () => {
       });
     });
 
+    it('should take one stale event right after a reconnect for a repeat, not a reset', () => {
+      ts.run(() => {
+        const { fake, socket, events } = setup({ resume: { start: 0 } });
+        at(2, () => Array.from({ length: 10 }, (_, i) => ev(i + 1)).forEach((m) => fake.latest().receive(m)));
+        at(5, () => fake.latest().drop());
+        at(17, () => [ev(2), ev(11), ev(12)].forEach((m) => fake.latest().receive(m)));
+        const seen = subscribeUntil(socket, 60);
+        ts.flush();
+        expect(ofType(events, 'reset')).toEqual([]);
+        expect(seen.values).toHaveLength(12);
+        expect(fake.sockets).toHaveLength(2);
+      });
+    });
+
     it('should take an old event in the middle of a connection for a repeat, not a reset', () => {
       ts.run(() => {
         const { fake, socket, events } = setup({ resume: { start: 0 } });
@@ -487,7 +501,7 @@ describe('managedSocket$ conversations', () => {
       ts.run(() => {
         const stored = { version: 1 as const, mode: 'contiguous' as const, cursor: 500, ahead: [] };
         const { fake, socket, events } = setup({ resume: { storage: { load: () => stored, save: () => undefined } } });
-        at(2, () => fake.latest().receive(ev(1)));
+        at(2, () => [ev(1), ev(2)].forEach((m) => fake.latest().receive(m)));
         subscribeUntil(socket, 30);
         ts.flush();
         expect(ofType(events, 'reset')).toEqual([{ type: 'reset', info: { reason: 'seq', policy: 'restart', seq: 1, cursor: 500 } }]);

@@ -250,7 +250,7 @@ export interface ManagedSocketConfig<In, Out> {
    * otherwise see every new event dropped as a repeat. A reset is seen when `epochOf` reads a
    * new epoch (generation) from a message (the handshake reply), or, as a fallback, when an
    * event is dropped as a repeat far below the cursor (`fallback`). It is reported as a `reset`
-   * event, then handled by `policy`: `'restart'` rewinds the cursor to the server's beginning
+   * event (two in a row, counting up, right after a connect), then handled by `policy`: `'restart'` rewinds the cursor to the server's beginning
    * (`start`, else 0) and reconnects; `'fail'` ends the stream with a {@link ServerResetError}.
    * `false`: no detection.
    * @default { policy: 'restart', fallback: ({ seq, cursor }) => seq * 2 < cursor }
@@ -266,8 +266,9 @@ export interface ManagedSocketConfig<In, Out> {
         readonly policy?: 'restart' | 'fail';
         /**
          * Whether a repeat dropped by the cursor or the reorder stage is a sign of a reset;
-         * `false`: only epochs tell. The default takes a seq below half the cursor: a restarted
-         * log, not a late or resent event. A server that replays from its own start on every
+         * `false`: only epochs tell. It takes two repeats in a row of one sequence (seq, then
+         * seq + 1) that both pass it, before the connection delivered an event of that sequence.
+         * The default takes a seq below half the cursor: a restarted log, not a late or resent event. A server that replays from its own start on every
          * connection (it ignores the resume point) needs `false` here, or an epoch.
          * @default ({ seq, cursor }) => seq * 2 < cursor
          */

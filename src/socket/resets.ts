@@ -51,6 +51,8 @@ export function createResetDetector(
   let seen = false;
   /** Where the cursor stood (per key) when this connection started: "right after a reconnect" is before it moves. */
   let atStart: ReadonlyMap<unknown, number | null> = new Map();
+  /** The last repeat of this connection that looked like a reset. */
+  let candidate: { readonly key: unknown; readonly seq: number } | null = null;
   const position = (key: unknown): number | null =>
     cursor === undefined ? null : cursor.mode === 'perKey' ? cursor.get(key as string | number) : cursor.value;
   let numbering = 0;
@@ -65,6 +67,7 @@ export function createResetDetector(
     connecting: () => {
       epochRead = resets.epochOf === undefined;
       seen = false;
+      candidate = null;
       if (fallback === undefined || cursor === undefined) return;
       atStart = cursor.mode === 'perKey' ? new Map(cursor.keys().map((key) => [key, cursor.get(key)])) : new Map([[undefined, cursor.value]]);
     },
@@ -90,7 +93,12 @@ export function createResetDetector(
       // a repeat is a repeat.
       if (at === null || (atStart.has(key) ? atStart.get(key) : (cursor.start ?? null)) !== at) return;
       if (!fallback({ seq, key, cursor: at })) return;
-      reset({ reason: 'seq', policy, seq, ...(key === undefined ? {} : { key: key as string | number }), cursor: at });
+      // Two in a row (seq, then seq + 1, of one sequence): a new numbering counting up, not one
+      // stale event resent by the server.
+      const previous = candidate;
+      candidate = { key, seq };
+      if (previous === null || previous.key !== key || previous.seq + 1 !== seq) return;
+      reset({ reason: 'seq', policy, seq: previous.seq, ...(key === undefined ? {} : { key: key as string | number }), cursor: at });
     },
   };
 }
