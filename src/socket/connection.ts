@@ -113,7 +113,10 @@ function open$<In, Out>(deps: ConnectionDeps<In, Out>, href: string, ctx: Connec
     timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
     switchMap((socket) => {
       deps.onOpen(socket, ctx);
-      return merge(openLanes$(deps, socket), readyWait$(deps, ctx), deps.failures$.pipe(mergeMap((error) => throwError(() => error))));
+      const lanes = [openLanes$(deps, socket), readyWait$(deps, ctx)];
+      // Only reset detection ends an attempt from outside: without it, nothing more to hold.
+      if (options.resets !== undefined) lanes.push(deps.failures$.pipe(mergeMap((error) => throwError(() => error))));
+      return merge(...lanes);
     }),
   );
   const hooks = {
