@@ -334,6 +334,151 @@ export class UrlError extends Error {
   }
 }
 
+/**
+ * The server refused the WebSocket upgrade with an HTTP status (Node `ws` only: a browser does not
+ * show the status of a refused upgrade, it reports a 1006 close). 401 and 403 are auth failures:
+ * the socket fetches a new token once (with a token provider), else stops; 429 and 503 are
+ * retried, no sooner than the `Retry-After` header says.
+ *
+ * @example
+ * ```ts
+ * import { UpgradeRefusedError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof UpgradeRefusedError && err.info.status === 401) console.log('log in again');
+ * ```
+ */
+export class UpgradeRefusedError extends Error {
+  override readonly name = 'UpgradeRefusedError';
+  /** The HTTP status, and the `Retry-After` wait in ms when the server sent one. */
+  readonly info: UpgradeRefusedInfo;
+
+  constructor(info: UpgradeRefusedInfo) {
+    super(`The server refused the WebSocket upgrade with HTTP ${info.status}${info.retryAfterMs === undefined ? '' : ` (retry after ${info.retryAfterMs} ms)`}`);
+    this.info = info;
+  }
+}
+
+/** Context of an {@link UpgradeRefusedError}. */
+export interface UpgradeRefusedInfo {
+  /** The HTTP status of the answer to the upgrade request. */
+  readonly status: number;
+  /** The `Retry-After` header in ms (seconds or an HTTP date), when there was one. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * The socket opened but the server did not answer the handshake with a reply that `ready.isReady`
+ * accepts within `ready.timeout` ms. Transient: the socket reconnects with backoff.
+ *
+ * @example
+ * ```ts
+ * import { ReadyTimeoutError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof ReadyTimeoutError) console.log(`no welcome within ${err.info.timeoutMs} ms`);
+ * ```
+ */
+export class ReadyTimeoutError extends Error {
+  override readonly name = 'ReadyTimeoutError';
+  /** The configured limit. */
+  readonly info: { readonly timeoutMs: number };
+
+  constructor(info: { readonly timeoutMs: number }) {
+    super(`The server did not answer the handshake within ${info.timeoutMs} ms`);
+    this.info = info;
+  }
+}
+
+/**
+ * The server's numbering started again: its epoch changed, or, right after a reconnect, it sent
+ * seqs far below the cursor (its log is empty). With `resets.policy: 'fail'` the socket ends with
+ * this error (permanent); with `'restart'` (the default) it ends the connection with it, rewinds
+ * the cursor and reconnects (transient).
+ *
+ * @example
+ * ```ts
+ * import { ServerResetError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof ServerResetError) console.log(`server reset (${err.info.reason}), cursor was ${err.info.cursor}`);
+ * ```
+ */
+export class ServerResetError extends Error {
+  override readonly name = 'ServerResetError';
+  /** How the reset was seen, what the socket does about it, and where the cursor stood. */
+  readonly info: ServerResetInfo;
+
+  constructor(info: ServerResetInfo) {
+    const how = info.reason === 'epoch' ? `epoch ${String(info.previousEpoch)} -> ${String(info.epoch)}` : `seq ${String(info.seq)} far below the cursor`;
+    super(`The server restarted its numbering (${how}, cursor ${String(info.cursor)})`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link ServerResetError} and of the `reset` lifecycle event. */
+export interface ServerResetInfo {
+  /** `'epoch'`: the handshake reply carried a new epoch; `'seq'`: an event came far below the cursor. */
+  readonly reason: 'epoch' | 'seq';
+  /** What the socket does: start again from the server's beginning, or fail. */
+  readonly policy: 'restart' | 'fail';
+  /** The epoch before (reason `'epoch'`). */
+  readonly previousEpoch?: string | number;
+  /** The new epoch (reason `'epoch'`). */
+  readonly epoch?: string | number;
+  /** The seq that gave it away (reason `'seq'`). */
+  readonly seq?: number;
+  /** The key of that seq (reason `'seq'`, per-key streams). */
+  readonly key?: string | number;
+  /** The cursor's value when the reset was seen. */
+  readonly cursor: number | null;
+}
+
+/**
+ * A request got no reply, or an acknowledged send no ack: it timed out, its connection was lost
+ * (and it was not to be sent again), the socket closed, or it had no usable id. The message is
+ * handed back in `info.message`, to resend or report.
+ *
+ * @example
+ * ```ts
+ * import { DeliveryError } from 'rxjs-managed-socket';
+ *
+ * if (err instanceof DeliveryError && err.info.reason === 'timeout') console.log(`no answer to ${String(err.info.id)}`);
+ * ```
+ */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  /** What was sent, its id, and why it was given up on. */
+  readonly info: DeliveryErrorInfo;
+
+  constructor(info: DeliveryErrorInfo) {
+    const what = info.kind === 'request' ? 'Request' : 'Acknowledged send';
+    const why =
+      info.reason === 'timeout'
+        ? `no answer within ${String(info.timeoutMs)} ms`
+        : info.reason === 'disconnected'
+          ? 'the connection was lost before the answer'
+          : info.reason === 'closed'
+            ? 'the socket closed before the answer'
+            : info.reason === 'no-id'
+              ? 'the message has no id'
+              : 'another one with this id is pending';
+    super(`${what} ${info.id === undefined ? '' : `${String(info.id)} `}failed: ${why}`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link DeliveryError}. */
+export interface DeliveryErrorInfo {
+  /** `'request'` (from `request()`) or `'ack'` (from `sendAcked()`). */
+  readonly kind: 'request' | 'ack';
+  /** Why it was given up on. */
+  readonly reason: 'timeout' | 'disconnected' | 'closed' | 'no-id' | 'duplicate-id';
+  /** The id the protocol gave it, when it had one. */
+  readonly id: string | number | undefined;
+  /** The message, handed back. */
+  readonly message: unknown;
+  /** The timeout that passed (reason `'timeout'`). */
+  readonly timeoutMs?: number;
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

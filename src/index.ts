@@ -36,16 +36,30 @@ export {
   TokenError,
   InsecureUrlError,
   UrlError,
+  UpgradeRefusedError,
+  ReadyTimeoutError,
+  ServerResetError,
+  DeliveryError,
 } from './errors';
-export type { InvalidOptionInfo, IdleTimeoutInfo, SequenceGapInfo, InvalidSequenceInfo, CloseInfo, DecodeErrorInfo } from './errors';
+export type {
+  InvalidOptionInfo,
+  IdleTimeoutInfo,
+  SequenceGapInfo,
+  InvalidSequenceInfo,
+  CloseInfo,
+  DecodeErrorInfo,
+  UpgradeRefusedInfo,
+  ServerResetInfo,
+  DeliveryErrorInfo,
+} from './errors';
 
 // The managed socket
 export { managedSocket$ } from './socket/managedSocket';
 export type { ManagedSocket } from './socket/managedSocket';
 export type { ManagedSocketConfig, ConnectContext, HandshakeContext, ManagedSocketLogger } from './socket/config';
-export type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './socket/lifecycle';
+export type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics, ManagedSocketCounters, DuplicateStage } from './socket/lifecycle';
 export { classifyFailure } from './socket/closeCodes';
-export type { FailureKind, FailureVerdict, CloseCodeTable, CloseCodeRange } from './socket/closeCodes';
+export type { FailureKind, FailureVerdict, CloseCodeTable, CloseCodeRange, CloseCodeChange } from './socket/closeCodes';
 export type { TokenProvider, TokenValue, TokenInfo } from './socket/auth';
 export type { OutboxConfig, OutboxOverflow, OutboxDropReason } from './socket/outbox';
 export type { WebSocketLike, WebSocketCtor, WebSocketMessageEvent, WebSocketCloseEvent } from './socket/transport';

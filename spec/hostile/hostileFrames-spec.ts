@@ -118,8 +118,8 @@ describe('managedSocket$ against hostile frames', () => {
       expect(c.seqs()).toEqual(range(1, 6));
       expect(c.received.map((e) => e.data)).toEqual(range(1, 6).map((i) => ({ i })));
       expect(c.ofType('duplicate')).toEqual([
-        { type: 'duplicate', seq: 2, key: 'a' },
-        { type: 'duplicate', seq: 2, key: 'a' },
+        { type: 'duplicate', seq: 2, key: 'a', stage: 'gaps' },
+        { type: 'duplicate', seq: 2, key: 'a', stage: 'gaps' },
       ]);
       expect(c.socket.metrics()).toMatchObject({ duplicates: 2, decodeErrors: 0, connections: 1 });
     });

@@ -38,7 +38,7 @@ describe('managedSocket$ with throwing application code', () => {
   function setup(overrides: Partial<ManagedSocketConfig<ServerFrame, ClientFrame>> = {}) {
     const { fake, socket, events, ofType } = createSocketHarness<ServerFrame, ClientFrame>(ts, {
       url: 'ws://127.0.0.1:1/feed',
-      ...referenceProtocol(),
+      ...referenceProtocol({ waitForWelcome: false }), // the fake server sends no welcome
       resume: { start: 0 },
       retry: { initialInterval: 10, jitter: 0 },
       idleTimeout: 0,

@@ -114,7 +114,8 @@ describe('startReferenceServer', () => {
       server.publish('a', 2);
       server.publish('b', 1);
       const client = await session(server);
-      expect(client.frames[0]).toEqual({ type: 'welcome', sessionId: 's-1', heads: { a: 2, b: 1 } });
+      expect(client.frames[0]).toEqual({ type: 'welcome', sessionId: 's-1', heads: { a: 2, b: 1 }, epoch: server.epoch });
+      expect(server.epoch).toMatch(/\S/);
       expect(decodeServerFrame(client.frames[0]).ok).toBe(true);
       expect(server.openConnections()).toEqual([
         { id: 1, sessionId: 's-1', path: '/', topics: [], silenced: false, tokenSource: null, expiresAt: null },
@@ -602,6 +603,36 @@ describe('startReferenceServer', () => {
       again.send({ type: 'subscribe', topics: ['a'] });
       server.publish('a', 2);
       expect(seqs(await barrier(again))).toEqual(['a:1', 'a:2']);
+    });
+
+    it('refuse should send a Retry-After header when given seconds', async () => {
+      const server = await start();
+      server.refuse(true, 503, 7);
+      const refused = connect(server.url);
+      const header = await new Promise<string | string[] | undefined>((resolve) =>
+        refused.ws.once('unexpected-response', (_req, res) => {
+          resolve(res.headers['retry-after']);
+          refused.ws.terminate();
+        }),
+      );
+      expect(header).toBe('7');
+      expectInvalidOption(() => server.refuse(true, 503, -1), { operator: 'refuse', option: 'retryAfterSeconds' });
+    });
+
+    it('restart should keep the epoch with the logs, and freshLog should empty the logs under a new epoch', async () => {
+      const server = await start();
+      const first = server.epoch;
+      server.publish('a', 1);
+      server.publish('a', 2);
+      await server.restart();
+      expect(server.epoch).toBe(first);
+      expect(server.heads()).toEqual({ a: 2 });
+      await server.restart({ freshLog: true });
+      expect(server.epoch).not.toBe(first);
+      expect(server.heads()).toEqual({});
+      expect(server.publish('a', 'again').seq).toBe(1);
+      const client = await session(server);
+      expect(client.frames[0]).toMatchObject({ type: 'welcome', epoch: server.epoch });
     });
 
     it('restart should refuse connections during the downtime', async () => {

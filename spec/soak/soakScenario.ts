@@ -3,7 +3,9 @@
  * per configuration reaching its server through a fault proxy, the proxy injecting every kind of
  * network fault at seeded random times, and the server injecting its own faults (restarts,
  * duplicate, stale and reordered events, closes with 1001/1011/1012/1013, kills, a zombie link, a
- * short mute that leaves a hole, HTTP 503) from the same seed. Each consumer checks every event as
+ * short mute that leaves a hole, HTTP 503, a restart with empty logs under a new epoch) from the
+ * same seed. Beside the feed, the client publishes with acknowledged sends (`sendAcked`), which
+ * must land in the server's log in order, each once, whatever the faults. Each consumer checks every event as
  * it arrives (next seq of its topic, the content that was published) and each run ends with a
  * comparison against `server.events()`.
  *
@@ -45,7 +47,8 @@ export type ServerFaultKind =
   | 'kill'
   | 'silence'
   | 'mute'
-  | 'http503';
+  | 'http503'
+  | 'freshLog';
 
 export const SERVER_FAULT_KINDS: readonly ServerFaultKind[] = [
   'restart',
@@ -60,6 +63,7 @@ export const SERVER_FAULT_KINDS: readonly ServerFaultKind[] = [
   'silence',
   'mute',
   'http503',
+  'freshLog',
 ];
 
 /** The client's backoff, as given to `managedSocket$`'s `retry`. */
@@ -323,6 +327,25 @@ export interface SoakResult {
   readonly staleSent: number;
   /** Errors or completion of the consumer's subscription (there should be none). */
   readonly streamEnded: string | null;
+  /** Events published into logs that a `freshLog` restart then emptied (in `published`, not in `heads`). */
+  readonly publishedBeforeFresh: number;
+  /** Of those, the ones the consumer never got (the restart came before it caught up). */
+  readonly lostWithLog: number;
+  /** Events delivered from a numbering after a newer one had started (there should be none). */
+  readonly epochViolations: number;
+  /** The client's `reset` events (server resets it noticed). */
+  readonly resets: number;
+  /** Acknowledged sends: sent, acked, failed, and what the server's logs hold of them. */
+  readonly acked: {
+    readonly sent: number;
+    readonly acked: number;
+    readonly failed: readonly string[];
+    /** Per log (one per epoch): entries not one more than the one before (reordered, repeated or skipped). */
+    readonly outOfOrder: number;
+    /** The highest `i` in any log, and the entries in all logs. */
+    readonly highest: number;
+    readonly logged: number;
+  };
 }
 
 /** The heap of the whole process (every configuration at once), after full GCs. */
@@ -606,8 +629,42 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     const socket = managedSocket$<ServerFrame, ClientFrame>(clientConfig(config, proxy.url(), { jitterRandom, onWork, onHello }));
 
     const { topics } = config;
-    const publishedData = new Map<string, Map<number, number>>(topics.map((t) => [t, new Map()]));
+    // The numbering (epoch) of the server's logs: a `freshLog` restart starts a new one. An event's
+    // numbering is read from its `n` (the publish counter), by where each numbering started.
+    let epoch = 0;
+    const epochStarts: number[] = [0];
+    const epochOfN = (n: number): number => {
+      for (let e = epochStarts.length - 1; e > 0; e--) if (n >= (epochStarts[e] ?? 0)) return e;
+      return 0;
+    };
+    /** Per numbering, the heads of the feed's topics when its logs were emptied. */
+    const oldHeads: Array<Record<string, number>> = [];
+    const feedHeads = (): Record<string, number> => {
+      const all = server.heads();
+      return Object.fromEntries(topics.map((t) => [t, all[t] ?? 0]));
+    };
+    const publishedData = new Map<string, Map<number, number>>();
+    const dataOf = (e: number, topic: string): Map<number, number> => {
+      const key = `${e}|${topic}`;
+      let data = publishedData.get(key);
+      if (data === undefined) publishedData.set(key, (data = new Map()));
+      return data;
+    };
     const lastSeq = new Map<string, number>(topics.map((t) => [t, 0]));
+    /** The numbering each topic's deliveries are in. */
+    const deliveredEpoch = new Map<string, number>(topics.map((t) => [t, 0]));
+    let lostWithLog = 0;
+    let epochViolations = 0;
+    /** A topic's deliveries move on to numbering `e`: what the older ones did not deliver was lost with their logs. */
+    const moveOn = (topic: string, e: number): void => {
+      for (let x = deliveredEpoch.get(topic) ?? 0; x < e; x++) {
+        const head = oldHeads[x]?.[topic] ?? 0;
+        lostWithLog += Math.max(0, head - (x === deliveredEpoch.get(topic) ? (lastSeq.get(topic) ?? 0) : 0));
+      }
+      deliveredEpoch.set(topic, e);
+      lastSeq.set(topic, 0);
+      deliveredByTopic.set(topic, 0);
+    };
     const deliveredByTopic = new Map<string, number>(topics.map((t) => [t, 0]));
     const tails = new Map<string, Ring<string>>(topics.map((t) => [t, new Ring<string>(config.retain)]));
     const deliveries = new TimeLog();
@@ -626,16 +683,24 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       deliveries.push(Date.now());
       delivered++;
       const { topic, seq } = frame;
+      const content = (frame.data as { n?: unknown } | null)?.n;
+      const e = typeof content === 'number' ? epochOfN(content) : (deliveredEpoch.get(topic) ?? 0);
+      if (e < (deliveredEpoch.get(topic) ?? 0)) {
+        // An event of a numbering the server already replaced: the client did not notice the reset.
+        epochViolations++;
+        violate({ topic, seq, expected: -1, what: 'duplicate' });
+        return;
+      }
+      if (e > (deliveredEpoch.get(topic) ?? 0)) moveOn(topic, e);
       deliveredByTopic.set(topic, (deliveredByTopic.get(topic) ?? 0) + 1);
       const expected = (lastSeq.get(topic) ?? 0) + 1;
       if (seq < expected) duplicated++;
       if (seq !== expected) violate({ topic, seq, expected, what: seq > expected ? 'lost' : 'duplicate' });
       if (seq > (lastSeq.get(topic) ?? 0)) lastSeq.set(topic, seq);
-      const data = publishedData.get(topic);
-      const n = data?.get(seq);
-      const content = (frame.data as { n?: unknown } | null)?.n;
+      const data = dataOf(e, topic);
+      const n = data.get(seq);
       if (n === undefined || content !== n || frame.id !== `${topic}:${seq}`) violate({ topic, seq, expected, what: 'content' });
-      data?.delete(seq);
+      data.delete(seq);
       tails.get(topic)?.push(`${frame.id}#${String(content)}`);
     };
 
@@ -645,9 +710,11 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     // found by order, not by a millisecond timestamp it may share with the attempt that failed.
     const retries: Array<{ at: number; attempt: number; delay: number; connections: number }> = [];
     const disconnectsByError: Record<string, number> = {};
+    let resets = 0;
     subscriptions.push(
       socket.events$.subscribe((event: ManagedSocketEvent) => {
         const now = Date.now();
+        if (event.type === 'reset') resets++;
         if (event.type === 'connecting') connectingAt.push(now);
         else if (event.type === 'reconnecting') retries.push({ at: now, attempt: event.attempt, delay: event.delay, connections: connectingAt.length });
         else if (event.type === 'disconnected') {
@@ -672,23 +739,41 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     await server.waitFor((s) => s.openConnections().some((c) => c.topics.length === topics.length), 5_000);
 
     // -- the publisher: a steady rate, round robin over the topics, in bursts of one tick ----------
-    const recent = new Ring<EventFrame>(200); // the last events, for duplicate faults
+    let recent = new Ring<EventFrame>(200); // the last events, for duplicate faults
     let publishing = true;
+    let paused = false;
     const publishStart = Date.now();
     const burst = catchUpLimit(config.rate);
     const publishTick = (): void => {
-      if (!publishing) return;
+      if (!publishing || paused) return;
       const due = Math.floor(((Date.now() - publishStart) * config.rate) / 1_000);
       for (let i = 0; i < burst && published < due; i++) {
         const topic = topics[published % topics.length] as string;
         const n = published++;
         const event = server.publish(topic, { n });
-        publishedData.get(topic)?.set(event.seq, n);
+        dataOf(epoch, topic).set(event.seq, n);
         recent.push(event);
       }
     };
     const publisher = setInterval(publishTick, 20);
     timers.add(publisher);
+
+    // -- acknowledged sends: the client publishes `{ i }` to a topic of its own, 20 a second --------
+    const ackedTopic = 'acked-by-client';
+    const acked = { sent: 0, acked: 0, failed: [] as string[] };
+    /** The server's logs of the acked topic, one per numbering, as they were when emptied. */
+    const ackedLogs: number[][] = [];
+    const sendAcked = (): void => {
+      if (!publishing || paused) return;
+      const i = ++acked.sent;
+      socket.sendAcked({ type: 'publish', topic: ackedTopic, data: { i }, id: `c-${i}` }).subscribe({
+        complete: () => acked.acked++,
+        error: (err: unknown) => acked.failed.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+      });
+    };
+    const ackSender = setInterval(sendAcked, 50);
+    timers.add(ackSender);
+    const ackedLog = (): number[] => server.events(ackedTopic).map((e) => (e.data as { i: number }).i);
 
     const progress = setInterval(() => {
       log(`published ${published}, delivered ${delivered}, state ${socketState}, proxy faults ${proxy?.faultLog.length ?? 0}`);
@@ -704,8 +789,35 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
 
     const injectServerFault = async (kind: ServerFaultKind): Promise<void> => {
       serverFaults[kind]++;
-      serverMarks.push({ at: Date.now(), label: `server:${kind}` });
+      if (kind !== 'freshLog') serverMarks.push({ at: Date.now(), label: `server:${kind}` });
       switch (kind) {
+        case 'freshLog': {
+          // A restart that loses the logs. Publishing pauses, and the client catches up first (the
+          // feed delivered, the acked sends acked): what the old logs held is then not lost with
+          // them, and nothing is published into logs about to be emptied.
+          paused = true;
+          const heads = feedHeads();
+          const start = Date.now();
+          while (Date.now() - start < config.settleTimeoutMs) {
+            const caughtUp = topics.every((t) => (heads[t] ?? 0) === 0 || (deliveredEpoch.get(t) === epoch && (lastSeq.get(t) ?? 0) >= (heads[t] ?? 0)));
+            if (caughtUp && acked.acked + acked.failed.length === acked.sent) break;
+            await sleep(20);
+          }
+          serverMarks.push({ at: Date.now(), label: `server:${kind}` });
+          const restarted = server.restart({ downtimeMs: uniform(random, config.restartDowntimeMs), freshLog: true });
+          // restart() cut every connection synchronously; the logs are emptied only once it listens again
+          oldHeads[epoch] = feedHeads();
+          ackedLogs.push(ackedLog());
+          epoch++;
+          epochStarts.push(published);
+          recent = new Ring<EventFrame>(200); // old events would be from another numbering
+          try {
+            await bounded(restarted, 10_000, 'server.restart({ freshLog })');
+          } finally {
+            paused = false;
+          }
+          return;
+        }
         case 'restart':
           await bounded(server.restart({ downtimeMs: uniform(random, config.restartDowntimeMs) }), 10_000, 'server.restart()');
           return;
@@ -790,12 +902,14 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     await sleep(1_000);
     publishing = false;
     clearInterval(publisher);
-    const heads = server.heads();
+    clearInterval(ackSender);
+    const heads = feedHeads();
     log(`settling: heads ${JSON.stringify(heads)}, delivered ${JSON.stringify(Object.fromEntries(lastSeq))}`);
     const settleStart = Date.now();
     let settled = false;
     while (Date.now() - settleStart < config.settleTimeoutMs) {
-      if (topics.every((t) => (lastSeq.get(t) ?? 0) >= (heads[t] ?? 0))) {
+      const ackedAll = acked.acked + acked.failed.length === acked.sent;
+      if (ackedAll && topics.every((t) => (heads[t] ?? 0) === 0 || (deliveredEpoch.get(t) === epoch && (lastSeq.get(t) ?? 0) >= (heads[t] ?? 0)))) {
         settled = true;
         break;
       }
@@ -807,6 +921,11 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     await sleep(300);
 
     // -- the figures -------------------------------------------------------------------------
+    // A topic whose deliveries never reached the last numbering lost what the older ones held.
+    for (const t of topics) if ((deliveredEpoch.get(t) ?? 0) < epoch) moveOn(t, epoch);
+    const publishedBeforeFresh = oldHeads.reduce((sum, h) => sum + topics.reduce((a, t) => a + (h[t] ?? 0), 0), 0);
+    const logs = [...ackedLogs, ackedLog()];
+    const outOfOrder = logs.reduce((sum, log) => sum + log.filter((i, k) => k > 0 && i !== (log[k - 1] ?? 0) + 1).length, 0);
     const tailMismatches = topics.filter((t) => {
       const expected = server.events(t).map((e) => `${e.id}#${String((e.data as { n: number }).n)}`);
       const got = tails.get(t)?.toArray() ?? [];
@@ -862,7 +981,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       published,
       heads,
       delivered,
-      lost: topics.reduce((sum, t) => sum + (heads[t] ?? 0), 0) - (delivered - duplicated),
+      lost: topics.reduce((sum, t) => sum + (heads[t] ?? 0), 0) + publishedBeforeFresh - lostWithLog - (delivered - duplicated),
       duplicated,
       deliveredByTopic: Object.fromEntries(deliveredByTopic),
       violations,
@@ -891,6 +1010,18 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       hellos,
       staleSent,
       streamEnded,
+      publishedBeforeFresh,
+      lostWithLog,
+      epochViolations,
+      resets,
+      acked: {
+        sent: acked.sent,
+        acked: acked.acked,
+        failed: acked.failed.slice(0, 5),
+        outOfOrder,
+        highest: Math.max(0, ...logs.flat()),
+        logged: logs.reduce((sum, log) => sum + log.length, 0),
+      },
     };
   } finally {
     for (const timer of timers) clearInterval(timer);
@@ -995,6 +1126,8 @@ export function formatSummary(r: SoakResult): string {
     `  gaps healed    ${r.metrics.gaps} (resyncs from the cursor)`,
     `  duplicates     ${r.metrics.duplicates} dropped (${r.staleSent} old events resent by the server)`,
     `  decode errors  ${r.metrics.decodeErrors}, drops ${r.metrics.drops}`,
+    `  server resets  ${r.resets} seen (${r.serverFaults.freshLog} empty-log restarts; ${r.publishedBeforeFresh} events in the emptied logs, ${r.lostWithLog} of them lost with them)`,
+    `  acked sends    ${r.acked.sent} sent, ${r.acked.acked} acked, ${r.acked.failed.length} failed; in the server's logs ${r.acked.logged} (highest ${r.acked.highest}), out of order ${r.acked.outOfOrder}`,
     `  backoff        min delay/floor ${b.minDelayOverFloor.toFixed(2)}, max delay ${Math.round(b.maxDelay)} ms, delay violations ${b.delayViolations.length}, early reconnects ${b.earlyReconnects.length}`,
     `                 max attempts in ${c.attemptWindowMs} ms: ${b.maxAttemptsPerWindow} (bound ${b.attemptBound})`,
     `  recovery       max ${rec.maxMs} ms (${rec.maxFault}), p50 ${rec.p50Ms} ms, p95 ${rec.p95Ms} ms over ${rec.faults} faults`,

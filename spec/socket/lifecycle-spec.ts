@@ -1,4 +1,4 @@
-import { emptyMetrics, ManagedSocketEvent, metricOf, nextState, ConnectionState } from '../../src/socket/lifecycle';
+import { causeMetricOf, emptyMetrics, ManagedSocketEvent, metricOf, nextState, ConnectionState } from '../../src/socket/lifecycle';
 import { DecodeError } from '../../src/errors';
 
 const EVENTS: Record<ManagedSocketEvent['type'], ManagedSocketEvent> = {
@@ -9,10 +9,12 @@ const EVENTS: Record<ManagedSocketEvent['type'], ManagedSocketEvent> = {
   closing: { type: 'closing' },
   closed: { type: 'closed' },
   gap: { type: 'gap', gap: { from: 2, to: 2, lastContiguous: 1, reason: 'timeout' } },
-  duplicate: { type: 'duplicate', seq: 1, key: undefined },
-  dropped: { type: 'dropped', reason: 'overflow' },
+  duplicate: { type: 'duplicate', seq: 1, key: undefined, stage: 'cursor' },
+  dropped: { type: 'dropped', reason: 'overflow', message: 'm' },
   decodeError: { type: 'decodeError', error: new DecodeError({ kind: 'json', raw: 'x', size: 1, errors: [] }) },
   tokenRefreshed: { type: 'tokenRefreshed', inBand: true },
+  tokenRefreshFailed: { type: 'tokenRefreshFailed', error: new Error('down'), retryIn: 50 },
+  reset: { type: 'reset', info: { reason: 'epoch', policy: 'restart', previousEpoch: 'e1', epoch: 'e2', cursor: 9 } },
 };
 
 describe('lifecycle', () => {
@@ -24,10 +26,16 @@ describe('lifecycle', () => {
       messagesIn: 0,
       messagesOut: 0,
       duplicates: 0,
+      duplicatesFromCursor: 0,
+      duplicatesFromGaps: 0,
+      duplicatesFromDedupe: 0,
       gaps: 0,
       drops: 0,
+      dropsFromConsumer: 0,
+      dropsFromOutbox: 0,
       decodeErrors: 0,
       tokenRefreshes: 0,
+      resets: 0,
     });
     expect(emptyMetrics()).not.toBe(emptyMetrics());
   });
@@ -46,7 +54,18 @@ describe('lifecycle', () => {
       dropped: 'drops',
       decodeError: 'decodeErrors',
       tokenRefreshed: 'tokenRefreshes',
+      tokenRefreshFailed: null,
+      reset: 'resets',
     });
+  });
+
+  it('should say which by-cause counter a repeat or a drop moves beside the total', () => {
+    expect(causeMetricOf({ type: 'duplicate', seq: 1, key: undefined, stage: 'cursor' })).toBe('duplicatesFromCursor');
+    expect(causeMetricOf({ type: 'duplicate', seq: 1, key: undefined, stage: 'gaps' })).toBe('duplicatesFromGaps');
+    expect(causeMetricOf({ type: 'duplicate', seq: 1, key: undefined, stage: 'dedupe' })).toBe('duplicatesFromDedupe');
+    expect(causeMetricOf({ type: 'dropped', reason: 'consumer-full' })).toBe('dropsFromConsumer');
+    for (const reason of ['overflow', 'expired', 'disconnected', 'closed'] as const) expect(causeMetricOf({ type: 'dropped', reason })).toBe('dropsFromOutbox');
+    expect(causeMetricOf(EVENTS.gap)).toBeNull();
   });
 
   describe('nextState', () => {
@@ -67,7 +86,7 @@ describe('lifecycle', () => {
       expect(row('closed')).toEqual(['closed', 'closed', 'closed', 'closed', 'closed', 'closed']);
     });
 
-    it.each(['gap', 'duplicate', 'dropped', 'decodeError', 'tokenRefreshed'] as const)('should leave the state alone on %s', (type) => {
+    it.each(['gap', 'duplicate', 'dropped', 'decodeError', 'tokenRefreshed', 'tokenRefreshFailed', 'reset'] as const)('should leave the state alone on %s', (type) => {
       expect(row(type)).toEqual(STATES);
     });
   });

@@ -195,7 +195,8 @@ describe('managedSocket$', () => {
         expect(two.cursor?.value).toBeNull();
         expect(two.topics()).toEqual([]);
         expect(one.metrics()).toMatchObject({ connections: 1, messagesIn: 1, messagesOut: 2 });
-        expect(Object.values(two.metrics()).every((n) => n === 0)).toBe(true);
+        expect(Object.values(two.metrics()).every((n) => n === 0 || n === null)).toBe(true);
+        expect(two.metrics().rttMs).toBeNull();
         const sub2 = two.subscribe();
         ts.schedule(() => sub2.unsubscribe(), 3);
         ts.flush();
@@ -628,7 +629,7 @@ describe('managedSocket$', () => {
             { type: 'msg', n: 1 },
             { type: 'msg', n: 2 },
           ]);
-          expect(ofType(events, 'dropped')).toEqual([{ type: 'dropped', reason: 'overflow' }]);
+          expect(ofType(events, 'dropped')).toEqual([{ type: 'dropped', reason: 'overflow', message: { type: 'msg', n: 3 } }]);
           expect(socket.metrics().drops).toBe(1);
         });
       });
@@ -644,8 +645,8 @@ describe('managedSocket$', () => {
             { type: 'msg', n: 4 },
           ]);
           expect(ofType(events, 'dropped')).toEqual([
-            { type: 'dropped', reason: 'overflow' },
-            { type: 'dropped', reason: 'overflow' },
+            { type: 'dropped', reason: 'overflow', message: { type: 'msg', n: 1 } },
+            { type: 'dropped', reason: 'overflow', message: { type: 'msg', n: 2 } },
           ]);
           expect(socket.metrics().drops).toBe(2);
         });
@@ -663,7 +664,7 @@ describe('managedSocket$', () => {
           subscribeUntil(socket, 20);
           ts.flush();
           expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null }, { type: 'msg', n: 2 }]);
-          expect(ofType(events, 'dropped')).toEqual([{ type: 'dropped', reason: 'expired' }]);
+          expect(ofType(events, 'dropped')).toEqual([{ type: 'dropped', reason: 'expired', message: { type: 'msg', n: 1 } }]);
           expect(socket.metrics().drops).toBe(1);
         });
       });
@@ -1289,7 +1290,7 @@ describe('managedSocket$', () => {
         });
       });
 
-      it('should drop the connection and reconnect (transient) when a proactive refresh fails', () => {
+      it('should keep a healthy connection when a proactive refresh fails, and try again halfway to the expiry', () => {
         ts.run(() => {
           let calls = 0;
           const token = jest.fn((): Observable<TokenValue> => {
@@ -1298,16 +1299,39 @@ describe('managedSocket$', () => {
             return of({ token: `t${calls}`, expiresAt: 100_000 * calls });
           });
           const { fake, socket, events, timeline } = setup({ token, handshake: withToken, refreshBefore: 10_000 });
-          const seen = subscribeUntil(socket, 90_020);
+          const seen = subscribeUntil(socket, 96_000);
           ts.flush();
           expect(seen.error).toBeUndefined();
+          // the refresh at 90,000 fails: 10,000 ms are left, the next try is 5,000 ms later
+          expect(ofType(events, 'tokenRefreshFailed')).toEqual([{ type: 'tokenRefreshFailed', error: expect.any(TokenError), retryIn: 5_000 }]);
+          expect(ofType(events, 'disconnected')).toEqual([{ type: 'disconnected', error: undefined, kind: 'reconnect' }]);
+          expect(timeline).toContain('95000:connecting');
+          expect(token).toHaveBeenCalledTimes(3);
+          // the new token was fetched for this reconnect: it is used, not fetched again
+          expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null, token: 't3' }]);
+        });
+      });
+
+      it('should end the connection with the TokenError (transient) when every retry failed until the expiry', () => {
+        ts.run(() => {
+          let calls = 0;
+          const token = jest.fn((): Observable<TokenValue> => {
+            calls++;
+            if (calls > 1 && ts.now() < 100_000) return throwError(() => new Error('auth server down'));
+            return of({ token: `t${calls}`, expiresAt: 100_000 });
+          });
+          const { fake, socket, events } = setup({ token, handshake: withToken, refreshBefore: 10_000 });
+          const seen = subscribeUntil(socket, 100_100);
+          ts.flush();
+          expect(seen.error).toBeUndefined();
+          const failed = ofType(events, 'tokenRefreshFailed');
+          // 90,000 (wait 5,000), 95,000 (2,500), 97,500 (1,250), ... halving until less than 1 ms is left
+          expect(failed.slice(0, 3).map((e) => e.retryIn)).toEqual([5_000, 2_500, 1_250]);
           const disconnected = ofType(events, 'disconnected');
           expect(disconnected).toHaveLength(1);
-          expect(disconnected[0]?.error).toBeInstanceOf(TokenError);
           expect(disconnected[0]).toMatchObject({ kind: 'transient', error: { info: { reason: 'failed', initial: false } } });
-          expect(timeline).toContain('90010:connecting');
-          // the cached token is stale by then: the provider is asked again
-          expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null, token: 't3' }]);
+          expect(disconnected[0]?.error).toBeInstanceOf(TokenError);
+          expect(fake.sockets.length).toBeGreaterThanOrEqual(2);
         });
       });
     });
@@ -1530,8 +1554,8 @@ describe('managedSocket$', () => {
         ts.flush();
         expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: 3 }]);
         expect(ofType(events, 'duplicate')).toEqual([
-          { type: 'duplicate', seq: 2, key: undefined },
-          { type: 'duplicate', seq: 3, key: undefined },
+          { type: 'duplicate', seq: 2, key: undefined, stage: 'gaps' },
+          { type: 'duplicate', seq: 3, key: undefined, stage: 'gaps' },
         ]);
         expect(socket.metrics().duplicates).toBe(2);
       });
@@ -1591,7 +1615,7 @@ describe('managedSocket$', () => {
           expectObservable(socket, '^ 29ms !').toBe('--abc 12ms (de)', values);
           ts.flush();
           expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: 1, resume: { a: 2, b: 1 } }]);
-          expect(ofType(events, 'duplicate')).toEqual([{ type: 'duplicate', seq: 2, key: 'a' }]);
+          expect(ofType(events, 'duplicate')).toEqual([{ type: 'duplicate', seq: 2, key: 'a', stage: 'gaps' }]);
           expect(socket.cursor?.mode).toBe('perKey');
         });
       });
@@ -1625,7 +1649,7 @@ describe('managedSocket$', () => {
           // prettier-ignore
           expectObservable(socket, '^-----!').toBe('--ab--', { a: withId(1, 'x'), b: withId(2, 'y') });
           ts.flush();
-          expect(ofType(events, 'duplicate')).toEqual([{ type: 'duplicate', seq: 3, key: undefined }]);
+          expect(ofType(events, 'duplicate')).toEqual([{ type: 'duplicate', seq: 3, key: undefined, stage: 'dedupe' }]);
         });
       });
 
@@ -1903,10 +1927,17 @@ describe('managedSocket$', () => {
           messagesIn: 6,
           messagesOut: 5, // hello, subscribe; hello, subscribe, msg
           duplicates: 1,
+          duplicatesFromCursor: 0,
+          duplicatesFromGaps: 1,
+          duplicatesFromDedupe: 0,
           gaps: 0,
           drops: 1,
+          dropsFromConsumer: 0,
+          dropsFromOutbox: 1,
           decodeErrors: 1,
           tokenRefreshes: 0,
+          resets: 0,
+          rttMs: null,
         });
       });
     });

@@ -1,5 +1,7 @@
 import WebSocket from 'ws';
+import type { IncomingMessage } from 'node:http';
 import type { WebSocketCtor, WebSocketMessageEvent } from '../socket/transport';
+import type { UpgradeRefusal } from '../socket/upgrade';
 
 type MessageListener = (event: WebSocketMessageEvent) => void;
 type WsMessageListener = (data: WebSocket.RawData, isBinary: boolean) => void;
@@ -8,13 +10,28 @@ type WsMessageListener = (data: WebSocket.RawData, isBinary: boolean) => void;
  * `ws`'s WebSocket with a lean `'message'` listener: `ws` builds a DOM-style `MessageEvent` for
  * every frame it hands to an `addEventListener` listener; this subclass listens on the
  * EventEmitter side instead and passes a plain `{ data }` (text as a string, binary as `ws` gives
- * it), which is all a managed socket reads. Everything else is `ws` as it is.
+ * it), which is all a managed socket reads. A refused upgrade (an HTTP answer that is not 101)
+ * is remembered as `upgradeRefusal` (status and `Retry-After`), and `ws` then fails the socket
+ * as it always does. Everything else is `ws` as it is.
  *
  * @internal
  */
 class LeanWebSocket extends WebSocket {
   /** The EventEmitter listener behind each `'message'` listener, for removal. */
   private messageListeners: Map<MessageListener, WsMessageListener> | undefined;
+  /** The HTTP status (and `Retry-After`) of a refused upgrade. */
+  upgradeRefusal: UpgradeRefusal | undefined;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== 'unexpected-response') return super.emit(event, ...args);
+    const response = args[1] as IncomingMessage | undefined;
+    if (response?.statusCode !== undefined) {
+      const header = response.headers['retry-after'];
+      this.upgradeRefusal = { status: response.statusCode, retryAfter: Array.isArray(header) ? header[0] : header };
+    }
+    // Not handled here: `ws` aborts the handshake and fails the socket (error, then a 1006 close).
+    return false;
+  }
 
   override addEventListener(type: string, listener: never, options?: never): void {
     if (type !== 'message') return super.addEventListener(type as 'open', listener, options);

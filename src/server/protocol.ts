@@ -110,6 +110,22 @@ export const PublishFrame = t.intersection([
 export type PublishFrame = t.TypeOf<typeof PublishFrame>;
 
 /**
+ * A request; answered by a {@link ReplyFrame} with the same `id`. `op` `'echo'` answers with
+ * `data`; `'heads'` with each topic's head; another op with an `error`.
+ *
+ * @example
+ * ```json
+ * { "type": "request", "id": "r-1", "op": "echo", "data": { "n": 1 } }
+ * ```
+ */
+export const RequestFrame = t.intersection([
+  t.type({ type: t.literal('request'), id: t.union([t.string, t.number]), op: t.string }),
+  t.partial({ data: t.unknown }),
+]);
+/** See {@link RequestFrame}. */
+export type RequestFrame = t.TypeOf<typeof RequestFrame>;
+
+/**
  * Any frame a client may send.
  *
  * @example
@@ -120,7 +136,7 @@ export type PublishFrame = t.TypeOf<typeof PublishFrame>;
  * if (result.ok) console.log(result.frame.type); // 'ping'
  * ```
  */
-export const ClientFrame = t.union([HelloFrame, SubscribeFrame, UnsubscribeFrame, PingFrame, AuthFrame, PublishFrame]);
+export const ClientFrame = t.union([HelloFrame, SubscribeFrame, UnsubscribeFrame, PingFrame, AuthFrame, PublishFrame, RequestFrame]);
 /** See {@link ClientFrame}. */
 export type ClientFrame = t.TypeOf<typeof ClientFrame>;
 
@@ -128,19 +144,24 @@ export type ClientFrame = t.TypeOf<typeof ClientFrame>;
 // Server -> client
 
 /**
- * The answer to a valid hello: the session id and each topic's head (highest seq published).
- * Topics that never had an event are absent (their head is 0).
+ * The answer to a valid hello: the session id, each topic's head (highest seq published), and the
+ * server's epoch. Topics that never had an event are absent (their head is 0). The epoch changes
+ * when the server's numbering starts again (its logs were lost): a client resuming from a seq of
+ * another epoch must start again from the beginning. (Optional on the wire for older servers.)
  *
  * @example
  * ```json
- * { "type": "welcome", "sessionId": "s-3", "heads": { "prices": 42, "news": 7 } }
+ * { "type": "welcome", "sessionId": "s-3", "heads": { "prices": 42, "news": 7 }, "epoch": "lx2k9-1-3f" }
  * ```
  */
-export const WelcomeFrame = t.type({
-  type: t.literal('welcome'),
-  sessionId: t.string,
-  heads: t.record(t.string, seqCodec),
-});
+export const WelcomeFrame = t.intersection([
+  t.type({
+    type: t.literal('welcome'),
+    sessionId: t.string,
+    heads: t.record(t.string, seqCodec),
+  }),
+  t.partial({ epoch: t.string }),
+]);
 /** See {@link WelcomeFrame}. */
 export type WelcomeFrame = t.TypeOf<typeof WelcomeFrame>;
 
@@ -191,6 +212,35 @@ export const AuthOkFrame = t.type({ type: t.literal('auth_ok'), expiresAt: t.uni
 export type AuthOkFrame = t.TypeOf<typeof AuthOkFrame>;
 
 /**
+ * The answer to a {@link RequestFrame}: its `id`, and `data`, or an `error` for an unknown op.
+ *
+ * @example
+ * ```json
+ * { "type": "reply", "id": "r-1", "data": { "n": 1 } }
+ * ```
+ */
+export const ReplyFrame = t.intersection([
+  t.type({ type: t.literal('reply'), id: t.union([t.string, t.number]) }),
+  t.partial({ data: t.unknown, error: t.string }),
+]);
+/** See {@link ReplyFrame}. */
+export type ReplyFrame = t.TypeOf<typeof ReplyFrame>;
+
+/**
+ * The server's acknowledgement of a {@link PublishFrame} that carried an `id`: sent once the event
+ * is in the log, and again for a repeat (which is not appended twice), so a client that resends an
+ * unacked publish after a reconnect always gets its ack.
+ *
+ * @example
+ * ```json
+ * { "type": "ack", "id": "m-1" }
+ * ```
+ */
+export const AckFrame = t.type({ type: t.literal('ack'), id: t.string });
+/** See {@link AckFrame}. */
+export type AckFrame = t.TypeOf<typeof AckFrame>;
+
+/**
  * Any frame the server sends on its own (fault injection via `sendRaw` aside).
  *
  * @example
@@ -201,7 +251,7 @@ export type AuthOkFrame = t.TypeOf<typeof AuthOkFrame>;
  * if (result.ok && result.frame.type === 'event') console.log(result.frame.seq);
  * ```
  */
-export const ServerFrame = t.union([WelcomeFrame, EventFrame, PongFrame, AuthOkFrame]);
+export const ServerFrame = t.union([WelcomeFrame, EventFrame, PongFrame, AuthOkFrame, ReplyFrame, AckFrame]);
 /** See {@link ServerFrame}. */
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;
 
@@ -280,6 +330,7 @@ const clientCodecs: Record<ClientFrame['type'], t.Decoder<unknown, ClientFrame>>
   ping: PingFrame,
   auth: AuthFrame,
   publish: PublishFrame,
+  request: RequestFrame,
 };
 
 const serverCodecs: Record<ServerFrame['type'], t.Decoder<unknown, ServerFrame>> = {
@@ -287,6 +338,8 @@ const serverCodecs: Record<ServerFrame['type'], t.Decoder<unknown, ServerFrame>>
   event: EventFrame,
   pong: PongFrame,
   auth_ok: AuthOkFrame,
+  reply: ReplyFrame,
+  ack: AckFrame,
 };
 
 /** Picks the codec by `type` first, so the failure reason names the field that is wrong. */

@@ -15,21 +15,29 @@ export interface ReferenceProtocolOptions {
    * @default 0
    */
   readonly heartbeatInterval?: number;
+  /**
+   * Count a connection as ready only once the server's `welcome` arrived (`ready`): before it,
+   * nothing is replayed or flushed and the backoff is not reset. `false`: ready at the open.
+   * @default true
+   */
+  readonly waitForWelcome?: boolean;
 }
 
 /** The part of a `managedSocket$` config that speaks the reference protocol. */
 export type ReferenceProtocolConfig = Pick<
   ManagedSocketConfig<ServerFrame, ClientFrame>,
-  'handshake' | 'codec' | 'seqOf' | 'keyOf' | 'idOf' | 'isControl' | 'topics' | 'refreshMessage' | 'heartbeat'
+  'handshake' | 'codec' | 'seqOf' | 'keyOf' | 'idOf' | 'isControl' | 'topics' | 'refreshMessage' | 'heartbeat' | 'ready' | 'resets' | 'requests' | 'acks'
 >;
 
 /**
  * The `managedSocket$` settings for the reference protocol (see docs/protocol.md): a hello with
  * the per-topic resume map, per-topic seqs, topic frames, pongs and welcomes as control frames,
- * in-band token refresh. Spread it into a config and add the URL and the token.
+ * in-band token refresh, the welcome as the ready reply (nothing is flushed before it), the
+ * welcome's epoch for server resets, `request` frames answered by `reply` (for `request()`), and
+ * `publish` frames with an `id` acknowledged by `ack` (for `sendAcked()`). Spread it into a config and add the URL and the token.
  *
  * ```text
- * hello{resumeFromSeq, resume: {topic: seq}} -> welcome ; subscribe[topics] -> event{topic, seq}...
+ * hello{resumeFromSeq, resume: {topic: seq}} -> welcome{epoch} ; subscribe[topics] -> event{topic, seq}...
  * ```
  *
  * ## Example
@@ -47,7 +55,7 @@ export type ReferenceProtocolConfig = Pick<
  * @returns Config fields to spread into `managedSocket$`'s config.
  */
 export function referenceProtocol(options: ReferenceProtocolOptions = {}): ReferenceProtocolConfig {
-  const { tokenInHello = true, heartbeatInterval = 0 } = options;
+  const { tokenInHello = true, heartbeatInterval = 0, waitForWelcome = true } = options;
   let pings = 0;
   return {
     codec: ServerFrame,
@@ -71,11 +79,23 @@ export function referenceProtocol(options: ReferenceProtocolOptions = {}): Refer
     keyOf: (frame) => (frame as EventFrame).topic,
     idOf: (frame) => (frame as EventFrame).id,
     isControl: (frame) => frame.type !== 'event',
+    ...(waitForWelcome ? { ready: { isReady: (frame: ServerFrame) => frame.type === 'welcome' } } : {}),
+    resets: { epochOf: (frame) => (frame.type === 'welcome' ? frame.epoch : undefined) },
+    requests: {
+      idOf: (frame) => (frame.type === 'request' ? frame.id : undefined),
+      replyIdOf: (frame) => (frame.type === 'reply' ? frame.id : undefined),
+    },
+    acks: {
+      idOf: (frame) => (frame.type === 'publish' ? frame.id : undefined),
+      ackIdOf: (frame) => (frame.type === 'ack' ? frame.id : undefined),
+    },
     topics: {
       subscribe: (topics) => ({ type: 'subscribe', topics: [...topics] }),
       unsubscribe: (topics) => ({ type: 'unsubscribe', topics: [...topics] }),
     },
     ...(tokenInHello ? { refreshMessage: (token: string): ClientFrame => ({ type: 'auth', token }) } : {}),
-    ...(heartbeatInterval > 0 ? { heartbeat: { interval: heartbeatInterval, message: (): ClientFrame => ({ type: 'ping', id: ++pings }) } } : {}),
+    ...(heartbeatInterval > 0
+      ? { heartbeat: { interval: heartbeatInterval, message: (): ClientFrame => ({ type: 'ping', id: ++pings }), isReply: (frame: ServerFrame) => frame.type === 'pong' } }
+      : {}),
   };
 }

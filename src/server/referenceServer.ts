@@ -140,12 +140,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const wss = new WebSocketServer({ noServer: true, autoPong: false, clientTracking: false, maxPayload });
   const connections = new Set<Connection>();
   const sockets = new Set<Duplex>();
-  const logs = new TopicLogs(retain);
+  let logs = new TopicLogs(retain);
+  /** Changes when the logs start again (`restart({ freshLog: true })`); new per server. */
+  let epoch = newEpoch();
   const waiters = new Set<Waiter>();
   const received: ReceivedFrame[] = [];
   const stats = { connectionsOpened: 0, sessionsStarted: 0, framesReceived: 0, framesSent: 0 };
   let phase: 'listening' | 'restarting' | 'stopped' = 'listening';
-  let refusal: number | null = null;
+  let refusal: { readonly status: number; readonly retryAfter: number | undefined } | null = null;
   let reorder = { remaining: 0, held: [] as LogEntry[] };
   let restarting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
@@ -168,8 +170,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       if (phase !== 'listening') {
         socket.destroy();
       } else if (refusal !== null) {
-        const text = http.STATUS_CODES[refusal] ?? 'Refused';
-        socket.end(`HTTP/1.1 ${refusal} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        const text = http.STATUS_CODES[refusal.status] ?? 'Refused';
+        const retryAfter = refusal.retryAfter === undefined ? '' : `Retry-After: ${refusal.retryAfter}\r\n`;
+        socket.end(`HTTP/1.1 ${refusal.status} ${text}\r\n${retryAfter}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       } else {
         wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
       }
@@ -297,7 +300,19 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       }
       case 'publish':
         append(frame.topic, frame.data, frame.id);
+        // acked once it is in the log, and again for a repeat (not appended twice)
+        if (frame.id !== undefined) send(connection, encode({ type: 'ack', id: frame.id }));
         return;
+      case 'request': {
+        const reply =
+          frame.op === 'echo'
+            ? { type: 'reply', id: frame.id, data: frame.data }
+            : frame.op === 'heads'
+              ? { type: 'reply', id: frame.id, data: Object.fromEntries(logs.heads()) }
+              : { type: 'reply', id: frame.id, error: `unknown op ${frame.op}` };
+        send(connection, encode(reply));
+        return;
+      }
     }
   }
 
@@ -318,7 +333,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       cancelExpiry: null,
     };
     connection.session = session;
-    const welcome: WelcomeFrame = { type: 'welcome', sessionId: session.id, heads: Object.fromEntries(headsAtHello) };
+    const welcome: WelcomeFrame = { type: 'welcome', sessionId: session.id, heads: Object.fromEntries(headsAtHello), epoch };
     send(connection, encode(welcome));
     scheduleExpiry(connection, session);
     notify('session', connection);
@@ -469,7 +484,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     }
   }
 
-  async function restart({ downtimeMs = 0 }: RestartOptions = {}): Promise<void> {
+  async function restart({ downtimeMs = 0, freshLog = false }: RestartOptions = {}): Promise<void> {
     check.duration('restart', 'downtimeMs', downtimeMs);
     if (phase === 'stopped') throw new ServerStoppedError({ operation: 'restart' });
     restarting ??= (async () => {
@@ -483,6 +498,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         cancel();
       }
       if (isStopped()) throw new ServerStoppedError({ operation: 'restart' });
+      if (freshLog) {
+        logs = new TopicLogs(retain);
+        epoch = newEpoch();
+      }
       server = await listen(port);
       if (isStopped()) throw new ServerStoppedError({ operation: 'restart' }); // stop() closes it
       phase = 'listening';
@@ -523,6 +542,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     },
     get listening() {
       return phase === 'listening';
+    },
+    get epoch() {
+      return epoch;
     },
     received,
     get stats() {
@@ -589,11 +611,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       releaseHeld();
       reorder = { remaining: n >= 2 ? n : 0, held: [] };
     },
-    refuse(on, status = 503) {
+    refuse(on, status = 503, retryAfterSeconds) {
       if (!Number.isInteger(status) || status < 400 || status > 599) {
         throw new InvalidOptionError({ operator: 'refuse', option: 'status', reason: 'an HTTP status from 400 to 599', value: status });
       }
-      refusal = on ? status : null;
+      if (retryAfterSeconds !== undefined) check.count('refuse', 'retryAfterSeconds', retryAfterSeconds);
+      refusal = on ? { status, retryAfter: retryAfterSeconds } : null;
     },
     checkExpiry() {
       return [...connections].filter(expireIfDue).length;
@@ -606,6 +629,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+let epochs = 0;
+
+/** A new epoch: unique in this process, and unlikely to repeat across processes. */
+function newEpoch(): string {
+  return `${Date.now().toString(36)}-${(++epochs).toString(36)}-${Math.floor(Math.random() * 0x10000).toString(36)}`;
+}
 
 function describeConnection(connection: Connection): ConnectionInfo {
   const { session } = connection;

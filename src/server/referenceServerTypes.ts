@@ -154,6 +154,12 @@ export interface RestartOptions {
    * @default 0
    */
   downtimeMs?: number;
+  /**
+   * Come back with empty logs and a new epoch (in `welcome`), as a server that lost its data:
+   * seqs start at 1 again. A client that reads the epoch sees the reset.
+   * @default false
+   */
+  freshLog?: boolean;
 }
 
 /**
@@ -221,11 +227,16 @@ export interface ReferenceServer {
   sendRaw(data: string | Buffer, target?: number): number;
   /** Holds the next `n` live events (any topic) and then sends them in reverse order. */
   reorderNext(n: number): void;
-  /** Refuses (or accepts again) WebSocket upgrades, answering HTTP `status`. */
-  refuse(on: boolean, status?: number): void;
+  /**
+   * Refuses (or accepts again) WebSocket upgrades, answering HTTP `status` (default 503), with a
+   * `Retry-After: <retryAfterSeconds>` header when given.
+   */
+  refuse(on: boolean, status?: number, retryAfterSeconds?: number): void;
+  /** The epoch sent in `welcome`: it changes when a `restart({ freshLog: true })` empties the logs. */
+  readonly epoch: string;
   /** Closes with 4001 every session whose token expired by `now()`. Returns how many. */
   checkExpiry(): number;
-  /** Cuts every connection off, closes the port, then listens again on it; the logs are kept. */
+  /** Cuts every connection off, closes the port, then listens again on it; the logs are kept unless `freshLog`. */
   restart(options?: RestartOptions): Promise<void>;
   /** Closes every connection (1001), then frees the port. Idempotent. */
   stop(): Promise<void>;

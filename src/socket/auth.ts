@@ -1,4 +1,4 @@
-import { catchError, defaultIfEmpty, defer, EMPTY, map, Observable, of, SchedulerLike, switchMap, take, throwError, timeout, timer } from 'rxjs';
+import { catchError, defaultIfEmpty, defer, EMPTY, map, Observable, of, retry, SchedulerLike, switchMap, take, throwError, timeout, timer } from 'rxjs';
 import { TokenError } from '../errors';
 import { toObservable } from '../internal/toObservable';
 
@@ -44,13 +44,15 @@ function toInfo(value: TokenValue): TokenInfo {
 
 /**
  * The token of a managed socket: cached across connections, fetched again when forced or when it
- * is within `refreshBefore` ms of its expiry. Provider failures become {@link TokenError}s that
- * never carry the token.
+ * is due for a refresh (see {@link TokenCache.refreshAt}). Provider failures become
+ * {@link TokenError}s that never carry the token.
  *
  * @internal
  */
 export class TokenCache {
   private current: TokenInfo | null = null;
+  /** When the current token was fetched (scheduler time). */
+  private fetchedAt = 0;
 
   constructor(
     private readonly provider: TokenProvider,
@@ -64,9 +66,22 @@ export class TokenCache {
     return this.current;
   }
 
+  /**
+   * When the cached token is due for a refresh: `refreshBefore` ms before its expiry, or halfway
+   * through its life when it lives shorter than that (so a short-lived token is used, not fetched
+   * again at once); `null` without a token or an expiry.
+   */
+  refreshAt(): number | null {
+    const current = this.current;
+    if (current === null || current.expiresAt === null) return null;
+    return current.expiresAt - Math.min(this.refreshBefore, Math.max(0, current.expiresAt - this.fetchedAt) / 2);
+  }
+
   /** Whether the cached token should be replaced before it is used. */
   isStale(now: number): boolean {
-    return this.current === null || (this.current.expiresAt !== null && now >= this.current.expiresAt - this.refreshBefore);
+    if (this.current === null) return true;
+    const due = this.refreshAt();
+    return due !== null && now >= due;
   }
 
   /** The token to use now: the cached one unless `force` or stale, else a fresh one. */
@@ -86,6 +101,7 @@ export class TokenCache {
         map((info) => {
           if (info === null) throw new TokenError({ reason: 'empty', initial });
           this.current = info;
+          this.fetchedAt = this.scheduler.now();
           return info;
         }),
         timeout({ first: this.tokenTimeout, with: () => throwError(() => new TokenError({ reason: 'timeout', initial })), scheduler: this.scheduler }),
@@ -96,29 +112,45 @@ export class TokenCache {
 }
 
 /**
- * While a connection is open: fetches a new token ahead of the current one's expiry
- * (`refreshBefore` ms ahead, or halfway through a shorter lifetime) and hands it to `onRefreshed`,
- * which uses it (in-band) and returns `true` to go on refreshing, or `false` to stop (the
- * connection will be replaced). Never emits; a failed fetch errors with its {@link TokenError}.
+ * While a connection is open: fetches a new token when the current one is due
+ * ({@link TokenCache.refreshAt}: `refreshBefore` ms ahead of its expiry, or halfway through a
+ * shorter life) and hands it to `onRefreshed`, which uses it (in-band) and returns `true` to go on
+ * refreshing, or `false` to stop (the connection will be replaced). A failed fetch does not drop a
+ * healthy connection: it is reported to `onFailed` and tried again, halfway to the expiry each
+ * time, until the token really expired; only then does this error with the {@link TokenError}.
+ * Never emits.
  *
  * @internal
  */
 export function tokenRefresh$(
   tokens: TokenCache,
-  info: TokenInfo | null,
-  refreshBefore: number,
   scheduler: SchedulerLike,
   onRefreshed: (next: TokenInfo) => boolean,
+  onFailed: (error: unknown, retryIn: number) => void = () => undefined,
 ): Observable<never> {
-  if (info === null || info.expiresAt === null) return EMPTY;
+  const info = tokens.info;
+  const due = tokens.refreshAt();
+  if (info === null || info.expiresAt === null || due === null) return EMPTY;
+  const expiresAt = info.expiresAt;
   const now = scheduler.now();
   // A token that is already expired cannot be refreshed ahead of time: the server's auth close
   // will make the next attempt fetch one. This also keeps a provider that keeps returning
   // expired tokens from being called in a loop.
-  if (info.expiresAt <= now) return EMPTY;
-  const lead = Math.min(refreshBefore, (info.expiresAt - now) / 2);
-  return timer(info.expiresAt - lead - now, scheduler).pipe(
-    switchMap(() => tokens.get$(true)),
-    switchMap((next) => (onRefreshed(next) ? tokenRefresh$(tokens, next, refreshBefore, scheduler, onRefreshed) : EMPTY)),
+  if (expiresAt <= now) return EMPTY;
+  return timer(Math.max(0, due - now), scheduler).pipe(
+    switchMap(() =>
+      tokens.get$(true).pipe(
+        retry({
+          delay: (error: unknown) => {
+            const left = expiresAt - scheduler.now();
+            const wait = Math.floor(left / 2);
+            if (wait < 1) return throwError(() => error);
+            onFailed(error, wait);
+            return timer(wait, scheduler);
+          },
+        }),
+      ),
+    ),
+    switchMap((next) => (onRefreshed(next) ? tokenRefresh$(tokens, scheduler, onRefreshed, onFailed) : EMPTY)),
   );
 }

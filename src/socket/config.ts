@@ -91,6 +91,12 @@ export interface ManagedSocketConfig<In, Out> {
    */
   readonly tokenTimeout?: number;
   /**
+   * Fetch a new token for every connection attempt instead of reusing the cached one (for
+   * servers that take a token once, e.g. a one-time ticket in the URL).
+   * @default false
+   */
+  readonly tokenPerConnect?: boolean;
+  /**
    * Builds an in-band refresh frame for a new token. Without it, a refresh reconnects cleanly
    * (and resumes from the cursor) with the new token.
    */
@@ -179,6 +185,47 @@ export interface ManagedSocketConfig<In, Out> {
   };
   /** The outbound buffer for messages sent while disconnected. */
   readonly outbox?: OutboxConfig;
+  /**
+   * Request/response over the socket, for `request()`: the protocol's id of a request and of a
+   * reply. A reply whose id matches a pending request goes to that request's caller, not to the
+   * stream.
+   */
+  readonly requests?: {
+    /** The id of an outgoing request (your protocol puts it there). */
+    readonly idOf: (message: Out) => string | number | undefined;
+    /** The id of the request a message answers, or `undefined` when it is not a reply. */
+    readonly replyIdOf: (message: In) => string | number | undefined;
+    /**
+     * Ms to wait for the reply before the request fails with a `DeliveryError` (`'timeout'`).
+     * @default 10000
+     */
+    readonly timeout?: number;
+    /**
+     * A request sent on a connection that is lost before the reply: `'fail'` (a `DeliveryError`,
+     * `'disconnected'`), or `'resend'` on the next connection (for idempotent requests; a request
+     * can also say so itself, with `request(message, { idempotent: true })`).
+     * @default 'fail'
+     */
+    readonly onReconnect?: 'fail' | 'resend';
+  };
+  /**
+   * Acknowledged sends, for `sendAcked()`: the server acks each message by the id it carries.
+   * Unacked messages are sent again, in order, on every new connection until acked (the server
+   * uses the id to drop repeats), so each is delivered at least once and, with the server's
+   * dedupe, once.
+   */
+  readonly acks?: {
+    /** The id of an outgoing message (your protocol puts it there). */
+    readonly idOf: (message: Out) => string | number | undefined;
+    /** The id a message acknowledges, or `undefined` when it is not an ack. */
+    readonly ackIdOf: (message: In) => string | number | undefined;
+    /**
+     * Ms after which an unacked message is given up on: a `DeliveryError` (`'timeout'`) and a
+     * `dropped` event with the message. `Infinity`: until `close()`.
+     * @default Infinity
+     */
+    readonly timeout?: number;
+  };
 
   /**
    * Reconnect backoff: `retryBackoff`'s config without `shouldRetry` (the classifier owns it),
@@ -188,7 +235,11 @@ export interface ManagedSocketConfig<In, Out> {
    * @default { initialInterval: 1000, maxInterval: 30000, jitter: 0.5, resetAfter: 10000 }
    */
   readonly retry?: Partial<Omit<RetryBackoffConfig, 'shouldRetry' | 'healthy' | 'scheduler'>>;
-  /** Close codes that override the default classification; see {@link classifyFailure}. */
+  /**
+   * Close codes that change the default classification; see {@link classifyFailure}. A list
+   * (`permanent: [4100]`) replaces the default list (backward compatible: 1008 is then no longer
+   * permanent); `{ add, remove }` (`permanent: { add: [4100] }`) extends or trims it.
+   */
   readonly closeCodes?: CloseCodeTable;
   /**
    * Replaces the failure classifier. It may return a kind, or a kind with a floor for the wait
@@ -206,8 +257,54 @@ export interface ManagedSocketConfig<In, Out> {
    * @default 30000
    */
   readonly idleTimeout?: number;
-  /** An application ping every `interval` ms while open; the reply counts as traffic. */
-  readonly heartbeat?: { readonly interval: number; readonly message: () => Out };
+  /**
+   * An application ping every `interval` ms while open; the reply counts as traffic. With
+   * `isReply`, the time from a ping to the reply it accepts is the round-trip time
+   * (`metrics().rttMs`); it is asked only about messages that arrive while a ping is unanswered.
+   */
+  readonly heartbeat?: { readonly interval: number; readonly message: () => Out; readonly isReply?: (message: In) => boolean };
+  /**
+   * Wait for the server's answer to the handshake before the connection counts as ready: until
+   * `isReady` accepts a message, the subscription replay and the outbox wait, `send()` queues,
+   * the state stays `connecting`, and the backoff is not reset. No such answer within `timeout`
+   * ms ends the attempt with a {@link ReadyTimeoutError} (transient). Without `ready`, a
+   * connection is ready once the socket opens.
+   */
+  readonly ready?: {
+    readonly isReady: (message: In) => boolean;
+    /** @default 10000 */
+    readonly timeout?: number;
+  };
+  /**
+   * Server resets: a server whose numbering starts again (a restart with an empty log) would
+   * otherwise see every new event dropped as a repeat. A reset is seen when `epochOf` reads a
+   * new epoch (generation) from a message (the handshake reply), or, as a fallback, when an
+   * event is dropped as a repeat far below the cursor (`fallback`). It is reported as a `reset`
+   * event (two in a row, counting up, right after a connect), then handled by `policy`: `'restart'` rewinds the cursor to the server's beginning
+   * (`start`, else 0) and reconnects; `'fail'` ends the stream with a {@link ServerResetError}.
+   * `false`: no detection.
+   * @default { policy: 'restart', fallback: ({ seq, cursor }) => seq * 2 < cursor }
+   */
+  readonly resets?:
+    | {
+        /**
+         * The epoch a message carries, or `undefined`. With `ready`, it is read from the ready
+         * reply only; without, from each message until one carries an epoch, on each connection.
+         */
+        readonly epochOf?: (message: In) => string | number | undefined;
+        /** @default 'restart' */
+        readonly policy?: 'restart' | 'fail';
+        /**
+         * Whether a repeat dropped by the cursor or the reorder stage is a sign of a reset;
+         * `false`: only epochs tell. It takes two repeats in a row of one sequence (seq, then
+         * seq + 1) that both pass it, before the connection delivered an event of that sequence.
+         * The default takes a seq below half the cursor: a restarted log, not a late or resent event. A server that replays from its own start on every
+         * connection (it ignores the resume point) needs `false` here, or an epoch.
+         * @default ({ seq, cursor }) => seq * 2 < cursor
+         */
+        readonly fallback?: false | ((drop: { readonly seq: number; readonly key: unknown; readonly cursor: number }) => boolean);
+      }
+    | false;
   /**
    * `ws` only: a protocol ping frame every this many ms; its pong counts as traffic. `0`: off.
    * @default 0

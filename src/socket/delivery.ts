@@ -6,7 +6,7 @@ import { resumeFrom } from '../operators/resumeFrom';
 import { sequenceGaps } from '../operators/sequenceGaps';
 import type { ResumeCursor } from '../cursor';
 import type { Inbound } from './messages';
-import type { Lifecycle } from './lifecycle';
+import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 
 // The accessors every sequence stage reads an Inbound record with: the record was read once at decode.
@@ -16,8 +16,9 @@ const idOf = (inbound: Inbound<unknown>): unknown => inbound.id;
 const tokenOf = (inbound: Inbound<unknown>): number => inbound.token as number;
 /** The message of an event record: what the socket hands over. @internal */
 export const messageOf = <In>(inbound: Inbound<In>): In => inbound.message;
-/** Every stage that drops a repeated event reports it the same way. */
-const duplicate = (lifecycle: Lifecycle, inbound: Inbound<unknown>): void => lifecycle.emit({ type: 'duplicate', seq: inbound.seq, key: inbound.key });
+/** Every stage that drops a repeated event reports it the same way, naming the stage. */
+const duplicate = (lifecycle: Lifecycle, inbound: Inbound<unknown>, stage: DuplicateStage): void =>
+  lifecycle.emit({ type: 'duplicate', seq: inbound.seq, key: inbound.key, stage });
 
 /**
  * Per attempt: hold reordered events (per key) until their turn; a hole not filled within
@@ -38,7 +39,7 @@ export function reorder<In>(options: SocketOptions<In, unknown>, cursor: ResumeC
     gapAction: 'error',
     passUndefined: true,
     onGap: (gap) => lifecycle.emit({ type: 'gap', gap }),
-    onLate: (inbound) => duplicate(lifecycle, inbound),
+    onLate: (inbound) => duplicate(lifecycle, inbound, 'gaps'),
     scheduler,
   });
 }
@@ -56,7 +57,7 @@ export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: Res
     ...(options.keyOf !== undefined ? { keyOf } : {}),
     ...(options.resumeTokenOf !== undefined ? { tokenOf } : {}),
     passUndefined: true,
-    onReplay: (inbound) => duplicate(lifecycle, inbound),
+    onReplay: (inbound) => duplicate(lifecycle, inbound, 'cursor'),
   });
 }
 
@@ -66,13 +67,22 @@ export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: Res
  *
  * @internal
  */
-export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: Lifecycle): OperatorFunction<Inbound<In>, In> {
+export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: Lifecycle, numbering?: () => number): OperatorFunction<Inbound<In>, In> {
   const window = options.dedupeWindow ?? 0;
+  // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
+  // apart by the numbering (in their string form), which costs nothing until a reset happened.
+  const idIn =
+    numbering === undefined
+      ? idOf
+      : (inbound: Inbound<unknown>): unknown => {
+          const n = numbering();
+          return n === 0 || inbound.id === undefined ? inbound.id : `${n}\u0000${String(inbound.id)}`;
+        };
   return pipe(
-    dedupe<Inbound<In>>(idOf, {
+    dedupe<Inbound<In>>(idIn, {
       window,
       passUndefined: true,
-      onDuplicate: (inbound) => duplicate(lifecycle, inbound),
+      onDuplicate: (inbound) => duplicate(lifecycle, inbound, 'dedupe'),
     }),
     map(messageOf),
   );

@@ -1,33 +1,54 @@
-import { SequenceGapError } from '../errors';
+import { SequenceGapError, ServerResetError, UpgradeRefusedError } from '../errors';
 import type { FailureVerdict } from './closeCodes';
 import { createResyncBudget } from './resync';
 import type { SocketOptions } from './options';
 
 /**
  * What the socket does after a failure, decided once per failure: the classifier's verdict,
- * except that a hole the replay could not fill `gaps.maxResyncs` times in a row is permanent.
+ * except that
+ * - a hole the replay could not fill `gaps.maxResyncs` times in a row is permanent;
+ * - a server reset is transient with `resets.policy: 'restart'` and permanent with `'fail'`;
+ * - an upgrade refused as unauthorised (a `'reauth'` verdict on an {@link UpgradeRefusedError})
+ *   is permanent without a token provider, or when it comes again right after a new token.
  *
  * @internal
  */
 export interface FailurePolicy {
   /** The verdict on `error`; asking again about the same error gives the same answer. */
   verdictOf(error: unknown): FailureVerdict;
+  /** A connection became ready: refusals in a row start again from zero. */
+  connected(): void;
 }
 
 const PERMANENT: FailureVerdict = { kind: 'permanent' };
+const TRANSIENT: FailureVerdict = { kind: 'transient' };
 
 /** The policy of one socket (its resync budget lives here). @internal */
-export function createFailurePolicy(options: Pick<SocketOptions<unknown, unknown>, 'classify' | 'gaps'>): FailurePolicy {
+export function createFailurePolicy(options: Pick<SocketOptions<unknown, unknown>, 'classify' | 'gaps'>, hasToken: boolean): FailurePolicy {
   const { classify, gaps } = options;
   const resyncs = createResyncBudget(gaps?.maxResyncs ?? Infinity);
   // The attempt's end and the retry both ask about the same error: decide once.
   let last: { readonly error: unknown; readonly verdict: FailureVerdict } | null = null;
+  /** The last failure was an upgrade refused as unauthorised, and no connection came since. */
+  let refusedAuth = false;
+  const decide = (error: unknown): FailureVerdict => {
+    if (error instanceof SequenceGapError && !resyncs.spend(error)) return PERMANENT;
+    if (error instanceof ServerResetError) return error.info.policy === 'fail' ? PERMANENT : TRANSIENT;
+    const verdict = classify(error);
+    const authRefusal = error instanceof UpgradeRefusedError && verdict.kind === 'reauth';
+    const again = refusedAuth;
+    refusedAuth = authRefusal;
+    return authRefusal && (!hasToken || again) ? PERMANENT : verdict;
+  };
   return {
     verdictOf: (error) => {
       if (last !== null && last.error === error) return last.verdict;
-      const verdict = error instanceof SequenceGapError && !resyncs.spend(error) ? PERMANENT : classify(error);
+      const verdict = decide(error);
       last = { error, verdict };
       return verdict;
+    },
+    connected: () => {
+      refusedAuth = false;
     },
   };
 }

@@ -3,7 +3,7 @@ import type { OperatorFunction } from 'rxjs';
 import { DecodeError } from '../errors';
 import { decodeFrame, isProblem, readEvent } from './messages';
 import type { Decoded, Inbound } from './messages';
-import { byteSize, parseWireFrame, validate } from './wire';
+import { parseWireFrame, validate } from './wire';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 
@@ -14,6 +14,14 @@ type DecodeOptions<In> = Pick<
 >;
 
 const RAW_LIMIT = 256;
+
+/**
+ * Sees each decoded message before it goes on (the ready handshake, heartbeat replies, epochs);
+ * `true` keeps it from going on. `undefined` when no feature needs it: nothing runs per frame.
+ *
+ * @internal
+ */
+export type Watch<In> = ((message: In) => boolean) | undefined;
 
 /**
  * One pass over each frame: count it, size-guard, parse and validate it (`decodeFrame`, or the
@@ -27,12 +35,12 @@ const RAW_LIMIT = 256;
  *
  * @internal
  */
-export function decodeMessages<In>(options: DecodeOptions<In>, lifecycle: Lifecycle): OperatorFunction<unknown, In> {
-  return decode(options, lifecycle, (message: In) => message);
+export function decodeMessages<In>(options: DecodeOptions<In>, lifecycle: Lifecycle, watch?: Watch<In>): OperatorFunction<unknown, In> {
+  return decode(options, lifecycle, (message: In) => message, watch);
 }
 
 /** See {@link decodeMessages}. @internal */
-export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycle): OperatorFunction<unknown, Inbound<In>> {
+export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycle, watch?: Watch<In>): OperatorFunction<unknown, Inbound<In>> {
   const { keyOf, idOf, resumeTokenOf } = options;
   const seqOf = options.seqOf as (message: In) => number | undefined;
   const idFor = options.dedupeWindow === undefined ? null : (idOf ?? 'keyAndSeq');
@@ -43,7 +51,7 @@ export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycl
     const info = { kind: read.kind, raw, size: raw?.length ?? 0, errors: [read.reason] };
     lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
     return REFUSED;
-  });
+  }, watch);
 }
 
 /** What `read` returns for a message it refused (and reported). */
@@ -54,6 +62,7 @@ function decode<In, R>(
   options: DecodeOptions<In>,
   lifecycle: Lifecycle,
   read: (message: In, data: unknown, index: number | undefined) => R | typeof REFUSED,
+  watch: Watch<In>,
 ): OperatorFunction<unknown, R> {
   const { maxMessageSize, codec, isControl, deserialize, eventsOf } = options;
   const { counters } = lifecycle;
@@ -67,6 +76,7 @@ function decode<In, R>(
             counters.messagesIn++;
             const decoded = decodeFrame<In>(data, maxMessageSize, codec);
             if (!decoded.ok) return lifecycle.emit({ type: 'decodeError', error: decoded.error });
+            if (watch !== undefined && watch(decoded.value)) return;
             const value = read(decoded.value, data, undefined);
             if (value !== REFUSED && (isControl === undefined || !isControl(decoded.value))) subscriber.next(value);
           },
@@ -87,6 +97,7 @@ function decode<In, R>(
           const error = index === undefined ? decoded.error : new DecodeError({ ...decoded.error.info, index });
           return lifecycle.emit({ type: 'decodeError', error });
         }
+        if (watch !== undefined && watch(decoded.value)) return;
         const value = read(decoded.value, data, index);
         if (value !== REFUSED && (isControl === undefined || !isControl(decoded.value))) subscriber.next(value);
       };
@@ -113,9 +124,8 @@ function decode<In, R>(
     });
 }
 
-/** The byte size of a binary frame, 0 for anything else. */
 function binarySize(data: unknown): number {
-  return Math.max(byteSize(data), 0);
+  return data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0;
 }
 
 function batchError(data: unknown, reason: string): DecodeError {

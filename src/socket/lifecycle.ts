@@ -1,6 +1,6 @@
 import { BehaviorSubject, distinctUntilChanged, Subject, throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { DecodeError, SequenceGapInfo } from '../errors';
+import type { DecodeError, SequenceGapInfo, ServerResetInfo } from '../errors';
 import type { FailureKind } from './closeCodes';
 import type { OutboxDropReason } from './outbox';
 import type { ManagedSocketLogger } from './config';
@@ -15,7 +15,10 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 
 export type ManagedSocketEvent =
   /** A connection attempt started (1 for the first one). */
   | { readonly type: 'connecting'; readonly attempt: number }
-  /** The socket opened; the handshake, the subscription replay and the outbox flush were sent. */
+  /**
+   * The connection is ready: the socket opened (and, with `ready`, the server answered the
+   * handshake); the subscription replay and the outbox flush were sent.
+   */
   | { readonly type: 'connected'; readonly attempt: number }
   /** A connection ended; `kind` says what happens next (`'reconnect'`: a clean, immediate reconnect). */
   | { readonly type: 'disconnected'; readonly error: unknown; readonly kind: FailureKind | 'reconnect' }
@@ -27,31 +30,93 @@ export type ManagedSocketEvent =
   | { readonly type: 'closed'; readonly error?: unknown }
   /** A hole in the sequence was not filled in time: the socket resyncs from the cursor. */
   | { readonly type: 'gap'; readonly gap: SequenceGapInfo }
-  /** A replayed or resent event was dropped. */
-  | { readonly type: 'duplicate'; readonly seq: number | undefined; readonly key: unknown }
-  /** A message was dropped: the consumer buffer was full, or the outbox could not keep it. */
-  | { readonly type: 'dropped'; readonly reason: 'consumer-full' | OutboxDropReason }
+  /**
+   * A replayed or resent event was dropped, by `stage`: `'cursor'` (at or below the resume
+   * cursor: a server's replay), `'gaps'` (arrived after the reorder stage had moved past it),
+   * `'dedupe'` (its id was in the dedupe window).
+   */
+  | { readonly type: 'duplicate'; readonly seq: number | undefined; readonly key: unknown; readonly stage: DuplicateStage }
+  /**
+   * A message was dropped: the consumer buffer was full (`'consumer-full'`), the outbox could not
+   * keep or send it, or a request or acknowledged send was given up on (`'undelivered'`, with the
+   * `DeliveryError`). Outbound drops carry the message the app sent, to resend or report.
+   */
+  | { readonly type: 'dropped'; readonly reason: 'consumer-full' | 'undelivered' | OutboxDropReason; readonly message?: unknown; readonly error?: unknown }
   /** An inbound frame was refused; the stream goes on. */
   | { readonly type: 'decodeError'; readonly error: DecodeError }
   /** A new token was obtained; `inBand`: sent on the open socket, else used by a reconnect. */
-  | { readonly type: 'tokenRefreshed'; readonly inBand: boolean };
+  | { readonly type: 'tokenRefreshed'; readonly inBand: boolean }
+  /** A proactive token refresh failed; the connection stays, and the refresh is tried again in `retryIn` ms. */
+  | { readonly type: 'tokenRefreshFailed'; readonly error: unknown; readonly retryIn: number }
+  /** The server restarted its numbering; `info.policy` says what the socket does about it. */
+  | { readonly type: 'reset'; readonly info: ServerResetInfo };
 
-/** Counters of a managed socket since it was created. */
-export interface ManagedSocketMetrics {
+/**
+ * Which stage dropped a repeated event.
+ *
+ * @example
+ * ```ts
+ * socket.events$.subscribe((e) => {
+ *   if (e.type === 'duplicate' && e.stage === 'cursor') console.log('the server replayed', e.seq);
+ * });
+ * ```
+ */
+export type DuplicateStage = 'cursor' | 'gaps' | 'dedupe';
+
+/**
+ * Counters of a managed socket since it was created.
+ *
+ * @example
+ * ```ts
+ * const { duplicates, duplicatesFromCursor, drops, dropsFromOutbox } = socket.metrics();
+ * ```
+ */
+export interface ManagedSocketCounters {
   readonly connections: number;
   readonly disconnects: number;
   readonly reconnectAttempts: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  /** Every dropped repeat; the three `duplicatesFrom*` counters split it by stage. */
   readonly duplicates: number;
+  /** Repeats dropped by the resume cursor (a server's replay at or below it). */
+  readonly duplicatesFromCursor: number;
+  /** Repeats dropped by the reorder stage (late, after it moved past them). */
+  readonly duplicatesFromGaps: number;
+  /** Repeats dropped by the dedupe id window. */
+  readonly duplicatesFromDedupe: number;
   readonly gaps: number;
+  /** Every dropped message; the two `dropsFrom*` counters split it by cause. */
   readonly drops: number;
+  /** Inbound messages dropped because the consumer buffer was full. */
+  readonly dropsFromConsumer: number;
+  /** Outbound messages dropped: the outbox could not keep or send them (overflow, expired, disconnected, closed), or no answer came (undelivered). */
+  readonly dropsFromOutbox: number;
   readonly decodeErrors: number;
   readonly tokenRefreshes: number;
+  /** Server resets seen (`reset` events). */
+  readonly resets: number;
+}
+
+/**
+ * What `metrics()` returns: the counters, and the last measured round-trip time.
+ *
+ * @example
+ * ```ts
+ * const { connections, rttMs } = socket.metrics();
+ * console.log(`${connections} connections, rtt ${rttMs ?? '?'} ms`);
+ * ```
+ */
+export interface ManagedSocketMetrics extends ManagedSocketCounters {
+  /**
+   * The last round-trip time in ms: from a heartbeat to the reply `heartbeat.isReply` accepts,
+   * or from a protocol ping (`pingInterval`, `ws`) to its pong; `null` before the first one.
+   */
+  readonly rttMs: number | null;
 }
 
 /** All counters at zero. @internal */
-export function emptyMetrics(): ManagedSocketMetrics {
+export function emptyMetrics(): ManagedSocketCounters {
   return {
     connections: 0,
     disconnects: 0,
@@ -59,15 +124,30 @@ export function emptyMetrics(): ManagedSocketMetrics {
     messagesIn: 0,
     messagesOut: 0,
     duplicates: 0,
+    duplicatesFromCursor: 0,
+    duplicatesFromGaps: 0,
+    duplicatesFromDedupe: 0,
     gaps: 0,
     drops: 0,
+    dropsFromConsumer: 0,
+    dropsFromOutbox: 0,
     decodeErrors: 0,
     tokenRefreshes: 0,
+    resets: 0,
   };
 }
 
+const DUPLICATE_CAUSE = { cursor: 'duplicatesFromCursor', gaps: 'duplicatesFromGaps', dedupe: 'duplicatesFromDedupe' } as const;
+
+/** The by-cause counter an event moves beside {@link metricOf}'s, if any. @internal */
+export function causeMetricOf(event: ManagedSocketEvent): keyof ManagedSocketCounters | null {
+  if (event.type === 'duplicate') return DUPLICATE_CAUSE[event.stage];
+  if (event.type === 'dropped') return event.reason === 'consumer-full' ? 'dropsFromConsumer' : 'dropsFromOutbox';
+  return null;
+}
+
 /** Which counter an event moves. @internal */
-export function metricOf(event: ManagedSocketEvent): keyof ManagedSocketMetrics | null {
+export function metricOf(event: ManagedSocketEvent): keyof ManagedSocketCounters | null {
   switch (event.type) {
     case 'connected':
       return 'connections';
@@ -85,6 +165,8 @@ export function metricOf(event: ManagedSocketEvent): keyof ManagedSocketMetrics 
       return 'decodeErrors';
     case 'tokenRefreshed':
       return 'tokenRefreshes';
+    case 'reset':
+      return 'resets';
     default:
       return null;
   }
@@ -122,6 +204,8 @@ const LOG_LEVEL: Record<ManagedSocketEvent['type'], keyof ManagedSocketLogger> =
   dropped: 'warn',
   decodeError: 'warn',
   tokenRefreshed: 'debug',
+  tokenRefreshFailed: 'warn',
+  reset: 'warn',
 };
 
 /**
@@ -141,18 +225,20 @@ export interface Lifecycle {
   /** Every event. */
   readonly events$: Observable<ManagedSocketEvent>;
   /** The counters, written in place by the per-message paths. */
-  readonly counters: { -readonly [K in keyof ManagedSocketMetrics]: number };
+  readonly counters: { -readonly [K in keyof ManagedSocketCounters]: number };
 }
 
 /** A lifecycle in state `idle` with every counter at zero. @internal */
 export function createLifecycle(logger: ManagedSocketLogger | undefined): Lifecycle {
-  const counters: { -readonly [K in keyof ManagedSocketMetrics]: number } = emptyMetrics();
+  const counters: { -readonly [K in keyof ManagedSocketCounters]: number } = emptyMetrics();
   const events = new Subject<ManagedSocketEvent>();
   const state = new BehaviorSubject<ConnectionState>('idle');
   return {
     emit: (event) => {
       const metric = metricOf(event);
       if (metric !== null) counters[metric]++;
+      const cause = causeMetricOf(event);
+      if (cause !== null) counters[cause]++;
       const next = nextState(state.value, event);
       if (next !== state.value) state.next(next);
       const log = logger?.[LOG_LEVEL[event.type]];

@@ -1,6 +1,6 @@
 import { defer, EMPTY, finalize, identity, merge, Observable, of, share, shareReplay, startWith, Subject, switchMap, takeWhile, tap } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
-import { IdleTimeoutError } from '../errors';
+import { IdleTimeoutError, InvalidOptionError } from '../errors';
 import { retryBackoff } from '../operators/retryBackoff';
 import type { ResumeCursor } from '../cursor';
 import { createResumeCursor } from '../cursor';
@@ -10,9 +10,14 @@ import type { Link } from './connection';
 import { consume, dropReplays, dropResent, messageOf, reorder } from './delivery';
 import { createFailurePolicy } from './failures';
 import { decodeEvents, decodeMessages } from './inbound';
+import type { Watch } from './inbound';
 import { createLifecycle } from './lifecycle';
-import type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
-import { resolveOptions } from './options';
+import type { ConnectionState, Lifecycle, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
+import { createResetDetector } from './resets';
+import { Conversations } from './requests';
+import type { ResetDetector } from './resets';
+import { upgradeErrorOf } from './upgrade';
+import { OP as OP_NAME, resolveOptions } from './options';
 import { Outbox } from './outbox';
 import { createTopicSet } from './topics';
 import { CLOSED, OPEN, whenClosed } from './transport';
@@ -39,6 +44,35 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
    * its overflow policy is `'error'`.
    */
   send(message: Out): void;
+  /**
+   * Sends a request (config `requests`) and emits its reply, then completes. Cold: each
+   * subscription sends it once (now when ready, else on the next ready connection). Errors with a
+   * {@link DeliveryError}: no reply within the timeout, the connection lost before the reply (unless
+   * it is resent: `idempotent`, or `requests.onReconnect: 'resend'`), the socket closed, or no id.
+   * Throws {@link InvalidOptionError} without `requests`.
+   *
+   * @example
+   * ```ts
+   * const reply = await lastValueFrom(socket.request({ type: 'request', id: 'r-1', op: 'heads' }, { timeout: 2_000 }));
+   * ```
+   */
+  request(message: Out, options?: { readonly timeout?: number; readonly idempotent?: boolean }): Observable<In>;
+  /**
+   * Sends a message the server acknowledges (config `acks`): completes once the ack came. Until
+   * then it is sent again, in order, on every new connection (the server drops repeats by the id).
+   * Errors with a {@link DeliveryError} when given up on (`acks.timeout`, the socket closed, no id),
+   * after a `dropped` event with the message. Cold: each subscription sends once.
+   * Throws {@link InvalidOptionError} without `acks`.
+   *
+   * @example
+   * ```ts
+   * socket.sendAcked({ type: 'publish', topic: 'chat', data: 'hi', id: 'm-1' }).subscribe({
+   *   complete: () => console.log('the server has it'),
+   *   error: (err: DeliveryError) => console.log('given up:', err.info.reason, err.info.message),
+   * });
+   * ```
+   */
+  sendAcked(message: Out): Observable<void>;
   /** Adds topics to the active set; sends a subscribe for the new ones when open. */
   subscribeTopics(...topics: string[]): void;
   /** Removes topics from the active set; sends an unsubscribe for the removed ones when open. */
@@ -104,8 +138,10 @@ type Request = 'connect' | 'reconnect' | 'close';
  * ```
  *
  * Errors delivered to subscribers: {@link CloseError} (permanent close codes), {@link TokenError}
- * (no first token), {@link SequenceGapError} (a hole that resyncs cannot fill), or the last error
- * once `retry.maxRetries` is used up. Bad options throw {@link InvalidOptionError} at once.
+ * (no first token), {@link SequenceGapError} (a hole that resyncs cannot fill),
+ * {@link UpgradeRefusedError} (an upgrade refused with 401/403 or another permanent 4xx, Node),
+ * {@link ServerResetError} (a server reset with `resets.policy: 'fail'`), or the last error once
+ * `retry.maxRetries` is used up. Bad options throw {@link InvalidOptionError} at once.
  *
  * @see {@link retryBackoff}, {@link resumeFrom}, {@link sequenceGaps}, {@link replaySubscriptions}
  * @param config What to connect to and how; only `url` is required.
@@ -122,7 +158,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const { emit, counters } = lifecycle;
   const cursor = resolveCursor(config as ManagedSocketConfig<unknown, unknown>);
   const tokens = config.token ? new TokenCache(config.token, options.refreshBefore, options.tokenTimeout, scheduler) : undefined;
-  const link: Link = { socket: null, ready: false, pongs: 0 };
+  const link: Link = { socket: null, ready: false, pongs: 0, created: null, heartbeatAt: null, pingAt: null, rttMs: null };
   const writeFrame = (message: Out): boolean => {
     const socket = link.socket;
     if (socket === null || socket.readyState !== OPEN) return false;
@@ -130,13 +166,45 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     counters.messagesOut++;
     return true;
   };
-  const outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (_message, reason) =>
-    emit({ type: 'dropped', reason }),
+  const outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (message, reason) =>
+    emit({ type: 'dropped', reason, message }),
   );
   const topics = createTopicSet((command) => {
     if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
   });
-  const failures = createFailurePolicy(options);
+  const failures = createFailurePolicy(options, tokens !== undefined);
+  /** Ends the current attempt with an error (a server reset). */
+  const attemptFailures = new Subject<unknown>();
+  const resets: ResetDetector | undefined =
+    options.resets === undefined ? undefined : createResetDetector(options.resets, cursor, lifecycle, (error) => attemptFailures.next(error));
+  /** What the delivery stages report through: with the seq fallback, a repeat far below the cursor is a sign of a reset. */
+  const stageLifecycle: Lifecycle =
+    resets === undefined || options.resets?.fallback === undefined
+      ? lifecycle
+      : {
+          emit: (event) => {
+            emit(event);
+            resets.observe(event);
+          },
+          get state() {
+            return lifecycle.state;
+          },
+          state$: lifecycle.state$,
+          events$: lifecycle.events$,
+          counters,
+        };
+  /** A message the ready handshake accepts. */
+  const readySignal = new Subject<void>();
+  /** Requests and acknowledged sends waiting for their answer (created only when configured). */
+  const conversations =
+    options.requests === undefined && options.acks === undefined
+      ? undefined
+      : new Conversations({
+          scheduler,
+          ready: () => link.ready,
+          write: (message) => writeFrame(message as Out),
+          onGiveUp: (message, info) => emit({ type: 'dropped', reason: 'undelivered', message, error: info }),
+        });
 
   // Signals beside the messages: what the socket is asked to do, and when a connection is healthy.
   const requests = new Subject<Request>();
@@ -145,19 +213,27 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   /** Attempts so far, failures in a row since the last open, and what ended the last attempt. */
   const history = { attempts: 0, retries: 0, lastError: undefined as unknown, tokenRefused: false, live: false };
 
+  /** The connection is ready: replay the topics, flush the outbox, and count it as a success. */
+  const onReady = (ctx: ConnectContext): void => {
+    topics.replay();
+    // What waited for an answer on the last connection goes first, in order; then the outbox.
+    conversations?.ready();
+    outbox.drain(scheduler.now(), writeFrame);
+    link.ready = true;
+    history.retries = 0;
+    failures.connected();
+    emit({ type: 'connected', attempt: ctx.attempt });
+    healthy.next();
+  };
   const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
     link.socket = socket;
     // Before any frame can arrive (frames only come after the open event).
     if (binaryType !== undefined) socket.binaryType = binaryType;
     const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor, resumeToken: withTokens ? (cursor?.resumeToken() ?? null) : null });
     if (frame !== undefined) writeFrame(frame);
-    topics.replay();
-    outbox.drain(scheduler.now(), writeFrame);
-    link.ready = true;
-    history.retries = 0;
-    emit({ type: 'connected', attempt: ctx.attempt });
-    healthy.next();
+    if (options.ready === undefined) onReady(ctx);
   };
+  const watch = createWatch(options, link, resets, readySignal, scheduler.now.bind(scheduler), conversations);
   const deps = {
     options,
     lifecycle,
@@ -165,6 +241,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     link,
     writeFrame,
     onOpen,
+    onReady,
+    ready$: readySignal.asObservable(),
+    failures$: attemptFailures.asObservable(),
+    onTokenRefreshFailed: (error: unknown, retryIn: number) => emit({ type: 'tokenRefreshFailed', error, retryIn }),
     requestReconnect: () => requests.next('reconnect'),
     onTokenRenewed: () => {
       history.tokenRefused = false;
@@ -183,13 +263,17 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     emit({ type: 'disconnected', error, kind });
   };
   const onAttemptEnd = (): void => {
+    conversations?.lost();
     link.socket = null;
+    link.created = null;
     link.ready = false;
+    link.heartbeatAt = null;
+    link.pingAt = null;
     history.live = false;
   };
 
   // Built once (it checks its options now): its state is the cursor, which outlives attempts.
-  const replays = dropReplays(options, cursor, lifecycle);
+  const replays = dropReplays(options, cursor, stageLifecycle);
   /**
    * The end of each attempt, in one step: hand each value over (without dedupe, the message of
    * an event record), report what ended the attempt, and clear the connection state.
@@ -202,8 +286,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
         const subscription = source.subscribe({
           next: (value) => subscriber.next(handOver(value)),
           error: (error: unknown) => {
-            onAttemptError(error);
-            subscriber.error(error);
+            // A close before the open may be a refused upgrade (its HTTP status is on the socket).
+            const failure = link.socket === null ? upgradeErrorOf(error, link.created, Date.now()) : error;
+            onAttemptError(failure);
+            subscriber.error(failure);
           },
           complete: () => subscriber.complete(),
         });
@@ -214,14 +300,15 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       });
   /** Per attempt: decode, reorder, drop replays and settle. */
   const inbound = (frames$: Observable<unknown>): Observable<unknown> => {
-    if (options.seqOf === undefined) return frames$.pipe(decodeMessages(options, lifecycle), settle(identity));
-    const events$ = frames$.pipe(decodeEvents(options, lifecycle), reorder(options, cursor, lifecycle), replays);
+    if (options.seqOf === undefined) return frames$.pipe(decodeMessages(options, lifecycle, watch), settle(identity));
+    const events$ = frames$.pipe(decodeEvents(options, lifecycle, watch), reorder(options, cursor, stageLifecycle), replays);
     // With dedupe on, the records go on to it (across attempts) and are handed over after it.
     return options.dedupeWindow === undefined ? events$.pipe(settle(messageOf<In>)) : events$.pipe(settle(identity));
   };
   const attempt$ = defer(() => {
     const attempt = ++history.attempts;
     history.live = true;
+    resets?.connecting();
     emit({ type: 'connecting', attempt });
     return inbound(connection$(deps, { attempt, retries: history.retries, lastError: history.lastError, forceToken: history.tokenRefused }));
   });
@@ -241,7 +328,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       scheduler,
     }),
   );
-  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, lifecycle) : identity) as OperatorFunction<unknown, In>;
+  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, stageLifecycle, resets === undefined ? undefined : () => resets.numbering) : identity) as OperatorFunction<unknown, In>;
 
   let closing: Observable<void> | null = null;
   const messages$ = requests.pipe(
@@ -256,10 +343,12 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     }),
     delivered,
     consume(options, lifecycle),
+    failPendingFirst(conversations),
     tap({ subscribe: () => (closing = null), error: (error: unknown) => emit({ type: 'closed', error }) }),
     // The last unsubscription closes; an error has already said 'closed' (with the error), and
     // close() says it once the socket is really closed.
     finalize(() => {
+      conversations?.closed();
       if (closing === null && lifecycle.state !== 'closed') emit({ type: 'closed' });
     }),
     share(),
@@ -269,11 +358,27 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     state$: lifecycle.state$,
     events$: lifecycle.events$,
     cursor,
-    metrics: (): ManagedSocketMetrics => ({ ...counters }),
+    metrics: (): ManagedSocketMetrics => ({ ...counters, rttMs: link.rttMs }),
     send: (message: Out): void => {
       if (link.ready && writeFrame(message)) return;
       if (options.outbox.mode === 'stateless') return emit({ type: 'dropped', reason: 'disconnected' });
       outbox.push(message, scheduler.now());
+    },
+    request: (message: Out, requestOptions: { readonly timeout?: number; readonly idempotent?: boolean } = {}): Observable<In> => {
+      const config = options.requests;
+      if (config === undefined || conversations === undefined) {
+        throw new InvalidOptionError({ operator: OP_NAME, option: 'requests', reason: 'a requests config, for request()', value: undefined });
+      }
+      const timeout = requestOptions.timeout ?? config.timeout;
+      const resend = requestOptions.idempotent ?? config.onReconnect === 'resend';
+      return defer(() => conversations.start<In>('request', config.idOf(message), message, timeout, resend));
+    },
+    sendAcked: (message: Out): Observable<void> => {
+      const config = options.acks;
+      if (config === undefined || conversations === undefined) {
+        throw new InvalidOptionError({ operator: OP_NAME, option: 'acks', reason: 'an acks config, for sendAcked()', value: undefined });
+      }
+      return defer(() => conversations.start<void>('ack', config.idOf(message), message, config.timeout, true));
     },
     subscribeTopics: (...names: string[]): void => topics.subscribe(names),
     unsubscribeTopics: (...names: string[]): void => topics.unsubscribe(names),
@@ -284,6 +389,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       if (closing !== null) return closing;
       const open = link.socket !== null && link.socket.readyState !== CLOSED ? link.socket : null;
       emit({ type: 'closing' });
+      // What waits for an answer fails as 'closed' (not as a lost connection, which would come first).
+      conversations?.closed();
+      // Messages still queued (sent during a reconnect) are not kept silently: dropped and reported.
+      outbox.dropAll('closed');
       const done$ = (open ? whenClosed(open, options.closeTimeout, scheduler) : of(undefined)).pipe(
         // Not when subscribed again meanwhile: the new connection's state wins.
         tap(() => closing === done$ && emit({ type: 'closed' })),
@@ -296,4 +405,69 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     },
   });
   return handle;
+}
+
+/**
+ * The one look at each decoded message that the ready handshake, heartbeat round-trip times and
+ * epochs need, or `undefined` when none is configured (then nothing runs per message). Each check
+ * runs only while it is waiting for something: a ready reply, an unanswered heartbeat, an epoch.
+ */
+function createWatch<In, Out>(
+  options: ReturnType<typeof resolveOptions<In, Out>>,
+  link: Link,
+  resets: ResetDetector | undefined,
+  readySignal: Subject<void>,
+  now: () => number,
+  conversations: Conversations | undefined,
+): Watch<In> {
+  const isReady = options.ready?.isReady;
+  const isReply = options.heartbeat?.isReply;
+  const epochOf = resets === undefined ? undefined : options.resets?.epochOf;
+  const replyIdOf = options.requests?.replyIdOf;
+  const ackIdOf = options.acks?.ackIdOf;
+  if (isReady === undefined && isReply === undefined && epochOf === undefined && conversations === undefined) return undefined;
+  /** Reads the epoch of `message`, if any; `true` when a reset ended this attempt. */
+  const readEpoch = (message: In): boolean => {
+    if (epochOf === undefined || resets === undefined) return false;
+    const epoch = epochOf(message);
+    if (epoch !== undefined) resets.epoch(epoch);
+    return link.socket === null;
+  };
+  return (message) => {
+    // Replies and acks are looked for only while something waits for one.
+    if (conversations !== undefined && conversations.size > 0) {
+      if (replyIdOf !== undefined && conversations.answer(replyIdOf(message), message, 'request')) return true;
+      if (ackIdOf !== undefined && conversations.answer(ackIdOf(message), undefined, 'ack')) return true;
+    }
+    if (isReady !== undefined) {
+      // With a ready handshake the epoch is read from the ready reply only: once ready, neither
+      // check runs again on this connection.
+      if (!link.ready && isReady(message)) {
+        if (readEpoch(message)) return true;
+        readySignal.next();
+      }
+    } else if (resets !== undefined && resets.wantsEpoch && readEpoch(message)) {
+      return true;
+    }
+    if (isReply !== undefined && link.heartbeatAt !== null && isReply(message)) {
+      link.rttMs = now() - link.heartbeatAt;
+      link.heartbeatAt = null;
+    }
+    return false;
+  };
+}
+
+/**
+ * With requests or acks: when the last subscriber leaves, what waits for an answer fails as
+ * `'closed'` before the connection is torn down (which would fail it as `'disconnected'`): the
+ * finalizer is added before the source's subscription, so it runs first. `subscriber` itself is
+ * subscribed (as `alongside` does), so nothing is added to the path of each message.
+ */
+function failPendingFirst<T>(conversations: Conversations | undefined): OperatorFunction<T, T> {
+  if (conversations === undefined) return identity;
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      subscriber.add(() => conversations.closed());
+      source.subscribe(subscriber);
+    });
 }

@@ -7,7 +7,7 @@ import { sequenceGaps } from '../operators/sequenceGaps';
 import type { DropPolicy } from '../operators/dropOnFull';
 import type { RetryBackoffConfig } from '../operators/retryBackoff';
 import { classifyFailure, retryHintOf, toVerdict } from './closeCodes';
-import type { FailureVerdict } from './closeCodes';
+import type { CloseCodeTable, FailureVerdict } from './closeCodes';
 import type { OutboxOverflow } from './outbox';
 import type { WebSocketCtor } from './transport';
 import type { ManagedSocketConfig } from './config';
@@ -53,7 +53,34 @@ export interface SocketOptions<In, Out> {
   /** The user's `idOf` when dedupe reads ids, else `undefined`. */
   readonly idOf: ((message: In) => unknown) | undefined;
   readonly topicFrames: ManagedSocketConfig<In, Out>['topics'];
-  readonly heartbeat: { readonly interval: number; readonly message: () => Out } | undefined;
+  readonly heartbeat: { readonly interval: number; readonly message: () => Out; readonly isReply?: (message: In) => boolean } | undefined;
+  readonly tokenPerConnect: boolean;
+  readonly requests:
+    | {
+        // method syntax: the stages read these options as SocketOptions<In, unknown>
+        idOf(message: Out): string | number | undefined;
+        readonly replyIdOf: (message: In) => string | number | undefined;
+        readonly timeout: number;
+        readonly onReconnect: 'fail' | 'resend';
+      }
+    | undefined;
+  readonly acks:
+    | {
+        idOf(message: Out): string | number | undefined;
+        readonly ackIdOf: (message: In) => string | number | undefined;
+        readonly timeout: number;
+      }
+    | undefined;
+  /** The ready handshake, or `undefined`: ready at open. */
+  readonly ready: { readonly isReady: (message: In) => boolean; readonly timeout: number } | undefined;
+  /** Server reset detection, or `undefined` when off. */
+  readonly resets:
+    | {
+        readonly epochOf: ((message: In) => string | number | undefined) | undefined;
+        readonly policy: 'restart' | 'fail';
+        readonly fallback: ((drop: { readonly seq: number; readonly key: unknown; readonly cursor: number }) => boolean) | undefined;
+      }
+    | undefined;
   readonly secureOnly: boolean;
   readonly scheduler: SchedulerLike;
   readonly maxMessageSize: number;
@@ -110,7 +137,39 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
       value: WebSocketCtor,
     });
   }
-  if (heartbeat !== undefined) count(OP, 'heartbeat.interval', heartbeat.interval, 1);
+  if (heartbeat !== undefined) {
+    count(OP, 'heartbeat.interval', heartbeat.interval, 1);
+    func(OP, 'heartbeat.message', heartbeat.message);
+    if (heartbeat.isReply !== undefined) func(OP, 'heartbeat.isReply', heartbeat.isReply);
+  }
+  checkCloseCodes(closeCodes);
+  const ready =
+    config.ready === undefined
+      ? undefined
+      : {
+          isReady: func<(message: In) => boolean>(OP, 'ready.isReady', (config.ready as { isReady?: unknown } | null)?.isReady),
+          timeout: duration(OP, 'ready.timeout', config.ready.timeout ?? 10_000),
+        };
+  const resets = resolveResets(config.resets, seqOf !== undefined && config.resume !== false);
+  const requestsGiven = config.requests as Partial<NonNullable<ManagedSocketConfig<In, Out>['requests']>> | null | undefined;
+  const requests =
+    requestsGiven === undefined
+      ? undefined
+      : {
+          idOf: func<(message: Out) => string | number | undefined>(OP, 'requests.idOf', requestsGiven?.idOf),
+          replyIdOf: func<(message: In) => string | number | undefined>(OP, 'requests.replyIdOf', requestsGiven?.replyIdOf),
+          timeout: duration(OP, 'requests.timeout', requestsGiven?.timeout ?? 10_000, true),
+          onReconnect: oneOf(OP, 'requests.onReconnect', requestsGiven?.onReconnect ?? 'fail', ['fail', 'resend']),
+        };
+  const acksGiven = config.acks as Partial<NonNullable<ManagedSocketConfig<In, Out>['acks']>> | null | undefined;
+  const acks =
+    acksGiven === undefined
+      ? undefined
+      : {
+          idOf: func<(message: Out) => string | number | undefined>(OP, 'acks.idOf', acksGiven?.idOf),
+          ackIdOf: func<(message: In) => string | number | undefined>(OP, 'acks.ackIdOf', acksGiven?.ackIdOf),
+          timeout: duration(OP, 'acks.timeout', acksGiven?.timeout ?? Infinity, true),
+        };
   const { mode = 'stateful', capacity = 1000, maxAge = Infinity, overflow = 'error' } = config.outbox ?? {};
   count(OP, 'outbox.capacity', capacity);
   oneOf(OP, 'outbox.mode', mode, ['stateful', 'stateless']);
@@ -182,6 +241,11 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
     idOf: dedupeWindow === undefined ? undefined : config.idOf,
     topicFrames: config.topics,
     heartbeat,
+    tokenPerConnect: config.tokenPerConnect ?? false,
+    requests,
+    acks,
+    ready,
+    resets,
     secureOnly: config.secureOnly ?? false,
     scheduler: config.scheduler ?? asyncScheduler,
     maxMessageSize: count(OP, 'maxMessageSize', config.maxMessageSize ?? 1_048_576, 1, true),
@@ -208,4 +272,48 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
         ? undefined
         : { capacity: consumer.capacity, work: consumer.work, concurrency: consumer.concurrency ?? 1, policy: consumer.policy ?? 'newest' },
   };
+}
+
+/** The seq fallback of reset detection by default: a repeat below half the cursor. @internal */
+export const DEFAULT_RESET_FALLBACK = ({ seq, cursor }: { readonly seq: number; readonly cursor: number }): boolean => seq * 2 < cursor;
+
+function resolveResets<In>(given: ManagedSocketConfig<In, unknown>['resets'], cursorOn: boolean): SocketOptions<In, unknown>['resets'] {
+  if (given === false) return undefined;
+  if (given !== undefined && (typeof given !== 'object' || given === null)) {
+    throw new InvalidOptionError({ operator: OP, option: 'resets', reason: 'an object or false', value: given });
+  }
+  const { epochOf, policy = 'restart', fallback = DEFAULT_RESET_FALLBACK } = given ?? {};
+  if (epochOf !== undefined) func(OP, 'resets.epochOf', epochOf);
+  oneOf(OP, 'resets.policy', policy, ['restart', 'fail']);
+  if (fallback !== false) func(OP, 'resets.fallback', fallback);
+  // Without a cursor there is no numbering to restart: only an epoch can tell.
+  const seqFallback = fallback === false || !cursorOn ? undefined : fallback;
+  if (epochOf === undefined && seqFallback === undefined) return undefined;
+  return { epochOf, policy, fallback: seqFallback };
+}
+
+function checkCodes(option: string, value: unknown): void {
+  const list = Array.isArray(value) ? value : undefined;
+  if (list !== undefined && list.every((code) => Number.isInteger(code))) return;
+  throw new InvalidOptionError({ operator: OP, option, reason: 'a list of integer close codes', value });
+}
+
+/** `closeCodes`: each list a list of integers, each change `{ add?, remove? }` of such lists. */
+function checkCloseCodes(table: CloseCodeTable | undefined): void {
+  if (table === undefined) return;
+  if (typeof table !== 'object' || table === null) throw new InvalidOptionError({ operator: OP, option: 'closeCodes', reason: 'an object', value: table });
+  for (const name of ['permanent', 'reauth'] as const) {
+    const given: unknown = table[name];
+    if (given === undefined) continue;
+    if (Array.isArray(given)) {
+      checkCodes(`closeCodes.${name}`, given);
+      continue;
+    }
+    if (typeof given !== 'object' || given === null) {
+      throw new InvalidOptionError({ operator: OP, option: `closeCodes.${name}`, reason: 'a list of close codes, or { add, remove }', value: given });
+    }
+    const change = given as { add?: unknown; remove?: unknown };
+    if (change.add !== undefined) checkCodes(`closeCodes.${name}.add`, change.add);
+    if (change.remove !== undefined) checkCodes(`closeCodes.${name}.remove`, change.remove);
+  }
 }

@@ -4,8 +4,12 @@ import { Fifo } from '../internal/fifo';
 /** What the outbox does with a message it cannot keep. */
 export type OutboxOverflow = 'error' | 'drop-newest' | 'drop-oldest';
 
-/** Why a user message was dropped instead of sent. */
-export type OutboxDropReason = 'overflow' | 'expired' | 'disconnected';
+/**
+ * Why a user message was dropped instead of sent: the outbox was full (`'overflow'`), it waited
+ * longer than `maxAge` (`'expired'`), it was sent while disconnected in stateless mode
+ * (`'disconnected'`), or it was still queued when `close()` was called (`'closed'`).
+ */
+export type OutboxDropReason = 'overflow' | 'expired' | 'disconnected' | 'closed';
 
 /** Options of the outbound buffer of a managed socket. */
 export interface OutboxConfig {
@@ -69,6 +73,11 @@ export class Outbox<Out> {
       if (oldest) this.onDrop(oldest.message, 'overflow');
     }
     this.queue.push({ message, at: now });
+  }
+
+  /** Drops every queued message, oldest first, reporting each with `reason`. */
+  dropAll(reason: OutboxDropReason): void {
+    for (let entry = this.queue.shift(); entry !== undefined; entry = this.queue.shift()) this.onDrop(entry.message, reason);
   }
 
   /**

@@ -57,6 +57,8 @@ export class FakeWebSocket implements WebSocketLike {
   pings = 0;
   /** Whether the client called `terminate()`. */
   terminated = false;
+  /** Set by {@link FakeWebSocket.refuseUpgrade}: what the `/node` WebSocket reports for a refused upgrade. */
+  upgradeRefusal: { readonly status: number; readonly retryAfter: string | undefined } | undefined;
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(
@@ -107,6 +109,15 @@ export class FakeWebSocket implements WebSocketLike {
   refuse(): void {
     this.dispatch('error', {});
     this.finish({ code: 1006, reason: '', wasClean: false });
+  }
+
+  /**
+   * Server side: answer the upgrade with an HTTP status instead of 101 (and an optional
+   * `Retry-After` header), as the `/node` WebSocket reports it: then an `error` and a 1006 close.
+   */
+  refuseUpgrade(status: number, retryAfter?: string): void {
+    this.upgradeRefusal = { status, retryAfter };
+    this.refuse();
   }
 
   send(data: WireData): void {
