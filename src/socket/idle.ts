@@ -12,7 +12,7 @@ import { IdleTimeoutError } from '../errors';
  *
  * While `held()` is true (the consumer paused the socket: no frame can arrive), silence does not
  * count: the check restarts its full window at every look during the hold, so a link is failed
- * only after `ms` of silence once reading has resumed.
+ * between `ms` and `1.5 * ms` of silence after reading resumed.
  *
  * @param signs How many signs of life so far (only ever grows); the error's `seen` is how many
  *   came since the check started (the open).
@@ -28,7 +28,9 @@ export function idleCheck$(ms: number, scheduler: SchedulerLike, signs: () => nu
     let quiet = 0;
     return scheduler.schedule(function (this: SchedulerAction<unknown>) {
       const now = signs();
-      quiet = now === seen && !held() ? quiet + 1 : 0;
+      // A look during our own hold does not count, nor does the one after it (the resume may come just
+      // before it): a link is failed at least `ms` after the resume.
+      quiet = held() ? -1 : now === seen ? quiet + 1 : 0;
       seen = now;
       if (quiet >= looks) subscriber.error(new IdleTimeoutError({ idleMs: ms, seen: seen - atOpen }));
       else this.schedule(undefined, step);
