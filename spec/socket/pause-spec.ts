@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import { managedSocket$ } from '../../src/socket/managedSocket';
 import type { ManagedSocketConfig } from '../../src/socket/config';
 import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
-import { createFakeWebSockets, FakeWebSocket } from '../../src/testing/fakeWebSocket';
+import { FakeWebSocket } from '../../src/testing/fakeWebSocket';
 import type { FakeWebSocketOptions } from '../../src/testing/fakeWebSocket';
 import { createSocketHarness, scheduleAt, subscribeUntil as subscribeUntilFrame } from '../../src/testing/harness';
 import type { WebSocketCtor } from '../../src/socket/transport';
@@ -106,7 +106,6 @@ describe('managedSocket$ pause() and resume()', () => {
 
   it('should return false and change nothing when the transport cannot pause; the idle check goes on', () => {
     ts.run(() => {
-      const fake = createFakeWebSockets({ scheduler: ts });
       /** A browser-like socket: no pause(), no resume(). */
       class BrowserLike extends FakeWebSocket {
         override pause = undefined as unknown as () => void;
@@ -115,7 +114,6 @@ describe('managedSocket$ pause() and resume()', () => {
       const Ctor = class extends BrowserLike {
         constructor(url: string, protocols?: string | string[]) {
           super(url, protocols, undefined, { openAfter: 0, answerClose: true, closeDelay: 0, scheduler: ts });
-          fake.sockets.push(this);
           ts.schedule(() => this.open(), 1);
         }
       } as unknown as WebSocketCtor;

@@ -12,7 +12,9 @@ import { NodeWebSocket } from './wsSocket';
 
 export * from '../index';
 export { toAsyncIterable, toReadable } from './stream';
-export type { DropBufferConfig, ToAsyncIterableConfig, ToReadableConfig } from './stream';
+export type { DropBufferConfig, Pausable, ToAsyncIterableConfig, ToReadableConfig } from './stream';
+export { BackpressureError } from './errors';
+export type { BackpressureInfo } from './errors';
 export { fileCursorStorage } from './fileCursorStorage';
 
 /**
