@@ -35,3 +35,39 @@ export interface BackpressureInfo {
   /** Values waiting when the pause was refused. */
   readonly buffered: number;
 }
+
+/**
+ * Rejects a {@link CommitLog.commit} that would need more than `window` seqs remembered above one
+ * that is not committed yet: the log would have to give up on that seq (and so skip work that was
+ * never done), so it refuses instead. Usually a piece of work that never finished while many after
+ * it did: stop, and let the next run redo it.
+ *
+ * ## Example
+ * ```ts
+ * import { CommitWindowError } from 'rxjs-managed-socket/node';
+ *
+ * if (err instanceof CommitWindowError) console.log(`seq ${err.info.from} of ${String(err.info.key)} never finished`);
+ * ```
+ */
+export class CommitWindowError extends Error {
+  override readonly name = 'CommitWindowError';
+  /** The seqs the log would have had to give up on, and the window. */
+  readonly info: CommitWindowInfo;
+
+  constructor(info: CommitWindowInfo) {
+    super(`Commit window of ${info.window} full: seqs ${info.from}-${info.to}${info.key === undefined ? '' : ` of ${String(info.key)}`} were never committed`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link CommitWindowError}. */
+export interface CommitWindowInfo {
+  /** The first seq not committed. */
+  readonly from: number;
+  /** The last seq of that hole (inclusive). */
+  readonly to: number;
+  /** Its key (`'perKey'` mode), else `undefined`. */
+  readonly key: string | number | undefined;
+  /** The log's `window`. */
+  readonly window: number;
+}

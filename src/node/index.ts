@@ -13,9 +13,13 @@ import { NodeWebSocket } from './wsSocket';
 export * from '../index';
 export { toAsyncIterable, toReadable } from './stream';
 export type { DropBufferConfig, Pausable, ToAsyncIterableConfig, ToReadableConfig } from './stream';
-export { BackpressureError } from './errors';
-export type { BackpressureInfo } from './errors';
+export { BackpressureError, CommitWindowError } from './errors';
+export type { BackpressureInfo, CommitWindowInfo } from './errors';
 export { fileCursorStorage } from './fileCursorStorage';
+export { openCommitLog } from './commitLog';
+export type { AsyncCursorStorage, CommitLog, CommitLogConfig } from './commitLog';
+export { processCommitted } from './processCommitted';
+export type { ProcessCommittedConfig, ProcessCommittedResult } from './processCommitted';
 
 /**
  * {@link coreManagedSocket$ | managedSocket$} for Node: the same socket, on the `ws` package
