@@ -71,3 +71,41 @@ export interface CommitWindowInfo {
   /** The log's `window`. */
   readonly window: number;
 }
+
+/**
+ * A {@link redisCursorStore} consumer does not hold the lease on its job's name (any more): its
+ * saves are refused, and its lease's `signal` is aborted with this error. `reason` says why:
+ * `'taken'` (the lease is not ours: it ran out and another consumer may hold it), `'fenced'` (a
+ * consumer with a newer fencing token has written), `'expired'` (it could not be renewed before it
+ * ran out, e.g. while Redis was unreachable), `'not-held'` (a save before `acquire()` or after
+ * `release()`).
+ *
+ * ## Example
+ * ```ts
+ * import { LeaseLostError } from 'rxjs-managed-socket/node';
+ *
+ * if (err instanceof LeaseLostError) console.log(`lease ${err.info.token} on ${err.info.name} lost: ${err.info.reason}`);
+ * ```
+ */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  /** Which lease was lost, and why. */
+  readonly info: LeaseLostInfo;
+
+  constructor(info: LeaseLostInfo) {
+    super(`Lease on '${info.name}' (token ${info.token}, owner ${info.owner}) not held: ${info.reason}`);
+    this.info = info;
+  }
+}
+
+/** Context of a {@link LeaseLostError}. */
+export interface LeaseLostInfo {
+  /** The job's name. */
+  readonly name: string;
+  /** This consumer's owner string. */
+  readonly owner: string;
+  /** The fencing token of the lost lease (`0` when none was held). */
+  readonly token: number;
+  /** Why: see {@link LeaseLostError}. */
+  readonly reason: 'taken' | 'fenced' | 'expired' | 'not-held';
+}
