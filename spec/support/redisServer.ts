@@ -14,6 +14,10 @@ export interface TestRedis {
   readonly url: string;
   /** Stops the server (SIGTERM: with `persist`, it writes its data) and starts it again on the same port and dir. */
   restart(downMs?: number): Promise<void>;
+  /** Stops the server (SIGTERM), keeping its dir: `up()` starts it again. */
+  down(): Promise<void>;
+  /** Starts it again after `down()`, on the same port and dir. */
+  up(): Promise<void>;
   /** Stops it; removes its dir. */
   stop(): Promise<void>;
 }
@@ -92,6 +96,8 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       await up();
     },
+    down,
+    up,
     stop: async () => {
       await down();
       rmSync(dir, { recursive: true, force: true });
