@@ -5,7 +5,7 @@
 //               waits in this process's heap
 // It reports events/s (first to last event), the peak heap and RSS, and checks that every seq
 // arrived once, in order. `measure: 'speed'` samples memoryUsage() every 10 ms (cheap: the events/s
-// is the figure); `measure: 'memory'` forces a full GC before each sample, every 250 ms, so the
+// is the figure); `measure: 'memory'` forces a full GC before each sample, every second, so the
 // heap is what is really held, garbage aside (the GCs slow the run: its events/s is not reported).
 //
 // IPC: receives { cmd: 'run', mode, measure, url, n, capacity, sinkBatch, sinkDelayMs }; sends { type: 'result', ... }.
@@ -31,7 +31,7 @@ process.on('message', async (message) => {
     const m = process.memoryUsage();
     peakHeap = Math.max(peakHeap, m.heapUsed);
     peakRss = Math.max(peakRss, m.rss);
-  }, measure === 'memory' ? 250 : 10);
+  }, measure === 'memory' ? 1_000 : 10);
 
   const socket = managedSocket$({ url: `${url}&n=${n}`, ...referenceProtocol(), idleTimeout: 5_000 });
   socket.subscribeTopics('prices');
