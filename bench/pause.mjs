@@ -15,10 +15,12 @@ import { fmt, median } from './lib/stats.mjs';
 const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' } } });
 const n = Number(args.messages);
 const rounds = Number(args.rounds);
-const SINKS = {
+const ONLY = process.env.PAUSE_BENCH_SINK;
+const ALL_SINKS = {
   'keeps up': { sinkBatch: 1, sinkDelayMs: 0 },
   'slow (1 ms per 20 events)': { sinkBatch: 20, sinkDelayMs: 1 },
 };
+const SINKS = Object.fromEntries(Object.entries(ALL_SINKS).filter(([name]) => ONLY === undefined || name.startsWith(ONLY)));
 const MODES = ['unbounded', 'pause'];
 
 await buildBundles();
@@ -55,14 +57,15 @@ try {
         heapGrowthMB: median(s.map((r) => r.heapGrowthMB)),
         peakRssMB: median(s.map((r) => r.peakRssMB)),
         pausedShare: median(s.map((r) => r.pausedShare)),
+        pauses: median(s.map((r) => r.pauses)),
       });
     }
   }
   console.log(`${n} events of 1 KB, median of ${rounds} rounds, node ${process.version}`);
-  console.log('| sink | mode | events/s | peak live heap growth | peak RSS | events read while paused |');
-  console.log('|---|---|---:|---:|---:|---:|');
+  console.log('| sink | mode | events/s | peak live heap growth | peak RSS | events read while paused | pauses |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.sink} | ${r.mode} | ${fmt(r.eventsPerSec)} | ${r.heapGrowthMB.toFixed(1)} MB | ${r.peakRssMB.toFixed(0)} MB | ${(r.pausedShare * 100).toFixed(0)}% |`);
+    console.log(`| ${r.sink} | ${r.mode} | ${fmt(r.eventsPerSec)} | ${r.heapGrowthMB.toFixed(1)} MB | ${r.peakRssMB.toFixed(0)} MB | ${(r.pausedShare * 100).toFixed(0)}% | ${fmt(r.pauses)} |`);
   }
 } finally {
   await server.stop();

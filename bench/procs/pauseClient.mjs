@@ -39,7 +39,9 @@ process.on('message', async (message) => {
     filter((f) => f.type === 'event'),
     take(n),
   );
-  const config = mode === 'pause' ? { capacity, pause: socket } : { capacity: n };
+  let pauses = 0;
+  const counted = { pause: () => (pauses++, socket.pause()), resume: () => socket.resume() };
+  const config = mode === 'pause' ? { capacity, pause: counted } : { capacity: n };
   let count = 0;
   let wrong = 0;
   let first = 0;
@@ -65,6 +67,7 @@ process.on('message', async (message) => {
     heapGrowthMB: (peakHeap - base.heapUsed) / 1024 ** 2,
     peakRssMB: peakRss / 1024 ** 2,
     pausedShare: pausedSeen / count,
+    pauses,
   });
 });
 
