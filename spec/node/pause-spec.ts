@@ -129,6 +129,32 @@ describe('lossless mode (pause)', () => {
       expect(subject.observed).toBe(false);
     });
 
+    it('should end with a BackpressureError when the source lets go of the pause (paused turns false)', async () => {
+      const subject = new Subject<number>();
+      const state = { paused: false };
+      const pausable: Pausable = {
+        pause: () => {
+          state.paused = true;
+          return true;
+        },
+        resume: () => (state.paused = false),
+        get paused() {
+          return state.paused;
+        },
+      };
+      const iterator = toAsyncIterable(subject, { capacity: 2, pause: pausable });
+      const first = iterator.next();
+      for (let n = 1; n <= 3; n++) subject.next(n); // 1 taken, 2 and 3 wait: paused
+      subject.next(4); // slack: the pause still holds
+      state.paused = false; // a socket that cannot pause opened
+      subject.next(5);
+      const got = [(await first).value];
+      for (let i = 0; i < 4; i++) got.push((await iterator.next()).value);
+      expect(got).toEqual([1, 2, 3, 4, 5]); // what arrived is delivered first
+      await expect(iterator.next()).rejects.toBeInstanceOf(BackpressureError);
+      expect(subject.observed).toBe(false);
+    });
+
     it('should resume the source when the consumer stops while it is paused (return, abort)', async () => {
       for (const stop of ['return', 'abort'] as const) {
         const { source$, control, log } = pausableSource();

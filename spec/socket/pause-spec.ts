@@ -125,6 +125,14 @@ describe('managedSocket$ pause() and resume()', () => {
       subscribeUntil(socket, 60);
       ts.flush();
       expect(results).toEqual([false]);
+      // Paused between connections (recorded), then a socket opens that cannot pause: the pause ends.
+      const second = managedSocket$<Msg, Cmd>({ url: 'ws://test', WebSocketCtor: Ctor, idleTimeout: 0, scheduler: ts });
+      expect(second.pause()).toBe(true);
+      expect(second.paused).toBe(true);
+      const sub = second.subscribe();
+      ts.flush(); // the socket opens
+      expect(second.paused).toBe(false);
+      sub.unsubscribe();
       expect(socket.paused).toBe(false);
       expect(disconnects(events)).toHaveLength(1);
     });

@@ -30,6 +30,12 @@ export interface Pausable {
   pause(): boolean | void;
   /** Lets the flow go on. */
   resume(): void;
+  /**
+   * Whether the pause holds (a managed socket's `paused`). When it turns `false` while the adapter
+   * holds a pause (a socket that cannot pause opened meanwhile), the adapter ends with a
+   * {@link BackpressureError}.
+   */
+  readonly paused?: boolean;
 }
 
 /**
@@ -463,9 +469,14 @@ function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
   /** A value is being taken: what a resume emits synchronously meanwhile waits behind it. */
   let taking = false;
 
-  /** Lossless mode: pauses the source once `highWater` values wait. */
+  /** Lossless mode: pauses the source once `highWater` values wait (and checks that a pause holds). */
   const holdIfFull = (): void => {
-    if (flow === undefined || paused || buffer.size < flow.highWater) return;
+    if (flow === undefined || buffer.size < flow.highWater) return;
+    if (paused) {
+      // The source let go of our pause (a socket that cannot pause opened): fail, do not grow.
+      if (flow.source.paused === false) throw new BackpressureError({ capacity: flow.highWater, buffered: buffer.size });
+      return;
+    }
     paused = true;
     if (flow.source.pause() === false) {
       paused = false;

@@ -52,7 +52,9 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
    * across reconnects (each new socket is paused as it opens) until {@link ManagedSocket.resume}.
    * While it holds, the idle check does not count the silence (no frame can arrive); its full
    * window starts again at the resume. Sending still works. Returns `false`, and changes nothing,
-   * when the open socket cannot pause (a browser WebSocket, a transport without `pause()`).
+   * when the open socket cannot pause (a browser WebSocket, a transport without `pause()`); between
+   * connections it returns `true`, and a socket that then opens without `pause()` ends the pause
+   * (`paused` turns `false`).
    * The Node adapters call it for you in their lossless mode (`toReadable(…, { pause: socket })`).
    */
   pause(): boolean;
@@ -158,6 +160,10 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
 
   /** The consumer's pause: outlives connections, applied to each socket as it opens. */
   const flow = { paused: false };
+  /**
+   * The open socket can pause. Between connections the pause is recorded, and a socket that opens
+   * and cannot pause ends it (`paused` turns `false`: the Node adapters then fail, not grow).
+   */
   const canPause = (socket: WebSocketLike | null): boolean => socket === null || (typeof socket.pause === 'function' && typeof socket.resume === 'function');
 
   const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
