@@ -22,10 +22,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Gzipped bytes (level 9) allowed for the root entry with rxjs, io-ts and fp-ts external.
  * Measured 10,516 B at 0.1.0 (budget 12,800 B); raised to 14,000 B when the socket became named
- * stages with typed URL errors, delay floors and failover context (13,221 B). Raise it on purpose, in the
+ * stages with typed URL errors, delay floors and failover context (13,221 B); raised to 15,000 B for
+ * wire formats (a serializer and deserializer, binary frames, byte-sized limits, batch frames,
+ * resume tokens and new-key bases on the cursor: 13,278 B -> 14,694 B). Raise it on purpose, in the
  * change that needs it, and update the table in docs/package.md.
  */
-export const BUDGET = 14_000;
+export const BUDGET = 15_000;
 
 const json = process.argv.includes('--json');
 

@@ -226,18 +226,23 @@ export class DecodeError extends Error {
 /** Context of a {@link DecodeError}. */
 export interface DecodeErrorInfo {
   /**
-   * `size`: above `maxMessageSize`; `binary`: not a text frame; `json`: not JSON; `codec`: failed
-   * the io-ts codec; `seq`: the seq it carries is not a safe integer >= 0 (or `seqOf` threw);
-   * `key`: the key it carries is not a string or a finite number (or `keyOf` threw); `id`:
-   * `idOf` threw on it.
+   * `size`: above `maxMessageSize` (UTF-8 bytes for text, bytes for binary); `binary`: a binary
+   * frame without a wire format, or one it cannot read (a `Blob`); `json`: not JSON;
+   * `deserialize`: the wire format's `deserialize` threw; `batch`: `eventsOf` threw or returned
+   * something other than an array; `codec`: failed the io-ts codec; `seq`: the seq it carries is
+   * not a safe integer >= 0 (or `seqOf` threw), or its resume token is not a finite number (or
+   * `resumeTokenOf` threw); `key`: the key it carries is not a string or a finite number (or
+   * `keyOf` threw); `id`: `idOf` threw on it.
    */
-  readonly kind: 'size' | 'binary' | 'json' | 'codec' | 'seq' | 'key' | 'id';
+  readonly kind: 'size' | 'binary' | 'json' | 'deserialize' | 'batch' | 'codec' | 'seq' | 'key' | 'id';
   /** The raw frame, or its first 256 characters; `undefined` for binary frames. */
   readonly raw: string | undefined;
   /** Size of the frame in characters (text) or bytes (binary). */
   readonly size: number;
   /** Human-readable validation messages (io-ts paths), empty for other kinds. */
   readonly errors: readonly string[];
+  /** For one event of a batch frame (`eventsOf`): its position in the batch; the others go on. */
+  readonly index?: number;
 }
 
 /**

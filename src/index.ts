@@ -49,3 +49,4 @@ export type { FailureKind, FailureVerdict, CloseCodeTable, CloseCodeRange } from
 export type { TokenProvider, TokenValue, TokenInfo } from './socket/auth';
 export type { OutboxConfig, OutboxOverflow, OutboxDropReason } from './socket/outbox';
 export type { WebSocketLike, WebSocketCtor, WebSocketMessageEvent, WebSocketCloseEvent } from './socket/transport';
+export type { WireFormat, WireData, WireFrame } from './socket/wire';

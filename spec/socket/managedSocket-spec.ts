@@ -280,7 +280,7 @@ describe('managedSocket$', () => {
         subscribeUntil(socket, 5);
         ts.flush();
         expect(socketAt(fake, 0).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null, token: 'tok-1' }]);
-        expect(handshake).toHaveBeenCalledWith({ attempt: 1, token: 'tok-1', retries: 0, lastError: undefined, resumeFromSeq: null, cursor: socket.cursor });
+        expect(handshake).toHaveBeenCalledWith({ attempt: 1, token: 'tok-1', retries: 0, lastError: undefined, resumeFromSeq: null, cursor: socket.cursor, resumeToken: null });
       });
     });
 

@@ -60,9 +60,10 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
   if (typeof config !== 'object' || config === null) {
     throw new InvalidOptionError({ operator: OP, option: 'config', reason: 'a config object', value: config });
   }
-  const { mode = 'contiguous', start = null, window = 10_000, storage, onSkip }: ResumeCursorConfig = config;
+  const { mode = 'contiguous', start = null, newKeys = 'start', window = 10_000, storage, onSkip }: ResumeCursorConfig = config;
 
   oneOf(OP, 'mode', mode, MODES);
+  oneOf(OP, 'newKeys', newKeys, ['start', 'first']);
   if (start !== null && !isSeq(start)) {
     throw new InvalidOptionError({ operator: OP, option: 'start', reason: 'null or a safe integer >= 0', value: start });
   }
@@ -75,6 +76,8 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
   if (onSkip !== undefined) func(OP, 'onSkip', onSkip);
 
   const perKey = mode === 'perKey';
+  /** Where the track of a key never seen starts. */
+  const unseen = perKey && newKeys === 'first' ? null : start;
 
   // The tracks, one implementation per mode (modes.ts); replaced whole by reset() and a failed save.
   let tracks: Tracks = emptyTracks(mode, start);
@@ -109,10 +112,10 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     };
     if (state.mode === 'perKey') {
       const map = new Map<Key, Track>();
-      for (const k of state.keys) map.set(k.key, fit(trackOf(k.cursor, k.ahead), k.key));
+      for (const k of state.keys) map.set(k.key, fit(trackOf(k.cursor, k.ahead, k.token ?? null), k.key));
       return perKeyTracks(start, map);
     }
-    return singleTracks(state.mode, fit(trackOf(state.cursor, state.ahead), undefined));
+    return singleTracks(state.mode, fit(trackOf(state.cursor, state.ahead, state.token ?? null), undefined));
   };
 
   // Load once. The default storage is memory that nobody else can read, so it is not written to.
@@ -173,19 +176,22 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
   const isDelivered = (seq: number, key?: string | number): boolean => {
     const s = seqArg(seq);
     const t = tracks.find(keyArg(key, 'isDelivered'));
-    const c = t === undefined ? start : t.c;
+    const c = t === undefined ? unseen : t.c;
     return c !== null && (s <= c || (t !== undefined && t.ahead.has(s)));
   };
 
   const ordered = mode === 'ordered';
-  const markDelivered = (seq: number, key?: string | number): boolean => {
+  const markDelivered = (seq: number, key?: string | number, token?: number): boolean => {
     const s = seqArg(seq);
     const k = keyArg(key, 'markDelivered');
+    if (token !== undefined && (typeof token !== 'number' || !Number.isFinite(token))) {
+      throw new TypeError(`ResumeCursor.markDelivered: the token must be a finite number (got ${String(token)})`);
+    }
     notWhileSkipping('markDelivered');
     const existing = tracks.find(k);
-    const t = existing ?? newTrack(start);
+    const t = existing ?? newTrack(unseen);
     const before = t.c;
-    if (!deliver(t, s, ordered, window, (pending) => skipLowestHole(t, k, pending))) return false;
+    if (!deliver(t, s, ordered, window, (pending) => skipLowestHole(t, k, pending), token)) return false;
     if (existing === undefined) tracks.add(k as Key, t);
     else tracks.moved(before);
     commit();
@@ -199,9 +205,29 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     commit();
   };
 
+  /** Whether a track can join the minimum (it lacks nothing whose token is unknown); lowers `acc.lowest`. */
+  const joins = (t: Track | undefined, acc: { lowest: number }): boolean => {
+    // A key never seen lacks nothing when its first event will be its base.
+    if (t === undefined) return unseen === null;
+    // No token at the cursor: nothing was delivered (and nothing is lacked), or what is lacked has unknown tokens.
+    if (t.token === null) return t.c === null;
+    if (t.token < acc.lowest) acc.lowest = t.token;
+    return true;
+  };
+  const resumeToken = (keys?: Iterable<string | number>): number | null => {
+    const acc = { lowest: Infinity };
+    if (keys === undefined) {
+      for (const [, t] of tracks.entries()) if (!joins(t, acc)) return null;
+    } else {
+      for (const key of keys) if (!joins(tracks.find(keyArg(key, 'resumeToken')), acc)) return null;
+    }
+    return acc.lowest === Infinity ? null : acc.lowest;
+  };
+
   return {
     mode,
     start,
+    newKeys,
     get value() {
       return tracks.value();
     },
@@ -209,12 +235,14 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     get: (key?: string | number) => {
       const k = keyArg(key, 'get');
       if (k === undefined) return tracks.value();
-      return tracks.find(k)?.c ?? start;
+      const t = tracks.find(k);
+      return t === undefined ? unseen : t.c;
     },
     keys: () => tracks.keys(),
     isDelivered,
     markDelivered,
     snapshot: () => tracks.snapshot(),
+    resumeToken,
     reset,
   };
 }

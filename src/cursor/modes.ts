@@ -23,6 +23,8 @@ export interface Tracks {
   keys(): Key[];
   /** Everything, as plain JSON. */
   snapshot(): ResumeCursorState;
+  /** Every track with its key (`undefined` outside 'perKey'). */
+  entries(): Iterable<readonly [Key | undefined, Track]>;
 }
 
 /** `'ordered'` and `'contiguous'`: one track; its cursor is the value. @internal */
@@ -33,7 +35,8 @@ export function singleTracks(mode: Exclude<ResumeCursorMode, 'perKey'>, track: T
     add: () => undefined,
     moved: () => undefined,
     keys: () => [],
-    snapshot: () => ({ version: 1, mode, cursor: track.c, ahead: sortedAhead(track) }),
+    snapshot: () => withToken({ version: 1, mode, cursor: track.c, ahead: sortedAhead(track) }, track),
+    entries: () => [[undefined, track]],
   };
 }
 
@@ -67,10 +70,16 @@ export function perKeyTracks(start: number | null, tracks: Map<Key, Track>): Tra
     keys: () => [...tracks.keys()],
     snapshot: () => {
       const keys: ResumeCursorKeyState[] = [];
-      for (const [key, t] of tracks) keys.push({ key, cursor: t.c as number, ahead: sortedAhead(t) });
+      for (const [key, t] of tracks) keys.push(withToken({ key, cursor: t.c as number, ahead: sortedAhead(t) }, t));
       return { version: 1, mode: 'perKey', keys };
     },
+    entries: () => tracks,
   };
+}
+
+/** A stored state carries the token at the cursor only when there is one (older states have none). */
+function withToken<S extends object>(state: S, t: Track): S {
+  return t.token === null ? state : { ...state, token: t.token };
 }
 
 /** The tracks of a fresh cursor (nothing delivered). @internal */

@@ -98,6 +98,12 @@ export function parseState(
     return sorted as number[];
   };
 
+  const tokenOf = (value: unknown, where: string): { token?: number } => {
+    if (value === undefined || value === null) return {};
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`${where}token must be a finite number`);
+    return { token: value };
+  };
+
   if (stateMode === 'perKey') {
     const keys = r['keys'];
     if (!Array.isArray(keys)) throw bad('keys must be an array');
@@ -114,7 +120,8 @@ export function parseState(
       seen.add(k);
       const cursor = e['cursor'];
       if (!isSeq(cursor)) throw bad(`the cursor of key ${JSON.stringify(k)} must be a safe integer >= 0`);
-      out.push({ key: k, cursor, ahead: aheadOf(e['ahead'], cursor, `key ${JSON.stringify(k)}: `) });
+      const where = `key ${JSON.stringify(k)}: `;
+      out.push({ key: k, cursor, ahead: aheadOf(e['ahead'], cursor, where), ...tokenOf(e['token'], where) });
     }
     return { version: 1, mode: 'perKey', keys: out };
   }
@@ -123,5 +130,5 @@ export function parseState(
   if (cursor !== null && !isSeq(cursor)) throw bad('cursor must be null or a safe integer >= 0');
   const ahead = aheadOf(r['ahead'], cursor, '');
   if (stateMode === 'ordered' && ahead.length > 0) throw bad("ahead must be empty in 'ordered' mode");
-  return { version: 1, mode: stateMode as 'ordered' | 'contiguous', cursor, ahead };
+  return { version: 1, mode: stateMode as 'ordered' | 'contiguous', cursor, ahead, ...tokenOf(r['token'], '') };
 }

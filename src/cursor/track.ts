@@ -5,6 +5,10 @@ export interface Track {
   c: number | null;
   readonly ahead: Set<number>;
   readonly heap: MinHeap;
+  /** The resume token of the event at `c`, or `null` when it is not known. */
+  token: number | null;
+  /** The tokens of seqs delivered above a hole (only when tokens are used). */
+  tokens: Map<number, number> | null;
 }
 
 /** A key of a 'perKey' cursor. @internal */
@@ -12,12 +16,13 @@ export type Key = string | number;
 
 /** @internal */
 export function newTrack(c: number | null): Track {
-  return { c, ahead: new Set<number>(), heap: new MinHeap() };
+  return { c, ahead: new Set<number>(), heap: new MinHeap(), token: null, tokens: null };
 }
 
 /** @internal */
-export function trackOf(c: number | null, ahead: readonly number[]): Track {
+export function trackOf(c: number | null, ahead: readonly number[], token: number | null = null): Track {
   const t = newTrack(c);
+  t.token = token;
   for (const s of ahead) addAhead(t, s);
   return t;
 }
@@ -29,6 +34,12 @@ export function advance(t: Track): void {
     const s = t.heap.pop();
     t.ahead.delete(s);
     t.c = s;
+    // The token moves with the cursor when it is known; otherwise the older one stays: lower, so safe.
+    const token = t.tokens?.get(s);
+    if (token !== undefined) {
+      t.token = token;
+      (t.tokens as Map<number, number>).delete(s);
+    }
   }
 }
 
@@ -49,22 +60,31 @@ export function sortedAhead(t: Track): number[] {
  * Records seq `s` as delivered on `t`, the one rule of every mode: the first seq sets the base; a
  * seq at or below the cursor, or already ahead, is a replay (`false`); `ordered` moves the cursor
  * to any higher seq; otherwise a seq above a hole waits in the ahead set until the hole fills,
- * and when `window` seqs already wait, `skip` gives up the lowest hole first.
+ * and when `window` seqs already wait, `skip` gives up the lowest hole first. A `token` (the
+ * event's resume token) is kept with the seq: as the token at the cursor when the cursor moves to
+ * it, else with the seq ahead until the cursor reaches it.
  *
  * @internal
  */
-export function deliver(t: Track, s: number, ordered: boolean, window: number, skip: (pending: number) => void): boolean {
+export function deliver(t: Track, s: number, ordered: boolean, window: number, skip: (pending: number) => void, token?: number): boolean {
   if (t.c === null) {
     t.c = s;
+    if (token !== undefined) t.token = token;
     return true;
   }
   if (s <= t.c || t.ahead.has(s)) return false;
   if (ordered || s === t.c + 1) {
     t.c = s;
+    if (token !== undefined) t.token = token;
   } else {
     if (t.ahead.size >= window) skip(s);
-    if (s === t.c + 1) t.c = s;
-    else addAhead(t, s);
+    if (s === t.c + 1) {
+      t.c = s;
+      if (token !== undefined) t.token = token;
+    } else {
+      addAhead(t, s);
+      if (token !== undefined) (t.tokens ??= new Map()).set(s, token);
+    }
   }
   advance(t);
   return true;

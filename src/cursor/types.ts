@@ -23,6 +23,8 @@ export interface ResumeCursorKeyState {
   readonly cursor: number;
   /** Seqs of this key delivered above a hole, in ascending order. */
   readonly ahead: readonly number[];
+  /** The resume token of the event at `cursor`, when tokens are used and it is known. */
+  readonly token?: number;
 }
 
 /** The state of an `'ordered'` or `'contiguous'` cursor, as stored in a {@link ResumeCursorState}. */
@@ -35,6 +37,8 @@ export interface ResumeCursorSequenceState {
   readonly cursor: number | null;
   /** Seqs delivered above a hole, in ascending order. Always empty in `'ordered'` mode. */
   readonly ahead: readonly number[];
+  /** The resume token of the event at `cursor`, when tokens are used and it is known. */
+  readonly token?: number;
 }
 
 /** The state of a `'perKey'` cursor, as stored in a {@link ResumeCursorState}. */
@@ -110,6 +114,16 @@ export interface ResumeCursorConfig {
    */
   start?: number | null;
   /**
+   * `'perKey'` mode: where a key never seen before starts. `'start'`: at `start`, so with a
+   * number there every seq of a new key after `start` is expected, and a key that first shows up
+   * at seq 500 has a hole 1-499 (the socket waits for it, then resyncs). `'first'`: the first seq
+   * delivered for a new key becomes its base, as with `start: null`, while `start` stays the value
+   * sent before any key was seen. The risk of `'first'`: events of a new key before its first
+   * delivered one (reordered behind it, or sent before it was subscribed) are never asked for.
+   * @default 'start'
+   */
+  newKeys?: 'start' | 'first';
+  /**
    * The most seqs remembered above a hole, per key (an integer >= 0). When one more would be
    * needed, the cursor gives up on the lowest hole and reports it to `onSkip`. `0` tolerates no
    * reordering at all.
@@ -153,8 +167,11 @@ export interface ResumeCursor {
   readonly value: number | null;
   /** {@link ResumeCursor.value} now, then each time it changes. Never completes. */
   readonly value$: Observable<number | null>;
+  /** Where a key never seen starts (`'perKey'` mode); see {@link ResumeCursorConfig.newKeys}. */
+  readonly newKeys: 'start' | 'first';
   /**
-   * The cursor of one key (`'perKey'` mode; `start` for a key never seen). Outside `'perKey'`
+   * The cursor of one key (`'perKey'` mode; for a key never seen, `start`, or `null` with
+   * `newKeys: 'first'`). Outside `'perKey'`
    * mode, call it without a key to read {@link ResumeCursor.value}.
    */
   get(key?: string | number): number | null;
@@ -162,8 +179,21 @@ export interface ResumeCursor {
   keys(): Array<string | number>;
   /** Whether `seq` (of `key`) counts as delivered already, i.e. arriving now it is a replay. */
   isDelivered(seq: number, key?: string | number): boolean;
-  /** Records `seq` (of `key`) as delivered. Returns `false` when it already was (a replay). */
-  markDelivered(seq: number, key?: string | number): boolean;
+  /**
+   * Records `seq` (of `key`) as delivered. Returns `false` when it already was (a replay).
+   * `token`: the event's resume token (a finite number that does not decrease along the key's
+   * seqs), remembered with the seq for {@link ResumeCursor.resumeToken}.
+   */
+  markDelivered(seq: number, key?: string | number, token?: number): boolean;
+  /**
+   * The gap-safe resume token: over `keys` (default: every key seen; outside `'perKey'` mode, the
+   * one sequence), the lowest token of each key's last event delivered in order (the event at its
+   * cursor, never one above a hole). `null` when no token is safe: nothing was delivered with a
+   * token, or a key lacks events whose tokens are unknown (a key whose cursor is still `start`,
+   * or, among the given `keys`, one never seen while `start` is a number and `newKeys` is
+   * `'start'`). A key that has not delivered anything and starts from its first event lacks nothing.
+   */
+  resumeToken(keys?: Iterable<string | number>): number | null;
   /** A copy of the whole state, as plain JSON. */
   snapshot(): ResumeCursorState;
   /** Forgets everything and goes back to `start`, or to the given state; then saves. */

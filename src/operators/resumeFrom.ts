@@ -14,8 +14,8 @@ const OP = 'resumeFrom';
 export interface DeliveryCursor {
   /** `'perKey'` cursors take the key of each value (`keyOf`); the others do not. */
   readonly mode: 'ordered' | 'contiguous' | 'perKey';
-  /** Records `seq` (of `key`) as delivered; `false` when it already was (a replay). */
-  markDelivered(seq: number, key?: string | number): boolean;
+  /** Records `seq` (of `key`, with its resume `token`) as delivered; `false` when it already was (a replay). */
+  markDelivered(seq: number, key?: string | number, token?: number): boolean;
 }
 
 /** Configuration of {@link resumeFrom}. */
@@ -34,6 +34,14 @@ export interface ResumeFromConfig<T> {
    * @default undefined
    */
   keyOf?: (value: T) => string | number;
+  /**
+   * Reads the resume token of a value (e.g. a server's global offset, apart from the seq that
+   * orders it), handed to `markDelivered` so the cursor can report the gap-safe
+   * `resumeToken()`. It must return a finite number that does not decrease along a key's seqs;
+   * the cursor throws a `TypeError` otherwise. If it throws, the output errors with what it threw.
+   * @default undefined
+   */
+  tokenOf?: (value: T) => number;
   /**
    * Called with every value filtered out as a replay (its seq was already delivered), e.g. to
    * count duplicates. If it throws, the output errors with what it threw.
@@ -116,9 +124,10 @@ export function resumeFrom<T>(cursor: DeliveryCursor, config: ResumeFromConfig<T
   if (typeof config !== 'function' && (typeof config !== 'object' || config === null)) {
     throw new InvalidOptionError({ operator: OP, option: 'config', reason: 'a seqOf function or a config object', value: config });
   }
-  const { seqOf, keyOf, onReplay, passUndefined = false }: ResumeFromConfig<T> = typeof config === 'function' ? { seqOf: config } : config;
+  const { seqOf, keyOf, tokenOf, onReplay, passUndefined = false }: ResumeFromConfig<T> = typeof config === 'function' ? { seqOf: config } : config;
 
   func(OP, 'seqOf', seqOf);
+  if (tokenOf !== undefined) func(OP, 'tokenOf', tokenOf);
   if (onReplay !== undefined) func(OP, 'onReplay', onReplay);
   if (cursor.mode === 'perKey') {
     func(OP, 'keyOf', keyOf);
@@ -132,7 +141,11 @@ export function resumeFrom<T>(cursor: DeliveryCursor, config: ResumeFromConfig<T
   }
 
   const mark =
-    keyOf === undefined ? (value: T, seq: number) => cursor.markDelivered(seq) : (value: T, seq: number) => cursor.markDelivered(seq, keyOf(value));
+    tokenOf !== undefined
+      ? (value: T, seq: number) => cursor.markDelivered(seq, keyOf?.(value), tokenOf(value))
+      : keyOf === undefined
+        ? (value: T, seq: number) => cursor.markDelivered(seq)
+        : (value: T, seq: number) => cursor.markDelivered(seq, keyOf(value));
   return filter((value: T) => {
     const raw: unknown = seqOf(value);
     if (raw === undefined && passUndefined) return true;

@@ -16,6 +16,7 @@ export type {
   RestartOptions,
   WaitTimeoutInfo,
   ServerStoppedInfo,
+  ServerWireFormat,
 } from './referenceServer';
 // The protocol's codecs and client settings, also importable in a browser from `/protocol`.
 export * from '../protocol';

@@ -113,6 +113,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     maxPayload = 1_048_576,
     stopGraceMs = 500,
     now = Date.now,
+    wire,
   } = options;
   if (typeof host !== 'string' || host === '') {
     throw new InvalidOptionError({ operator: OPERATOR, option: 'host', reason: 'a non-empty string', value: host });
@@ -126,6 +127,15 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   check.count(OPERATOR, 'maxPayload', maxPayload, 1);
   check.duration(OPERATOR, 'stopGraceMs', stopGraceMs);
   check.func(OPERATOR, 'now', now);
+  if (wire !== undefined) {
+    if (typeof wire !== 'object' || wire === null) throw new InvalidOptionError({ operator: OPERATOR, option: 'wire', reason: 'an object with encode() and decode()', value: wire });
+    check.func(OPERATOR, 'wire.encode', wire.encode);
+    check.func(OPERATOR, 'wire.decode', wire.decode);
+  }
+  /** Writes a frame in the wire format (JSON text without one). */
+  const encode = (frame: object): string | Uint8Array => (wire === undefined ? JSON.stringify(frame) : wire.encode(frame));
+  /** A log entry as a frame: its JSON, kept since it was published, or the wire format's bytes. */
+  const entryFrame = (entry: LogEntry): string | Uint8Array => (wire === undefined ? entry.json : wire.encode(entry.event));
 
   const wss = new WebSocketServer({ noServer: true, autoPong: false, clientTracking: false, maxPayload });
   const connections = new Set<Connection>();
@@ -208,9 +218,10 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     notify('open', connection);
   }
 
-  function send(connection: Connection, text: string): void {
+  function send(connection: Connection, data: string | Uint8Array): void {
     if (connection.silenced || connection.ws.readyState !== WebSocket.OPEN) return;
-    connection.ws.send(text);
+    if (typeof data === 'string') connection.ws.send(data);
+    else connection.ws.send(data, BINARY);
     stats.framesSent++;
   }
 
@@ -230,7 +241,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     const raw = rawToString(data);
     let frame: ClientFrame | null = null;
     let failure: { code: number; reason: string } | null = null;
-    if (isBinary) {
+    if (wire !== undefined) {
+      const decoded = readWire(wire, data, isBinary);
+      if (decoded.ok) frame = decoded.frame;
+      else failure = { code: ProtocolCloseCode.ProtocolError, reason: decoded.reason };
+    } else if (isBinary) {
       failure = { code: ProtocolCloseCode.UnsupportedData, reason: 'binary frames are not supported' };
     } else {
       const decoded = parseFrame(raw);
@@ -270,14 +285,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         for (const topic of frame.topics) session.topics.delete(topic);
         return;
       case 'ping':
-        send(connection, JSON.stringify(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id }));
+        send(connection, encode(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id }));
         return;
       case 'auth': {
         const verdict = verify(frame.token);
         if (!verdict.ok) return close(connection, verdict.code, verdict.reason);
         session.expiresAt = verdict.expiresAt;
         scheduleExpiry(connection, session);
-        send(connection, JSON.stringify({ type: 'auth_ok', expiresAt: verdict.expiresAt }));
+        send(connection, encode({ type: 'auth_ok', expiresAt: verdict.expiresAt }));
         return;
       }
       case 'publish':
@@ -304,7 +319,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     };
     connection.session = session;
     const welcome: WelcomeFrame = { type: 'welcome', sessionId: session.id, heads: Object.fromEntries(headsAtHello) };
-    send(connection, JSON.stringify(welcome));
+    send(connection, encode(welcome));
     scheduleExpiry(connection, session);
     notify('session', connection);
   }
@@ -320,7 +335,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     // Events held by reorderNext() are still in flight: they go out live when released.
     const held = reorder.held.filter((e) => e.event.topic === topic).map((e) => e.event.seq);
     const upTo = held.length > 0 ? Math.min(...held) - 1 : head;
-    for (const entry of logs.range(topic, from, upTo)) send(connection, entry.json);
+    for (const entry of logs.range(topic, from, upTo)) send(connection, entryFrame(entry));
   }
 
   // -- auth -----------------------------------------------------------------------------------
@@ -390,7 +405,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   function fanOut(entry: LogEntry): void {
     for (const connection of connections) {
-      if (connection.session?.topics.has(entry.event.topic)) send(connection, entry.json);
+      if (connection.session?.topics.has(entry.event.topic)) send(connection, entryFrame(entry));
     }
   }
 
@@ -621,6 +636,23 @@ function parseFrame(raw: string): ReturnType<typeof decodeClientFrame> {
     return { ok: false, reason: 'invalid JSON' };
   }
   return decodeClientFrame(value);
+}
+
+const BINARY = { binary: true } as const;
+
+function readWire(wire: NonNullable<ReferenceServerOptions['wire']>, data: RawData, isBinary: boolean): ReturnType<typeof decodeClientFrame> {
+  let value: unknown;
+  try {
+    value = wire.decode(toBuffer(data), isBinary);
+  } catch {
+    return { ok: false, reason: 'invalid frame' };
+  }
+  return decodeClientFrame(value);
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? Buffer.from(data) : data;
 }
 
 function rawToString(data: RawData): string {

@@ -71,6 +71,33 @@ export interface ReferenceServerOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * The wire format, injected (the server depends on no format library): how every frame it
+   * sends is written, and how every frame it receives is read. Without it, frames are JSON text
+   * and a binary frame closes the connection with 1003.
+   * @default JSON text
+   */
+  wire?: ServerWireFormat;
+}
+
+/**
+ * How the reference server writes and reads frames, e.g. MessagePack in binary frames.
+ *
+ * ## Example
+ * ```ts
+ * import { decode, encode } from '@msgpack/msgpack';
+ * import { startReferenceServer } from 'rxjs-managed-socket/server';
+ *
+ * const server = await startReferenceServer({
+ *   wire: { encode: (frame) => encode(frame), decode: (data, isBinary) => (isBinary ? decode(data) : JSON.parse(data.toString())) },
+ * });
+ * ```
+ */
+export interface ServerWireFormat {
+  /** Writes one frame: a string goes out as a text frame, bytes as a binary frame. */
+  encode(frame: object): string | Uint8Array;
+  /** Reads one client frame; a throw closes the connection with 1002 (protocol error). */
+  decode(data: Buffer, isBinary: boolean): unknown;
 }
 
 /** Where a session's token came from. */

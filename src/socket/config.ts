@@ -7,6 +7,7 @@ import type { CloseCodeTable, FailureKind, FailureVerdict } from './closeCodes';
 import type { TokenProvider } from './auth';
 import type { OutboxConfig } from './outbox';
 import type { WebSocketCtor } from './transport';
+import type { WireFormat } from './wire';
 import type { ManagedSocketEvent } from './lifecycle';
 
 /** What the URL, transport-options and handshake builders receive. */
@@ -34,6 +35,13 @@ export interface HandshakeContext extends ConnectContext {
   readonly resumeFromSeq: number | null;
   /** The cursor itself, for servers that accept a per-key map (`cursor.snapshot()`). */
   readonly cursor: ResumeCursor | undefined;
+  /**
+   * With `resumeTokenOf`: the gap-safe resume token, the lowest over the cursor's keys of the token
+   * of each key's last event delivered in order (see {@link ResumeCursor.resumeToken}). `null`
+   * when no token is safe to resume from (nothing delivered yet, or a key that lacks events whose
+   * tokens are unknown): resume from the beginning. Always `null` without `resumeTokenOf`.
+   */
+  readonly resumeToken: number | null;
 }
 
 /** A sink for the socket's lifecycle, one call per event. Events never carry tokens or URLs. */
@@ -88,13 +96,27 @@ export interface ManagedSocketConfig<In, Out> {
    */
   readonly refreshMessage?: (token: string) => Out;
 
-  /** io-ts codec every inbound JSON message must pass; failures are reported and skipped. */
+  /**
+   * The wire format: how messages become frames (`serialize`) and frames become messages
+   * (`deserialize`), and the socket's `binaryType`. With one, binary frames are read too.
+   * @default JSON text: `JSON.stringify` out, `JSON.parse` in, binary frames refused
+   */
+  readonly wire?: WireFormat<Out>;
+  /** io-ts codec every inbound message (each event of a batch) must pass; failures are reported and skipped. */
   readonly codec?: Decoder<unknown, In>;
   /**
-   * Frames longer than this many characters are refused before they are parsed.
+   * Frames larger than this many bytes (UTF-8 bytes for text) are refused before they are parsed.
    * @default 1048576
    */
   readonly maxMessageSize?: number;
+  /**
+   * Batch frames: the events a frame carries, in order, or `undefined` when the frame is one
+   * message. It receives the parsed frame before validation; each event is then validated by
+   * `codec` and goes through the control, resume, gap and dedupe stages on its own. A bad event is
+   * refused alone (a `decodeError` with its `index`); the rest of the batch goes on. If it throws
+   * or returns something other than an array, the whole frame is refused (kind `'batch'`).
+   */
+  readonly eventsOf?: (frame: unknown) => readonly unknown[] | undefined;
   /**
    * Control replies (pong, welcome, auth ack) count as traffic but are not emitted.
    * @default () => false
@@ -109,6 +131,14 @@ export interface ManagedSocketConfig<In, Out> {
   readonly keyOf?: (message: In) => string | number;
   /** A unique id per event, for the `dedupe` window. @default key and seq */
   readonly idOf?: (message: In) => unknown;
+  /**
+   * A resume token apart from the ordering seq (e.g. the server's global offset, while `seqOf`
+   * reads a per-topic seq): the cursor remembers, per key, the token of the last event delivered
+   * in order, and the handshake receives the gap-safe minimum as `resumeToken`. Tokens must not
+   * decrease along a key's seqs. A token that is not a finite number refuses the event (kind `'seq'`).
+   * Without it, `resumeToken` is `null` and nothing changes.
+   */
+  readonly resumeTokenOf?: (message: In) => number;
 
   /**
    * The resume cursor (shared across reconnects; pass one to persist it), its config, or `false`.

@@ -13,6 +13,7 @@ import type { SocketOptions } from './options';
 const seqOf = (inbound: Inbound<unknown>): number | undefined => inbound.seq;
 const keyOf = (inbound: Inbound<unknown>): string | number => inbound.key as string | number;
 const idOf = (inbound: Inbound<unknown>): unknown => inbound.id;
+const tokenOf = (inbound: Inbound<unknown>): number => inbound.token as number;
 /** The message of an event record: what the socket hands over. @internal */
 export const messageOf = <In>(inbound: Inbound<In>): In => inbound.message;
 /** Every stage that drops a repeated event reports it the same way. */
@@ -53,6 +54,7 @@ export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: Res
   return resumeFrom<Inbound<In>>(cursor, {
     seqOf,
     ...(options.keyOf !== undefined ? { keyOf } : {}),
+    ...(options.resumeTokenOf !== undefined ? { tokenOf } : {}),
     passUndefined: true,
     onReplay: (inbound) => duplicate(lifecycle, inbound),
   });

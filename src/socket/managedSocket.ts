@@ -33,7 +33,8 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
   /** The counters so far. */
   metrics(): ManagedSocketMetrics;
   /**
-   * Sends a user message: at once when open, else through the outbox (stateful mode) or dropped
+   * Sends a user message, written by the wire format's `serialize` (JSON text by default): at
+   * once when open, else through the outbox (stateful mode) or dropped
    * and counted (stateless mode). Throws {@link OutboxOverflowError} when the outbox is full and
    * its overflow policy is `'error'`.
    */
@@ -87,8 +88,9 @@ type Request = 'connect' | 'reconnect' | 'close';
  * Every connection sends the handshake (built from the gap-safe resume cursor and the token),
  * replays the active topics, then flushes the outbox. Failures are classified: permanent ones
  * (1008, 1003, auth codes, no first token) end the stream with the error; transient ones
- * reconnect with `retryBackoff` (jitter on by default). Inbound frames are size-guarded,
- * JSON-decoded and validated, and read once; events then pass `sequenceGaps` (a hole not filled
+ * reconnect with `retryBackoff` (jitter on by default). Inbound frames are size-guarded (bytes),
+ * decoded (JSON text, or the `wire` format's `deserialize`, binary frames included), split when
+ * they are batches (`eventsOf`), validated, and read once; events then pass `sequenceGaps` (a hole not filled
  * in time resyncs from the cursor), `resumeFrom`, and `dedupe` when events carry ids, and
  * `dropOnFull` when a consumer buffer is set.
  *
@@ -127,7 +129,8 @@ type Request = 'connect' | 'reconnect' | 'close';
  */
 export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocketConfig<In, Out>): ManagedSocket<In, Out> {
   const options = resolveOptions(config);
-  const { scheduler, handshake, topicFrames } = options;
+  const { scheduler, handshake, topicFrames, serialize, binaryType } = options;
+  const withTokens = options.resumeTokenOf !== undefined;
 
   // State that outlives connections: the lifecycle (state, events, counters), the cursor, the
   // token, the outbox and the topics. Everything else is per attempt.
@@ -139,7 +142,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const writeFrame = (message: Out): boolean => {
     const socket = link.socket;
     if (socket === null || socket.readyState !== OPEN) return false;
-    socket.send(JSON.stringify(message));
+    socket.send(serialize(message));
     counters.messagesOut++;
     return true;
   };
@@ -168,11 +171,13 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
 
   const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
     link.socket = socket;
+    // Before any frame can arrive (frames only come after the open event).
+    if (binaryType !== undefined) socket.binaryType = binaryType;
     if (flow.paused) {
       if (canPause(socket)) socket.pause?.();
       else flow.paused = false;
     }
-    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor });
+    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor, resumeToken: withTokens ? (cursor?.resumeToken() ?? null) : null });
     if (frame !== undefined) writeFrame(frame);
     topics.replay();
     outbox.drain(scheduler.now(), writeFrame);

@@ -1,13 +1,15 @@
 import type { Decoder, ValidationError } from 'io-ts';
 import { DecodeError } from '../errors';
 import { isSeq } from '../internal/seq';
+import { textTooLarge } from '../internal/utf8';
 
 /** What decoding one frame produced: a message, or the reason it was refused. */
 export type Decoded<In> = { readonly ok: true; readonly value: In } | { readonly ok: false; readonly error: DecodeError };
 
 const RAW_LIMIT = 256;
 
-function refuse<In>(kind: DecodeError['info']['kind'], raw: string | undefined, size: number, errors: readonly string[] = []): Decoded<In> {
+/** A refusal, with the raw frame cut to 256 characters. @internal */
+export function refuse<In>(kind: DecodeError['info']['kind'], raw: string | undefined, size: number, errors: readonly string[] = []): Decoded<In> {
   return { ok: false, error: new DecodeError({ kind, raw: raw === undefined ? undefined : raw.slice(0, RAW_LIMIT), size, errors }) };
 }
 
@@ -21,8 +23,10 @@ function binarySize(data: unknown): number {
  * One line per io-ts validation error: the codec's own message when it has one, else where and
  * what was expected. (io-ts's PathReporter says the same, but importing it pulls the CommonJS
  * builds of io-ts and fp-ts into ESM bundles; only types are imported from io-ts here.)
+ *
+ * @internal
  */
-function describeErrors(errors: readonly ValidationError[]): string[] {
+export function describeErrors(errors: readonly ValidationError[]): string[] {
   return errors.map((error) => {
     if (error.message !== undefined) return error.message;
     const path = error.context
@@ -36,14 +40,16 @@ function describeErrors(errors: readonly ValidationError[]): string[] {
 }
 
 /**
- * Decodes one inbound frame at the boundary: the size guard runs before anything is parsed, then
- * a guarded `JSON.parse`, then the io-ts codec when one is given. Never throws.
+ * Decodes one inbound JSON text frame at the boundary (the default wire format): the size guard
+ * (UTF-8 bytes, counted only for a frame long enough to matter) runs before anything is parsed,
+ * then a guarded `JSON.parse`, then the io-ts codec when one is given. A binary frame is refused.
+ * Never throws.
  *
  * @internal
  */
 export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: Decoder<unknown, In> | undefined): Decoded<In> {
   if (typeof data !== 'string') return refuse('binary', undefined, binarySize(data));
-  if (data.length > maxMessageSize) return refuse('size', data, data.length);
+  if (textTooLarge(data, maxMessageSize)) return refuse('size', data, data.length);
   let json: unknown;
   try {
     json = JSON.parse(data);
@@ -71,6 +77,8 @@ export interface Inbound<In> {
   readonly key: string | number | undefined;
   /** The event's id for dedupe; `undefined` when dedupe is off or for a message that is not an event. */
   readonly id: unknown;
+  /** The event's resume token (`resumeTokenOf`); `undefined` without it or for a message that is not an event. */
+  readonly token: number | undefined;
 }
 
 /** What is wrong with an event's seq, key or id: the frame is refused (the stream goes on). */
@@ -86,8 +94,8 @@ export function isProblem<In>(read: Inbound<In> | SequenceProblem): read is Sequ
 
 /**
  * Reads a decoded message once for the sequence stages: its seq; for an event, its key (with
- * `keyOf`) and its id (with `idOf`; `'keyAndSeq'` builds one from the key and the seq; `null`:
- * no id is needed). Each callback runs at most once. A bad seq or key, or a callback that throws,
+ * `keyOf`), its id (with `idOf`; `'keyAndSeq'` builds one from the key and the seq; `null`:
+ * no id is needed) and its resume token (with `resumeTokenOf`). Each callback runs at most once. A bad seq or key, or a callback that throws,
  * is a {@link SequenceProblem}: refused here, where the stream goes on, rather than further down,
  * where it would fail the connection and a replay of the same frame would fail the next one too.
  *
@@ -98,6 +106,7 @@ export function readEvent<In>(
   seqOf: (message: In) => unknown,
   keyOf: ((message: In) => unknown) | undefined,
   idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
+  resumeTokenOf?: (message: In) => number,
 ): Inbound<In> | SequenceProblem {
   let seq: unknown;
   try {
@@ -105,7 +114,7 @@ export function readEvent<In>(
   } catch (err) {
     return { kind: 'seq', reason: `seqOf threw: ${reasonOf(err)}` };
   }
-  if (seq === undefined) return { message, seq: undefined, key: undefined, id: undefined };
+  if (seq === undefined) return { message, seq: undefined, key: undefined, id: undefined, token: undefined };
   if (!isSeq(seq)) return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
   let key: unknown;
   if (keyOf !== undefined) {
@@ -125,7 +134,16 @@ export function readEvent<In>(
   } catch (err) {
     return { kind: 'id', reason: `idOf threw: ${reasonOf(err)}` };
   }
-  return { message, seq, key: key as string | number | undefined, id };
+  let token: unknown;
+  if (resumeTokenOf !== undefined) {
+    try {
+      token = resumeTokenOf(message);
+    } catch (err) {
+      return { kind: 'seq', reason: `resumeTokenOf threw: ${reasonOf(err)}` };
+    }
+    if (typeof token !== 'number' || !Number.isFinite(token)) return { kind: 'seq', reason: `resume token ${String(token)} is not a finite number` };
+  }
+  return { message, seq, key: key as string | number | undefined, id, token: token as number | undefined };
 }
 
 function reasonOf(err: unknown): string {

@@ -11,6 +11,8 @@ import type { FailureVerdict } from './closeCodes';
 import type { OutboxOverflow } from './outbox';
 import type { WebSocketCtor } from './transport';
 import type { ManagedSocketConfig } from './config';
+import { BINARY_TYPES } from './wire';
+import type { WireData, WireFrame } from './wire';
 
 /** The name options are reported under. @internal */
 export const OP = 'managedSocket$';
@@ -36,6 +38,15 @@ export interface SocketOptions<In, Out> {
   readonly handshake: ManagedSocketConfig<In, Out>['handshake'];
   readonly refreshMessage: ((token: string) => Out) | undefined;
   readonly codec: Decoder<unknown, In> | undefined;
+  /** The wire format's serializer, or `JSON.stringify` (a method: the stages that take `SocketOptions<In, unknown>` never call it). */
+  serialize(message: Out): WireData;
+  /** The wire format's deserializer; `undefined`: the JSON text fast path. */
+  readonly deserialize: ((frame: WireFrame) => unknown) | undefined;
+  /** The `binaryType` to set on each socket; `undefined` without a wire format. */
+  readonly binaryType: 'arraybuffer' | 'nodebuffer' | undefined;
+  readonly eventsOf: ((frame: unknown) => readonly unknown[] | undefined) | undefined;
+  /** Read only with the resume cursor on. */
+  readonly resumeTokenOf: ((message: In) => number) | undefined;
   readonly isControl: ((message: In) => boolean) | undefined;
   readonly seqOf: ((message: In) => number | undefined) | undefined;
   readonly keyOf: ((message: In) => string | number) | undefined;
@@ -127,6 +138,23 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
   const dedupeWindow = dedupe === false || seqOf === undefined || (dedupe === undefined && resumeOn) ? undefined : (dedupe?.window ?? DEDUPE_WINDOW);
   if (dedupeWindow !== undefined) count(OP, 'dedupe.window', dedupeWindow);
 
+  const { wire, eventsOf, resumeTokenOf } = config;
+  if (wire !== undefined) {
+    if (typeof wire !== 'object' || wire === null) {
+      throw new InvalidOptionError({ operator: OP, option: 'wire', reason: 'an object with serialize() and deserialize()', value: wire });
+    }
+    func(OP, 'wire.serialize', wire.serialize);
+    func(OP, 'wire.deserialize', wire.deserialize);
+    if (wire.binaryType !== undefined) oneOf(OP, 'wire.binaryType', wire.binaryType, BINARY_TYPES);
+  }
+  if (eventsOf !== undefined) func(OP, 'eventsOf', eventsOf);
+  if (resumeTokenOf !== undefined) {
+    func(OP, 'resumeTokenOf', resumeTokenOf);
+    if (!resumeOn) {
+      throw new InvalidOptionError({ operator: OP, option: 'resumeTokenOf', reason: 'left out: it needs the resume cursor (seqOf, and resume not false)', value: resumeTokenOf });
+    }
+  }
+
   const classify = config.classify;
   if (classify !== undefined) func(OP, 'classify', classify);
   const retry = { ...RETRY_DEFAULTS, ...config.retry };
@@ -143,6 +171,11 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
     handshake: config.handshake,
     refreshMessage: config.refreshMessage,
     codec: config.codec,
+    serialize: wire === undefined ? JSON.stringify : (message: Out) => wire.serialize(message),
+    deserialize: wire === undefined ? undefined : (frame: WireFrame) => wire.deserialize(frame),
+    binaryType: wire === undefined ? undefined : (wire.binaryType ?? 'arraybuffer'),
+    eventsOf,
+    resumeTokenOf,
     isControl: config.isControl,
     seqOf,
     keyOf,

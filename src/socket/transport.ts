@@ -1,6 +1,7 @@
 import { map, Observable, race, take, timer } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { CloseError } from '../errors';
+import type { WireData } from './wire';
 
 /** The part of a WebSocket event a managed socket reads. */
 export interface WebSocketMessageEvent {
@@ -21,7 +22,7 @@ export interface WebSocketCloseEvent {
 export interface WebSocketLike {
   readonly readyState: number;
   binaryType?: string;
-  send(data: string): void;
+  send(data: WireData): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open', listener: () => void): void;
   addEventListener(type: 'message', listener: (event: WebSocketMessageEvent) => void): void;

@@ -1,6 +1,7 @@
 import { asyncScheduler, SchedulerLike } from 'rxjs';
 import { failFlush, VirtualTimeBoundError } from './bound';
 import type { WebSocketCloseEvent, WebSocketCtor, WebSocketLike, WebSocketMessageEvent } from '../socket/transport';
+import type { WireData } from '../socket/wire';
 
 type Listener = (event: never) => void;
 
@@ -46,8 +47,10 @@ export interface FakeWebSocketOptions {
 export class FakeWebSocket implements WebSocketLike {
   readyState = 0;
   binaryType = 'blob';
-  /** Every frame the client sent, as sent. */
+  /** Every text frame the client sent, as sent. */
   readonly sent: string[] = [];
+  /** Every frame the client sent, text and binary, as sent and in order. */
+  readonly frames: WireData[] = [];
   /** The close code and reason the client asked for, once it called `close()`. */
   closedByClient: { readonly code: number | undefined; readonly reason: string | undefined } | null = null;
   /** How many protocol pings the client sent (`ws` API). */
@@ -114,9 +117,10 @@ export class FakeWebSocket implements WebSocketLike {
     this.finish({ code: 1006, reason: '', wasClean: false });
   }
 
-  send(data: string): void {
+  send(data: WireData): void {
     if (this.readyState !== 1) throw new Error(`FakeWebSocket: send() while readyState is ${this.readyState}`);
-    this.sent.push(data);
+    if (typeof data === 'string') this.sent.push(data);
+    this.frames.push(data);
   }
 
   close(code?: number, reason?: string): void {
