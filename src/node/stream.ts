@@ -21,6 +21,21 @@ import type { CheckedPolicy, Waiting } from '../internal/dropBuffer';
  * What the lossless mode of {@link toAsyncIterable} and {@link toReadable} pauses: a
  * {@link ManagedSocket} of the `/node` entry (its `pause()` stops reading from the TCP connection),
  * or anything with the same two methods.
+ *
+ * ## Example
+ * ```ts
+ * import { createReadStream } from 'node:fs';
+ * import { fromEvent, map } from 'rxjs';
+ * import { toAsyncIterable } from 'rxjs-managed-socket/node';
+ * import type { Pausable } from 'rxjs-managed-socket/node';
+ *
+ * const file = createReadStream('events.ndjson', { encoding: 'utf8' });
+ * const pausable: Pausable = { pause: () => void file.pause(), resume: () => void file.resume() };
+ * for await (const chunk of toAsyncIterable(fromEvent(file, 'data').pipe(map(String)), { capacity: 16, pause: pausable })) {
+ *   await handle(chunk);
+ * }
+ * // Output: every chunk; the file is read no faster than handle() goes
+ * ```
  */
 export interface Pausable {
   /**
