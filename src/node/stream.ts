@@ -25,13 +25,14 @@ import type { CheckedPolicy, Waiting } from '../internal/dropBuffer';
  * ## Example
  * ```ts
  * import { createReadStream } from 'node:fs';
- * import { fromEvent, map } from 'rxjs';
+ * import { fromEvent, map, takeUntil } from 'rxjs';
  * import { toAsyncIterable } from 'rxjs-managed-socket/node';
  * import type { Pausable } from 'rxjs-managed-socket/node';
  *
  * const file = createReadStream('events.ndjson', { encoding: 'utf8' });
  * const pausable: Pausable = { pause: () => void file.pause(), resume: () => void file.resume() };
- * for await (const chunk of toAsyncIterable(fromEvent(file, 'data').pipe(map(String)), { capacity: 16, pause: pausable })) {
+ * const chunks$ = fromEvent(file, 'data').pipe(map(String), takeUntil(fromEvent(file, 'end')));
+ * for await (const chunk of toAsyncIterable(chunks$, { capacity: 16, pause: pausable })) {
  *   await handle(chunk);
  * }
  * // Output: every chunk; the file is read no faster than handle() goes
