@@ -36,9 +36,10 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts connections on the port; rejects after `ms`. */
-async function reachable(port: number, ms = 5_000): Promise<void> {
+async function reachable(port: number, ms = 5_000, failed: () => boolean = () => false): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
+    if (failed()) throw new Error('redis-server could not start');
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -68,11 +69,15 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
   const up = async (): Promise<void> => {
     const started = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let spawnError: Error | null = null;
+    started.once('error', (error) => (spawnError = error));
     child = started;
     try {
-      await reachable(port);
+      await reachable(port, 5_000, () => spawnError !== null || started.exitCode !== null);
     } catch (error) {
       started.kill('SIGKILL');
+      const missing = (spawnError as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+      if (missing) throw new Error('redis-server is not installed: run `node scripts/ensure-redis.mjs` (npm test runs it first)');
       throw new Error(`${(error as Error).message}: ${stderr}`);
     }
   };
