@@ -3,6 +3,7 @@
 // managedSocket$ against raw `ws`, rxjs webSocket() and rxjs-websockets. See bench/README.md.
 //
 //   node bench/run.mjs [--quick | --smoke] [--rounds N] [--messages N] [--only a,b] [--out FILE] [--docs]
+//   (sections: throughput, memory, operators, stages, recovery, pause)
 //                      [--compare DIR]
 //
 // The server and each client run in their own processes (child_process.fork), one client and one
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { buildBundles, removeBundles, ROOT, SRC } from './lib/build.mjs';
 import { LABELS, labelOf } from './lib/clients.mjs';
 import { SIZES } from './lib/frames.mjs';
+import { pauseBench } from './lib/pause.mjs';
 import { spawnProc } from './lib/proc.mjs';
 import { renderTables } from './lib/render.mjs';
 import { bytes, fmt, max, median, min } from './lib/stats.mjs';
@@ -36,9 +38,9 @@ const { values: args } = parseArgs({
 
 const MODE = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const PRESETS = {
-  full: { rounds: 5, small: 500_000, large: 100_000, memConnections: 1000, memPasses: 2, opTime: 1000, opValues: 20_000, stageMessages: 100_000, stageRounds: 5, recovery: [['kill', 0, 5], ['restart', 0, 3], ['restart', 300, 3], ['restart', 1500, 3]] },
-  quick: { rounds: 3, small: 200_000, large: 40_000, memConnections: 1000, memPasses: 1, opTime: 300, opValues: 20_000, stageMessages: 50_000, stageRounds: 3, recovery: [['kill', 0, 2], ['restart', 300, 1]] },
-  smoke: { rounds: 1, small: 2_000, large: 500, memConnections: 20, memPasses: 1, opTime: 10, opValues: 1_000, stageMessages: 1_000, stageRounds: 1, recovery: [['kill', 0, 1]] },
+  full: { rounds: 5, small: 500_000, large: 100_000, memConnections: 1000, memPasses: 2, opTime: 1000, opValues: 20_000, stageMessages: 100_000, stageRounds: 5, recovery: [['kill', 0, 5], ['restart', 0, 3], ['restart', 300, 3], ['restart', 1500, 3]], pauseMessages: 50_000, pauseRounds: 3, pauseMemory: true },
+  quick: { rounds: 3, small: 200_000, large: 40_000, memConnections: 1000, memPasses: 1, opTime: 300, opValues: 20_000, stageMessages: 50_000, stageRounds: 3, recovery: [['kill', 0, 2], ['restart', 300, 1]], pauseMessages: 20_000, pauseRounds: 1, pauseMemory: true },
+  smoke: { rounds: 1, small: 2_000, large: 500, memConnections: 20, memPasses: 1, opTime: 10, opValues: 1_000, stageMessages: 1_000, stageRounds: 1, recovery: [['kill', 0, 1]], pauseMessages: 300, pauseRounds: 1, pauseMemory: false },
 };
 const config = { ...PRESETS[MODE] };
 if (args.rounds !== undefined) config.rounds = positiveInt('--rounds', args.rounds);
@@ -47,7 +49,7 @@ if (args.messages !== undefined) {
   config.large = Math.max(1, Math.round(config.small / 5));
 }
 const WARMUP_ROUND = MODE !== 'smoke';
-const SECTIONS = new Set((args.only ?? 'throughput,memory,operators,stages,recovery').split(','));
+const SECTIONS = new Set((args.only ?? 'throughput,memory,operators,stages,recovery,pause').split(','));
 
 // --compare DIR: the managedSocket$ kinds again, bundled from DIR (a patched copy of src/), as `kind@alt`.
 const ALT = args.compare === undefined ? [] : ['@alt'];
@@ -357,6 +359,10 @@ async function main() {
   if (SECTIONS.has('recovery')) {
     log('\n== 5. recovery');
     results.recovery = await recovery();
+  }
+  if (SECTIONS.has('pause')) {
+    log('\n== 6. lossless mode (pause) against the same job without backpressure');
+    results.pause = await pauseBench({ n: config.pauseMessages, rounds: config.pauseRounds, memory: config.pauseMemory, log });
   }
   results.machine.loadavgAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
   results.durationSec = Math.round((Date.now() - started) / 1000);

@@ -1,5 +1,6 @@
 // Renders a results object (bench/results/*.json) as markdown tables: used by the runner's output
 // and by bench/report.mjs for docs/benchmarks.md.
+import { pauseTable } from './pause.mjs';
 import { SIZES } from './frames.mjs';
 import { bytes, fmt, max, median, table } from './stats.mjs';
 
@@ -90,6 +91,11 @@ export function renderTables(results) {
       ),
       '',
     );
+  }
+  if (results.pause) {
+    const p = results.pause;
+    out.push(`### Lossless mode: a paused socket against the same job without backpressure (${fmt(p.messages)} events of 1 KB, capacity ${fmt(p.capacity)}, ${p.rounds} rounds)`, '');
+    out.push(pauseTable(p), '');
   }
   out.push('### Targets', '');
   out.push(

@@ -1,31 +1,36 @@
-import { lastValueFrom } from 'rxjs';
-import { managedSocket$, toAsyncIterable } from 'rxjs-managed-socket/node';
+import { filter, lastValueFrom } from 'rxjs';
+import { fileCursorStorage, managedSocket$, openCommitLog, processCommitted, toAsyncIterable } from 'rxjs-managed-socket/node';
 import { referenceProtocol } from 'rxjs-managed-socket/protocol';
+import type { EventFrame } from 'rxjs-managed-socket/protocol';
 
 /** Your slow sink: a database, a file, a remote API. */
-async function save(event: unknown): Promise<void> {
+async function save(event: EventFrame): Promise<void> {
   console.log(JSON.stringify(event));
 }
 
-async function main(url: string): Promise<void> {
-  const socket = managedSocket$({ url, ...referenceProtocol() });
+async function main(url: string, cursorFile: string): Promise<void> {
+  // The committed position: where the finished work of the last run ended.
+  const log = await openCommitLog({ storage: fileCursorStorage(cursorFile), mode: 'perKey', start: 0 });
+  const socket = managedSocket$({ url, ...referenceProtocol(), resume: log.socketCursor() });
   socket.subscribeTopics('orders');
+  const events$ = socket.pipe(filter((frame): frame is EventFrame => frame.type === 'event'));
 
   const controller = new AbortController();
   process.once('SIGTERM', () => controller.abort());
 
-  try {
-    for await (const event of toAsyncIterable(socket, { capacity: 1_000, signal: controller.signal })) {
-      await save(event); // slow is fine: at most 1 000 events wait, the rest are dropped and counted
-    }
-  } catch (err) {
-    if (!controller.signal.aborted) throw err; // the abort ends the loop with an AbortError: a clean stop
-  }
+  const { committed } = await processCommitted(toAsyncIterable(events$, { capacity: 1_000, pause: socket }), {
+    log,
+    work: save, // slow is fine: at 1 000 waiting events the socket stops reading, nothing is dropped
+    seqOf: (event) => event.seq,
+    keyOf: (event) => event.topic,
+    signal: controller.signal,
+    onStop: 'finish', // on SIGTERM: finish the work in hand and commit it ('abandon': the next run redoes it)
+  });
   await lastValueFrom(socket.close(), { defaultValue: undefined }); // closed: nothing keeps the process alive
-  console.log('stopped');
+  console.log(`stopped: ${committed} committed, next run resumes after orders ${log.cursor.get('orders')}`);
 }
 
-main(process.argv[2] ?? 'ws://127.0.0.1:8080').catch((err: unknown) => {
+main(process.argv[2] ?? 'ws://127.0.0.1:8080', process.argv[3] ?? '.state/orders-cursor.json').catch((err: unknown) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -85,6 +85,17 @@ describe('npm run bench (smoke)', () => {
     expect(recovery[0]?.[6]).toBe('yes');
   });
 
+  it('should print the lossless (pause) table: both sinks, both modes, a rate for each', () => {
+    const rows = tableAfter(output, '### Lossless mode');
+    expect(rows.map((row) => `${row[0]}, ${row[1]}`)).toEqual([
+      'keeps up, unbounded',
+      'keeps up, pause',
+      'slow (1 ms per 20 events), unbounded',
+      'slow (1 ms per 20 events), pause',
+    ]);
+    for (const row of rows) expect(number(row[2])).toBeGreaterThan(0);
+  });
+
   it('should print a PASS or MISS line for every target', () => {
     const verdicts = output.split('\n').filter((line) => /^(PASS|MISS) {2}\S/.test(line));
     expect(verdicts.length).toBeGreaterThanOrEqual(12);

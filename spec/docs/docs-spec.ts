@@ -234,10 +234,11 @@ describe('docs', () => {
       }
     }
 
-    it('should stop the docs/node.md SIGTERM loop gracefully: the events, then exit code 0', async () => {
+    it('should stop the docs/node.md SIGTERM job gracefully: the events, their commit, exit code 0; the next run resumes after them', async () => {
       // Bundled as a user's build would do it; the package name resolves to src/ through tsconfig paths.
       const dir = join(ROOT, 'node_modules', '.cache', 'rxjs-managed-socket-spec');
       const file = join(dir, `graceful-stop-${process.pid}.cjs`);
+      const cursorFile = join(dir, `graceful-stop-${process.pid}`, 'cursor.json');
       await build({
         entryPoints: [join(ROOT, 'examples/node/graceful-stop.ts')],
         absWorkingDir: ROOT,
@@ -250,28 +251,47 @@ describe('docs', () => {
         logLevel: 'silent',
       });
       server = await startReferenceServer();
-      const child = spawn(process.execPath, [file, server.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      const s = server;
+
+      /** Runs the sample until it printed `events` lines, then SIGTERMs it; returns its output. */
+      const run = async (events: number, publish: () => void) => {
+        const child = spawn(process.execPath, [file, s.url, cursorFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+        try {
+          await s.waitFor((srv) => srv.openConnections().some((c) => c.topics.includes('orders')), 5_000);
+          publish();
+          await until(() => stdout.split('\n').length > events, `${events} events printed`);
+          child.kill('SIGTERM');
+          const exit = await exited;
+          expect({ ...exit, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+          await until(() => s.openConnections().length === 0, 'the socket closed');
+          const lines = stdout.trim().split('\n');
+          return { seqs: lines.slice(0, events).map((line) => (JSON.parse(line) as { seq: number }).seq), rest: lines.slice(events) };
+        } finally {
+          child.kill('SIGKILL');
+        }
+      };
+
       try {
-        await server.waitFor((s) => s.openConnections().some((c) => c.topics.includes('orders')), 5_000);
-        for (let n = 1; n <= 3; n++) server.publish('orders', { n });
-        await until(() => stdout.split('\n').length > 3, 'three events printed');
-        child.kill('SIGTERM');
-        const exit = await exited;
-        expect({ ...exit, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
-        const lines = stdout.trim().split('\n');
-        expect(lines.slice(0, 3).map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([1, 2, 3]);
-        expect(lines.slice(3)).toEqual(['stopped']);
-        await until(() => server?.openConnections().length === 0, 'the socket closed');
+        const first = await run(3, () => {
+          for (let n = 1; n <= 3; n++) s.publish('orders', { n });
+        });
+        expect(first).toEqual({ seqs: [1, 2, 3], rest: ['stopped: 3 committed, next run resumes after orders 3'] });
+        expect(JSON.parse(readFileSync(cursorFile, 'utf8'))).toEqual({ version: 1, mode: 'perKey', keys: [{ key: 'orders', cursor: 3, ahead: [] }] });
+        // The server replays from the start to anyone who asks: the committed position is what skips 1-3.
+        const second = await run(2, () => {
+          for (let n = 4; n <= 5; n++) s.publish('orders', { n });
+        });
+        expect(second).toEqual({ seqs: [4, 5], rest: ['stopped: 2 committed, next run resumes after orders 5'] });
       } finally {
-        child.kill('SIGKILL');
         rmSync(file, { force: true });
+        rmSync(dirname(cursorFile), { recursive: true, force: true });
       }
-    }, 20_000);
+    }, 30_000);
 
     it('should resume a topic server per topic, read a new topic from its start, and need no token', async () => {
       server = await startReferenceServer();

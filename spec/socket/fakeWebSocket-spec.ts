@@ -155,6 +155,26 @@ describe('createFakeWebSockets', () => {
     });
   });
 
+  it('should hold what the server sends while paused and deliver it in order at resume (ws pause/resume)', () => {
+    ts.run(() => {
+      const socket = create(createFakeWebSockets({ openAfter: 1 }).WebSocketCtor);
+      const log = record(socket);
+      socket.pause(); // not open yet: nothing to pause
+      expect(socket.paused).toBe(false);
+      at(2, () => {
+        socket.pause();
+        socket.receive('a');
+        socket.pong(); // a pong cannot be read either
+        socket.receive('b');
+      });
+      at(5, () => socket.resume());
+      at(6, () => socket.receive('c'));
+      ts.flush();
+      expect(log).toEqual(['1:open', '5:message:a', '5:message:b', '6:message:c']);
+      expect([socket.paused, socket.held]).toEqual([false, []]);
+    });
+  });
+
   it('should count listeners, leaving error listeners out of the total, and remove them', () => {
     const socket = create(createFakeWebSockets({ openAfter: null }).WebSocketCtor);
     const onOpen = () => undefined;

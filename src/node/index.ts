@@ -12,8 +12,16 @@ import { NodeWebSocket } from './wsSocket';
 
 export * from '../index';
 export { toAsyncIterable, toReadable } from './stream';
-export type { DropBufferConfig, ToAsyncIterableConfig, ToReadableConfig } from './stream';
+export type { DropBufferConfig, Pausable, ToAsyncIterableConfig, ToReadableConfig } from './stream';
+export { redisCursorStore } from './redisCursorStore';
+export type { AcquireOptions, RedisCursorStore, RedisCursorStoreConfig, RedisLease, RedisScriptClient } from './redisCursorStore';
+export { BackpressureError, CommitWindowError, LeaseLostError } from './errors';
+export type { BackpressureInfo, CommitWindowInfo, LeaseLostInfo } from './errors';
 export { fileCursorStorage } from './fileCursorStorage';
+export { openCommitLog } from './commitLog';
+export type { AsyncCursorStorage, CommitLog, CommitLogConfig } from './commitLog';
+export { processCommitted } from './processCommitted';
+export type { ProcessCommittedConfig, ProcessCommittedResult } from './processCommitted';
 
 /**
  * {@link coreManagedSocket$ | managedSocket$} for Node: the same socket, on the `ws` package

@@ -1,8 +1,9 @@
 /**
  * Node adapters: consume an Observable (a managed socket) as an async iterable or as an objectMode
- * `Readable`, with a bounded buffer in between. The source is never paused (a socket cannot be);
- * what the consumer is too slow for waits in the buffer, and what does not fit is dropped by the
- * {@link DropPolicy} and counted, exactly as {@link dropOnFull} does it.
+ * `Readable`, with a bounded buffer in between. What the consumer is too slow for waits in the
+ * buffer; when it is full, either a value is dropped by the {@link DropPolicy} and counted, exactly
+ * as {@link dropOnFull} does it, or (lossless mode, `pause`) the socket is paused until the buffer
+ * drains to `resumeAt`.
  *
  * @packageDocumentation
  */
@@ -10,32 +11,90 @@ import { Readable } from 'node:stream';
 import { map } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import { InvalidOptionError } from '../errors';
+import { BackpressureError } from './errors';
 import * as check from '../internal/validate';
 import type { DropInfo, DropPolicy } from '../operators/dropOnFull';
 import { checkDropPolicy, DropBuffer } from '../internal/dropBuffer';
 import type { CheckedPolicy, Waiting } from '../internal/dropBuffer';
 
-/** Options shared by {@link toAsyncIterable} and {@link toReadable}: the buffer and its drop policy. */
+/**
+ * What the lossless mode of {@link toAsyncIterable} and {@link toReadable} pauses: a
+ * {@link ManagedSocket} of the `/node` entry (its `pause()` stops reading from the TCP connection),
+ * or anything with the same two methods.
+ *
+ * ## Example
+ * ```ts
+ * import { createReadStream } from 'node:fs';
+ * import { fromEvent, map, takeUntil } from 'rxjs';
+ * import { toAsyncIterable } from 'rxjs-managed-socket/node';
+ * import type { Pausable } from 'rxjs-managed-socket/node';
+ *
+ * const file = createReadStream('events.ndjson', { encoding: 'utf8' });
+ * const pausable: Pausable = { pause: () => void file.pause(), resume: () => void file.resume() };
+ * const chunks$ = fromEvent(file, 'data').pipe(map(String), takeUntil(fromEvent(file, 'end')));
+ * for await (const chunk of toAsyncIterable(chunks$, { capacity: 16, pause: pausable })) {
+ *   await handle(chunk);
+ * }
+ * // Output: every chunk; the file is read no faster than handle() goes
+ * ```
+ */
+export interface Pausable {
+  /**
+   * Stops the flow at its source. Returning `false` means "cannot pause" (a browser WebSocket):
+   * the adapter then ends with a {@link BackpressureError} rather than grow without bound.
+   */
+  pause(): boolean | void;
+  /** Lets the flow go on. */
+  resume(): void;
+  /**
+   * Whether the pause holds (a managed socket's `paused`). When it turns `false` while the adapter
+   * holds a pause (a socket that cannot pause opened meanwhile), the adapter ends with a
+   * {@link BackpressureError}.
+   */
+  readonly paused?: boolean;
+}
+
+/**
+ * Options shared by {@link toAsyncIterable} and {@link toReadable}: the buffer, and what happens
+ * when it is full: drop a value by the `policy` (the default), or pause the source (`pause`).
+ */
 export interface DropBufferConfig<T> {
   /**
    * How many values may wait for the consumer: an integer >= 0. Required, so that the memory bound
    * is a decision. `0` buffers nothing: a value is only delivered if the consumer is waiting for one
-   * at that moment (an iterator's pending `next()`, a stream that asked for data).
+   * at that moment (an iterator's pending `next()`, a stream that asked for data). With `pause`,
+   * this is the high-water mark: the source is paused once this many values wait.
    */
   capacity: number;
   /**
    * Which value to drop when a value arrives and `capacity` values already wait; see
    * {@link DropPolicy} (`'newest'`: the one that arrived, `'oldest'`: the one that waited longest,
    * `{ priority }`: the lowest priority). Values are delivered in arrival order whatever the policy.
+   * Not with `pause`.
    * @default 'newest'
    */
   policy?: DropPolicy<T>;
   /**
    * Called for every dropped value, after the buffer was updated, with the running counts
-   * (`info.dropped`, `info.received`). A throw ends the consumer with that error.
+   * (`info.dropped`, `info.received`). A throw ends the consumer with that error. Not with `pause`.
    * @default undefined
    */
   onDrop?: (value: T, info: DropInfo) => void;
+  /**
+   * Lossless mode: instead of dropping, pause this source (the managed socket you consume, which
+   * then stops reading from its TCP connection) once `capacity` values wait, and resume it when
+   * the consumer has drained them to `resumeAt`. Nothing is dropped. Frames already read from the
+   * connection when the pause starts (one TCP read, at most a few) still arrive and wait above
+   * `capacity`, so the bound is `capacity` plus that slack, not exactly `capacity`.
+   * @default undefined (drop mode)
+   */
+  pause?: Pausable;
+  /**
+   * With `pause`: the low-water mark. The source is resumed once no more than this many values
+   * wait. An integer >= 0, below `capacity` (or `0`).
+   * @default Math.floor(capacity / 2)
+   */
+  resumeAt?: number;
 }
 
 /** Options of {@link toAsyncIterable}. */
@@ -70,8 +129,9 @@ export interface ToReadableConfig<T> extends DropBufferConfig<T> {
  * Consumes an Observable as an async iterable, through a bounded buffer with a drop policy.
  *
  * Values the consumer is not awaiting yet wait in a buffer of `capacity`; when it is full, the
- * `policy` drops one (counted, reported to `onDrop`). The source is never paused, so memory stays
- * bounded whatever the consumer does.
+ * `policy` drops one (counted, reported to `onDrop`), or, with `pause: socket` (lossless mode), the
+ * socket stops reading until the consumer has drained the buffer to `resumeAt`. Either way memory
+ * stays bounded whatever the consumer does.
  *
  * ```text
  * source:     -a-b-c-d-e---|
@@ -80,6 +140,8 @@ export interface ToReadableConfig<T> extends DropBufferConfig<T> {
  * delivered:  a, b, c, then done          (d, e dropped: info.dropped 1, 2)
  * > toAsyncIterable(source$, { capacity: 2, policy: 'oldest' })
  * delivered:  a, d, e, then done          (b, c evicted)
+ * > toAsyncIterable(source$, { capacity: 2, pause: socket, resumeAt: 0 })
+ * delivered:  a, b, c, d, e, then done    (paused after c, resumed once b and c were taken)
  * ```
  *
  * Subscribes on the first `next()` (so an iterable that is never iterated never connects).
@@ -104,12 +166,25 @@ export interface ToReadableConfig<T> extends DropBufferConfig<T> {
  * // Output: every event handle() had time for, in order; `dropped` counts the others
  * ```
  *
+ * Lossless: the socket waits for the consumer instead.
+ * ```ts
+ * import { managedSocket$, toAsyncIterable } from 'rxjs-managed-socket/node';
+ *
+ * const socket = managedSocket$({ url: 'ws://127.0.0.1:8080', ...protocol });
+ * socket.subscribeTopics('orders');
+ * for await (const event of toAsyncIterable(socket, { capacity: 1_000, pause: socket })) {
+ *   await handle(event); // slow is fine: at 1 000 waiting events the socket stops reading
+ * }
+ * // Output: every event, in order, none dropped
+ * ```
+ *
  * Errors: the source's error, or a throw of `onDrop` or `policy.priority`, from `next()`;
- * `signal.reason` on abort. Throws {@link InvalidOptionError} at once for a bad option.
+ * a {@link BackpressureError} when `pause.pause()` returns `false`; `signal.reason` on abort. Throws {@link InvalidOptionError} at once for a bad option.
  *
  * @see {@link toReadable}, {@link dropOnFull}
  * @param source$ The Observable to consume (a managed socket, or any other).
- * @param config The buffer `capacity`, the drop `policy`, `onDrop`, and an abort `signal`.
+ * @param config The buffer `capacity`, the drop `policy` and `onDrop` (or `pause` and `resumeAt`),
+ * and an abort `signal`.
  * @returns An async iterable iterator over the source's values.
  */
 export function toAsyncIterable<T>(source$: Observable<T>, config: ToAsyncIterableConfig<T>): AsyncIterableIterator<T> {
@@ -191,17 +266,21 @@ export function toAsyncIterable<T>(source$: Observable<T>, config: ToAsyncIterab
 /**
  * Consumes an Observable as an objectMode `Readable` with real backpressure: values are pushed
  * while the stream wants them, wait in a bounded buffer while it does not, and are dropped by the
- * `policy` (and counted) when that buffer is full.
+ * `policy` (and counted) when that buffer is full, or, with `pause: socket`, the socket is paused.
  *
- * The source is never paused: a socket cannot be. The stream's own buffer (`highWaterMark`) fills
- * first; when `push()` returns `false`, values wait here (at most `capacity`) until the stream
- * reads again; beyond that, one is dropped per arrival and reported to `onDrop`.
+ * The stream's own buffer (`highWaterMark`) fills first; when `push()` returns `false`, values
+ * wait here (at most `capacity`) until the stream reads again; beyond that, one is dropped per
+ * arrival and reported to `onDrop`. In lossless mode (`pause`) nothing is dropped: at `capacity`
+ * waiting values the socket stops reading from its TCP connection, and it reads again once the
+ * stream has drained them to `resumeAt`.
  *
  * ```text
  * source:   -a-b-c-d-e-f---|
  * reader:   takes a, then stalls until the source has completed
  * > toReadable(source$, { capacity: 2, highWaterMark: 1 })
  * read:     a, b, c, d, then end   (b waited in the stream's buffer, c and d here; e, f dropped)
+ * > toReadable(source$, { capacity: 2, highWaterMark: 1, pause: socket })
+ * read:     a, b, c, d, e, f, then end   (the socket paused at c and d, resumed as they were read)
  * ```
  *
  * Subscribes on the first read (piping counts). Ends (`push(null)`) once the source completed and
@@ -230,13 +309,14 @@ export function toAsyncIterable<T>(source$: Observable<T>, config: ToAsyncIterab
  * ```
  *
  * Errors: the stream emits the source's error (or `onDrop`'s or `policy.priority`'s throw), a
- * `TypeError` for a `null` value, an `AbortError` on abort. Throws {@link InvalidOptionError} at
+ * `TypeError` for a `null` value, a {@link BackpressureError} when `pause.pause()` returns `false`,
+ * an `AbortError` on abort. Throws {@link InvalidOptionError} at
  * once for a bad option.
  *
  * @see {@link toAsyncIterable}, {@link dropOnFull}
  * @param source$ The Observable to consume (a managed socket, or any other).
- * @param config The buffer `capacity`, the drop `policy`, `onDrop`, the stream's `highWaterMark`
- * and an abort `signal`.
+ * @param config The buffer `capacity`, the drop `policy` and `onDrop` (or `pause` and
+ * `resumeAt`), the stream's `highWaterMark` and an abort `signal`.
  * @returns A readable stream in object mode.
  */
 export function toReadable<T>(source$: Observable<T>, config: ToReadableConfig<T>): Readable {
@@ -323,6 +403,8 @@ interface FeedSettings<T> {
   readonly capacity: number;
   readonly policy: CheckedPolicy<T>;
   readonly onDrop: ((value: T, info: DropInfo) => void) | undefined;
+  /** Lossless mode: what to pause at `capacity`, and the low-water mark; `undefined` in drop mode. */
+  readonly flow: { readonly source: Pausable; readonly resumeAt: number; readonly highWater: number } | undefined;
 }
 
 /** What the consumer side tells a feed. */
@@ -354,11 +436,27 @@ function readConfig<T>(op: string, source$: unknown, config: unknown): FeedSetti
   if (typeof config !== 'object' || config === null) {
     throw new InvalidOptionError({ operator: op, option: 'config', reason: 'an object with at least `capacity`', value: config });
   }
-  const { capacity, policy = 'newest', onDrop } = config as DropBufferConfig<T>;
+  const { capacity, policy, onDrop, pause, resumeAt } = config as DropBufferConfig<T>;
   check.count(op, 'capacity', capacity, 0);
-  const checkedPolicy = checkDropPolicy<T>(op, policy);
-  if (onDrop !== undefined) check.func(op, 'onDrop', onDrop);
-  return { source$: source$ as Observable<T>, capacity, policy: checkedPolicy, onDrop };
+  if (pause === undefined) {
+    const checkedPolicy = checkDropPolicy<T>(op, policy ?? 'newest');
+    if (onDrop !== undefined) check.func(op, 'onDrop', onDrop);
+    if (resumeAt !== undefined) throw new InvalidOptionError({ operator: op, option: 'resumeAt', reason: 'only given with `pause`', value: resumeAt });
+    return { source$: source$ as Observable<T>, capacity, policy: checkedPolicy, onDrop, flow: undefined };
+  }
+  const p = pause as Partial<Pausable> | null;
+  if (typeof p !== 'object' || p === null || typeof p.pause !== 'function' || typeof p.resume !== 'function') {
+    throw new InvalidOptionError({ operator: op, option: 'pause', reason: 'an object with pause() and resume(), such as the managed socket', value: pause });
+  }
+  if (policy !== undefined) throw new InvalidOptionError({ operator: op, option: 'policy', reason: 'not given with `pause` (nothing is dropped)', value: policy });
+  if (onDrop !== undefined) throw new InvalidOptionError({ operator: op, option: 'onDrop', reason: 'not given with `pause` (nothing is dropped)', value: onDrop });
+  const low = resumeAt ?? Math.floor(capacity / 2);
+  check.count(op, 'resumeAt', low, 0);
+  if (low >= capacity && low !== 0) {
+    throw new InvalidOptionError({ operator: op, option: 'resumeAt', reason: `an integer below capacity (${capacity}), or 0`, value: resumeAt });
+  }
+  // Nothing is ever dropped: the buffer takes what arrives while the source is pausing.
+  return { source$: source$ as Observable<T>, capacity: Infinity, policy: checkDropPolicy<T>(op, 'newest'), onDrop: undefined, flow: { source: pause, resumeAt: low, highWater: capacity } };
 }
 
 function readSignal(op: string, signal: unknown): AbortSignal | undefined {
@@ -375,13 +473,38 @@ function readSignal(op: string, signal: unknown): AbortSignal | undefined {
  * values with the drop policy of {@link dropOnFull} (same {@link DropInfo}). State is per call.
  */
 function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
-  const { source$, capacity, policy, onDrop } = settings;
+  const { source$, capacity, policy, onDrop, flow } = settings;
   const buffer = new DropBuffer<T>(capacity, policy);
   let received = 0;
   let dropped = 0;
   let started = false;
   let outcome: Outcome | null = null;
   let subscription: Subscription | undefined;
+  /** Lossless mode: this feed holds its source paused. */
+  let paused = false;
+  /** A value is being taken: what a resume emits synchronously meanwhile waits behind it. */
+  let taking = false;
+
+  /** Lossless mode: pauses the source once `highWater` values wait (and checks that a pause holds). */
+  const holdIfFull = (): void => {
+    if (flow === undefined || buffer.size < flow.highWater) return;
+    if (paused) {
+      // The source let go of our pause (a socket that cannot pause opened): fail, do not grow.
+      if (flow.source.paused === false) throw new BackpressureError({ capacity: flow.highWater, buffered: buffer.size });
+      return;
+    }
+    paused = true;
+    if (flow.source.pause() === false) {
+      paused = false;
+      throw new BackpressureError({ capacity: flow.highWater, buffered: buffer.size });
+    }
+  };
+  /** Lossless mode: resumes the source once no more than `resumeAt` values wait (or at the end). */
+  const release = (force: boolean): void => {
+    if (!paused || (flow !== undefined && !force && buffer.size > flow.resumeAt)) return;
+    paused = false;
+    flow?.source.resume();
+  };
 
   const drop = (entry: Waiting<T>, incoming: boolean): void => {
     dropped++;
@@ -392,6 +515,7 @@ function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
     if (outcome !== null) return;
     outcome = result;
     subscription?.unsubscribe();
+    release(true);
     outlet.end();
   };
 
@@ -404,9 +528,10 @@ function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
           if (outcome !== null) return; // a synchronous source still emitting after the end
           const entry: Waiting<T> = { value, index: received++, priority: 0 };
           try {
-            if (buffer.size === 0 && outlet.offer(value)) return;
-            // The consumer cannot take it: buffer it, or drop one by the policy.
+            if (buffer.size === 0 && !taking && outlet.offer(value)) return;
+            // The consumer cannot take it: buffer it, or drop one by the policy (or pause the source).
             buffer.offer(entry, drop);
+            holdIfFull();
           } catch (error) {
             settle({ failed: true, error });
           }
@@ -420,7 +545,16 @@ function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
     get size() {
       return buffer.size;
     },
-    take: () => (buffer.shift() as Waiting<T>).value,
+    take: () => {
+      const { value } = buffer.shift() as Waiting<T>;
+      taking = true;
+      try {
+        release(false);
+      } finally {
+        taking = false;
+      }
+      return value;
+    },
     get outcome() {
       return outcome;
     },
@@ -428,6 +562,7 @@ function createFeed<T>(settings: FeedSettings<T>, outlet: Outlet<T>): Feed<T> {
       outcome = result;
       subscription?.unsubscribe();
       buffer.clear();
+      release(true);
     },
   };
 }

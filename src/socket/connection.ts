@@ -57,6 +57,8 @@ export interface ConnectionDeps<In, Out> {
   requestReconnect(): void;
   /** The token the server refused was replaced before this attempt. */
   onTokenRenewed(): void;
+  /** The consumer holds the open socket paused (`ws` only): silence then is not a zombie's. */
+  isHeld(): boolean;
 }
 
 /** What an attempt knows before it starts. @internal */
@@ -151,7 +153,7 @@ function openLanes$<In, Out>(deps: ConnectionDeps<In, Out>, socket: WebSocketLik
   const { options, tokens, lifecycle, link } = deps;
   const { heartbeat, pingInterval, idleMs, refreshMessage, scheduler } = options;
   const lanes: Observable<unknown>[] = [];
-  if (idleMs > 0) lanes.push(idleCheck$(idleMs, scheduler, () => lifecycle.counters.messagesIn + link.pongs));
+  if (idleMs > 0) lanes.push(idleCheck$(idleMs, scheduler, () => lifecycle.counters.messagesIn + link.pongs, deps.isHeld));
   if (heartbeat !== undefined) {
     const timed = heartbeat.isReply !== undefined;
     lanes.push(

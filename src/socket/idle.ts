@@ -10,11 +10,16 @@ import { IdleTimeoutError } from '../errors';
  * mean silence. A silent link is therefore failed between `ms` and `1.5 * ms` after its last sign
  * of life (exactly `ms` when it never sent anything after the open).
  *
+ * While `held()` is true (the consumer paused the socket: no frame can arrive), silence does not
+ * count: the check restarts its full window at every look during the hold, so a link is failed
+ * between `ms` and `1.5 * ms` of silence after reading resumed.
+ *
  * @param signs How many signs of life so far (only ever grows); the error's `seen` is how many
  *   came since the check started (the open).
+ * @param held Whether reading is paused on purpose right now.
  * @internal
  */
-export function idleCheck$(ms: number, scheduler: SchedulerLike, signs: () => number): Observable<never> {
+export function idleCheck$(ms: number, scheduler: SchedulerLike, signs: () => number, held: () => boolean = () => false): Observable<never> {
   return new Observable<never>((subscriber) => {
     const step = Math.max(1, Math.ceil(ms / 2));
     const looks = Math.ceil(ms / step);
@@ -23,7 +28,9 @@ export function idleCheck$(ms: number, scheduler: SchedulerLike, signs: () => nu
     let quiet = 0;
     return scheduler.schedule(function (this: SchedulerAction<unknown>) {
       const now = signs();
-      quiet = now === seen ? quiet + 1 : 0;
+      // A look during our own hold does not count, nor does the one after it (the resume may come just
+      // before it): a link is failed at least `ms` after the resume.
+      quiet = held() ? -1 : now === seen ? quiet + 1 : 0;
       seen = now;
       if (quiet >= looks) subscriber.error(new IdleTimeoutError({ idleMs: ms, seen: seen - atOpen }));
       else this.schedule(undefined, step);

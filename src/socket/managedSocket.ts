@@ -82,6 +82,22 @@ export interface ManagedSocket<In, Out> extends Observable<In> {
   /** Connects again now: drops the current connection cleanly, or cuts a waiting backoff short. */
   reconnect(): void;
   /**
+   * Stops reading from the connection, for backpressure: the server's frames then wait in TCP
+   * buffers (the kernel's, then the server's) instead of this process's memory. The pause holds
+   * across reconnects (each new socket is paused as it opens) until {@link ManagedSocket.resume}.
+   * While it holds, the idle check does not count the silence (no frame can arrive); its full
+   * window starts again at the resume. Sending still works. Returns `false`, and changes nothing,
+   * when the open socket cannot pause (a browser WebSocket, a transport without `pause()`); between
+   * connections it returns `true`, and a socket that then opens without `pause()` ends the pause
+   * (`paused` turns `false`).
+   * The Node adapters call it for you in their lossless mode (`toReadable(…, { pause: socket })`).
+   */
+  pause(): boolean;
+  /** Reads from the connection again after {@link ManagedSocket.pause}; a no-op when not paused. */
+  resume(): void;
+  /** Whether {@link ManagedSocket.pause} holds the socket now. */
+  readonly paused: boolean;
+  /**
    * Closes gracefully: flushes what can still be sent, sends a close frame, and drops the
    * connection if the peer does not answer within `closeTimeout`. Subscribers complete. The
    * returned Observable completes once the socket is closed (subscribing to it is optional).
@@ -225,10 +241,23 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     emit({ type: 'connected', attempt: ctx.attempt });
     healthy.next();
   };
+
+  /** The consumer's pause: outlives connections, applied to each socket as it opens. */
+  const flow = { paused: false };
+  /**
+   * The open socket can pause. Between connections the pause is recorded, and a socket that opens
+   * and cannot pause ends it (`paused` turns `false`: the Node adapters then fail, not grow).
+   */
+  const canPause = (socket: WebSocketLike | null): boolean => socket === null || (typeof socket.pause === 'function' && typeof socket.resume === 'function');
+
   const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
     link.socket = socket;
     // Before any frame can arrive (frames only come after the open event).
     if (binaryType !== undefined) socket.binaryType = binaryType;
+    if (flow.paused) {
+      if (canPause(socket)) socket.pause?.();
+      else flow.paused = false;
+    }
     const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor, resumeToken: withTokens ? (cursor?.resumeToken() ?? null) : null });
     if (frame !== undefined) writeFrame(frame);
     if (options.ready === undefined) onReady(ctx);
@@ -250,6 +279,7 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       history.tokenRefused = false;
       emit({ type: 'tokenRefreshed', inBand: false });
     },
+    isHeld: () => flow.paused,
   };
 
   /** What ended an attempt: report it, and remember it for the next one. */
@@ -385,8 +415,25 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
     topics: (): readonly string[] => topics.list(),
     // A live attempt is replaced; a backoff wait is cut short (the backoff count stays).
     reconnect: (): void => (history.live ? requests.next('reconnect') : retryNow.next()),
+    pause: (): boolean => {
+      if (!canPause(link.socket)) return false;
+      if (!flow.paused) {
+        flow.paused = true;
+        link.socket?.pause?.();
+      }
+      return true;
+    },
+    resume: (): void => {
+      if (!flow.paused) return;
+      flow.paused = false;
+      link.socket?.resume?.();
+    },
+    paused: false,
     close: (): Observable<void> => {
       if (closing !== null) return closing;
+      // The peer's close frame must be read: a paused socket would wait for closeTimeout.
+      flow.paused = false;
+      link.socket?.resume?.();
       const open = link.socket !== null && link.socket.readyState !== CLOSED ? link.socket : null;
       emit({ type: 'closing' });
       // What waits for an answer fails as 'closed' (not as a lost connection, which would come first).
@@ -404,6 +451,8 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
       return done$;
     },
   });
+  // Object.assign copies a getter's value once: define the live one here.
+  Object.defineProperty(handle, 'paused', { get: () => flow.paused, enumerable: true });
   return handle;
 }
 

@@ -33,6 +33,13 @@ export interface WebSocketLike {
   terminate?(): void;
   /** `ws` only: send a protocol ping frame. */
   ping?(): void;
+  /**
+   * `ws` only: stop reading from the connection (TCP backpressure: the peer's sends wait in the
+   * kernel's buffers and then in the peer's). A browser WebSocket cannot pause.
+   */
+  pause?(): void;
+  /** `ws` only: read from the connection again after {@link WebSocketLike.pause}. */
+  resume?(): void;
   /** `ws` only: protocol-level events (`'pong'`). */
   on?(event: 'pong', listener: () => void): unknown;
   off?(event: 'pong', listener: () => void): unknown;
@@ -92,6 +99,8 @@ export function socketFrames$(
       socket.removeEventListener('message', onMessage);
       socket.removeEventListener('close', onClose);
       socket.off?.('pong', onPong);
+      // A paused socket could not read the peer's close frame (nor anything else): read again.
+      socket.resume?.();
       if (socket.readyState < CLOSING) socket.close(1000, 'client closed');
       // Keep an error listener: `ws` emits `error` on a socket closed before it opened, and an
       // EventEmitter without a listener would throw it.

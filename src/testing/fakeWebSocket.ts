@@ -59,6 +59,10 @@ export class FakeWebSocket implements WebSocketLike {
   terminated = false;
   /** Set by {@link FakeWebSocket.refuseUpgrade}: what the `/node` WebSocket reports for a refused upgrade. */
   upgradeRefusal: { readonly status: number; readonly retryAfter: string | undefined } | undefined;
+  /** Whether the client paused reading (`ws` API): frames received meanwhile wait, as in TCP buffers. */
+  paused = false;
+  /** Frames the server sent while the client was paused, delivered in order at `resume()`. */
+  readonly held: unknown[] = [];
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(
@@ -87,12 +91,16 @@ export class FakeWebSocket implements WebSocketLike {
   receive(data: unknown): void {
     if (this.readyState !== 1) return;
     const frame = typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data : JSON.stringify(data);
+    if (this.paused) {
+      this.held.push(frame);
+      return;
+    }
     this.dispatch('message', { data: frame } satisfies WebSocketMessageEvent);
   }
 
   /** Server side: a protocol pong (`ws` API). */
   pong(): void {
-    if (this.readyState === 1) this.dispatch('pong', {});
+    if (this.readyState === 1 && !this.paused) this.dispatch('pong', {});
   }
 
   /** Server side: close cleanly with a code. */
@@ -141,6 +149,20 @@ export class FakeWebSocket implements WebSocketLike {
 
   ping(): void {
     this.pings++;
+  }
+
+  /** `ws` API: stop reading; frames (and pongs) the server sends meanwhile wait in {@link FakeWebSocket.held}. */
+  pause(): void {
+    if (this.readyState === 1) this.paused = true;
+  }
+
+  /** `ws` API: read again; the held frames are delivered first, in order. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    while (this.held.length > 0 && !this.paused && this.readyState === 1) {
+      this.dispatch('message', { data: this.held.shift() } satisfies WebSocketMessageEvent);
+    }
   }
 
   on(event: 'pong', listener: () => void): this {
