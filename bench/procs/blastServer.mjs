@@ -7,7 +7,9 @@
 // writable buffer, what `ws` reports as `bufferedAmount`). So sending costs the server a few
 // syscalls per 256 KB, not a `ws.send` per event, and it never is the bottleneck. `ws` does the
 // upgrade and handles what the client sends (a hello, the closing handshake); the server writes
-// nothing else while it blasts. Any other URL (e.g. `/idle`) gets nothing: an idle connection.
+// nothing else while it blasts, but for the welcome that answers a client's hello (as the reference
+// server does: the reference protocol waits for it). Any other URL (e.g. `/idle`) gets nothing
+// else: an idle connection.
 //
 // IPC: sends { type: 'ready', port }; answers { cmd: 'prepare', size, n } with { type: 'prepared' }.
 import { createServer } from 'node:http';
@@ -18,6 +20,8 @@ import { reportErrors } from '../lib/proc.mjs';
 reportErrors();
 
 const CHUNK = 256 * 1024;
+/** The reference server's answer to a hello. */
+const WELCOME = JSON.stringify({ type: 'welcome', sessionId: 'bench', heads: {}, epoch: 'bench-1' });
 /** Per size: the framed events 1..count, and where frame i (0-based) starts (offsets[count] = end). */
 const prepared = {};
 
@@ -83,6 +87,9 @@ const http = createServer();
 http.on('upgrade', (req, socket, head) => {
   wss.handleUpgrade(req, socket, head, (ws) => {
     ws.on('error', () => undefined);
+    ws.on('message', (data) => {
+      if (String(data).startsWith('{"type":"hello"')) ws.send(WELCOME);
+    });
     const url = new URL(req.url ?? '/', 'ws://x');
     const size = url.searchParams.get('size');
     const n = Number(url.searchParams.get('n') ?? 0);
