@@ -558,6 +558,16 @@ describe('retryBackoff', () => {
       });
     });
 
+    it('should stop retrying when backoffDelay returns something that is not a number', () => {
+      ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+        // prettier-ignore
+        const source = cold(' --#', undefined, 'down');
+        const backoffDelay = () => '1' as unknown as number;
+        expectObservable(source.pipe(retryBackoff({ initialInterval: 1, backoffDelay }))).toBe('--#', undefined, 'down');
+        expectSubscriptions(source.subscriptions).toBe('^-!');
+      });
+    });
+
     it('should wait until unsubscribed when the delay is Infinity', () => {
       ts.run(({ cold, expectObservable, expectSubscriptions }) => {
         // prettier-ignore
@@ -837,6 +847,28 @@ describe('retryBackoff', () => {
     });
   });
 
+  describe('timers that must not exist', () => {
+    it('should schedule no reset timer for resetAfter: Infinity (real timers would fire it at once)', () => {
+      const scheduler = new RecordingScheduler();
+      const subscription = concat(of('a'), NEVER)
+        .pipe(retryBackoff({ initialInterval: 1, resetAfter: Infinity, scheduler }))
+        .subscribe();
+      scheduler.flush();
+      expect(scheduler.delays).toEqual([]);
+      subscription.unsubscribe();
+    });
+
+    it('should schedule no reset timer for resetOnSuccess alone (it resets on the value itself)', () => {
+      const scheduler = new RecordingScheduler();
+      const subscription = concat(of('a', 'b'), NEVER)
+        .pipe(retryBackoff({ initialInterval: 1, resetOnSuccess: true, scheduler }))
+        .subscribe();
+      scheduler.flush();
+      expect(scheduler.delays).toEqual([]);
+      subscription.unsubscribe();
+    });
+  });
+
   describe('with onRetry', () => {
     it('should report each scheduled retry with its 1-based attempt, delay and error', () => {
       ts.run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -1044,6 +1076,19 @@ describe('retryBackoff', () => {
         expectObservable(source.pipe(retryBackoff({ initialInterval: 1, maxInterval: 2, minDelay: floor, onRetry: (i) => waits.push(i.delay) }))).toBe('-------a');
         ts.flush();
         expect(waits).toEqual([5, 2]);
+      });
+    });
+
+    it('should leave the computed delay when minDelay is below it, or not a number', () => {
+      ts.run(({ cold, expectObservable }) => {
+        const waits: number[] = [];
+        const source = inTurn(cold('#'), cold('#'), cold('a'));
+        const floors = [3, '9' as unknown as number];
+        const minDelay = () => floors.shift() as number;
+        // prettier-ignore
+        expectObservable(source.pipe(retryBackoff({ initialInterval: 4, minDelay, onRetry: (i) => waits.push(i.delay) }))).toBe('------------a');
+        ts.flush();
+        expect(waits).toEqual([4, 8]);
       });
     });
 

@@ -802,6 +802,9 @@ describe('sequenceGaps', () => {
         ['onGap', () => sequenceGaps(seqOf, { onGap: 'x' as unknown as () => void })],
         ['onLate', () => sequenceGaps(seqOf, { onLate: 1 as unknown as () => void })],
         ['scheduler', () => sequenceGaps(seqOf, { scheduler: {} as unknown as TestScheduler })],
+        ['scheduler', () => sequenceGaps(seqOf, { scheduler: null as unknown as TestScheduler })],
+        ['scheduler', () => sequenceGaps(seqOf, { scheduler: { now: () => 0 } as unknown as TestScheduler })],
+        ['scheduler', () => sequenceGaps(seqOf, { scheduler: { schedule: () => undefined } as unknown as TestScheduler })],
       ];
       for (const [option, create] of bad) {
         expectInvalidOption(() => create(), { operator: 'sequenceGaps', option });
@@ -812,6 +815,75 @@ describe('sequenceGaps', () => {
       expect(() => sequenceGaps(seqOf, { window: Infinity, maxWait: 10 })).not.toThrow();
       expect(() => sequenceGaps(seqOf, { window: 10, maxWait: Infinity })).not.toThrow();
       expect(() => sequenceGaps(seqOf, { window: 0, maxWait: 0, start: -1 })).not.toThrow();
+    });
+  });
+
+  describe('timers', () => {
+    /** A virtual scheduler that counts the timers still pending: scheduled, not run, not cancelled. */
+    function countingScheduler() {
+      const scheduler = new TestScheduler(() => undefined);
+      const pending = new Set<Subscription>();
+      const delays: number[] = [];
+      const schedule = scheduler.schedule.bind(scheduler);
+      scheduler.schedule = ((work: () => void, delay = 0, state?: unknown) => {
+        delays.push(delay);
+        let subscription: Subscription | undefined = undefined;
+        const run = function (this: unknown) {
+          if (subscription !== undefined) pending.delete(subscription);
+          work.call(this);
+        };
+        subscription = schedule(run as never, delay, state);
+        pending.add(subscription);
+        subscription.add(() => pending.delete(subscription as Subscription));
+        return subscription;
+      }) as TestScheduler['schedule'];
+      return { scheduler, pending, delays };
+    }
+
+    it('should cancel the hole timer as soon as the hole is filled', () => {
+      const { scheduler, pending } = countingScheduler();
+      const values = new Subject<number>();
+      const out: number[] = [];
+      values.pipe(sequenceGaps((n: number) => n, { start: 0, maxWait: 100, scheduler })).subscribe((v) => out.push(v));
+      values.next(1);
+      values.next(3); // a hole at 2: one timer
+      expect(pending.size).toBe(1);
+      values.next(2); // filled
+      expect(out).toEqual([1, 2, 3]);
+      expect(pending.size).toBe(0);
+    });
+
+    it('should keep one timer per key however many values wait', () => {
+      const { scheduler, pending } = countingScheduler();
+      const values = new Subject<number>();
+      values.pipe(sequenceGaps((n: number) => n, { start: 0, maxWait: 100, scheduler })).subscribe();
+      values.next(3);
+      values.next(5);
+      values.next(4);
+      expect(pending.size).toBe(1);
+    });
+
+    it('should schedule nothing when maxWait is Infinity (real timers would fire an Infinity delay at once)', () => {
+      const { scheduler, delays } = countingScheduler();
+      const values = new Subject<number>();
+      const out: number[] = [];
+      values.pipe(sequenceGaps((n: number) => n, { start: 0, maxWait: Infinity, window: 10, scheduler })).subscribe((v) => out.push(v));
+      values.next(2);
+      values.next(3);
+      expect(delays).toEqual([]);
+      expect(out).toEqual([]);
+    });
+  });
+
+  describe('gap reports', () => {
+    it('should name no key in a gap of a stream without keyOf', () => {
+      const gaps: SequenceGapInfo[] = [];
+      of(1, 3)
+        .pipe(sequenceGaps((n: number) => n, { start: 0, onGap: (g) => gaps.push(g) }))
+        .subscribe();
+      expect(gaps).toHaveLength(1);
+      expect(gaps[0]).toStrictEqual({ from: 2, to: 2, lastContiguous: 1, reason: 'complete' });
+      expect('key' in (gaps[0] as object)).toBe(false);
     });
   });
 
