@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The main demo: a reference server that misbehaves on purpose, a managed socket that keeps every
-// event anyway, and a verdict that compares what the server sent with what the consumer got.
+// event anyway, and a verdict that compares what the server sent with what the consumer got. The
+// client also talks back: orders published with acknowledged sends (resent after a reconnect, each
+// kept once by the server), and a request for the server's heads at the end.
 //
 //   npm start                         # about 20 s, a fault every ~1.5 s
 //   npm start -- --seconds 60 --rate 500 --fault-every 500 --seed 7
 import { parseArgs } from 'node:util';
+import { firstValueFrom } from 'rxjs';
 import { managedSocket$ } from '../dist/node.mjs';
 import { startReferenceServer, referenceProtocol } from '../dist/server.mjs';
 
@@ -87,11 +90,22 @@ const publisher = setInterval(() => {
   for (let i = 0; i < Math.max(1, Math.round(rate / 20)); i++) server.publish(topics[Math.floor(random() * topics.length)], { at: Date.now() });
 }, 50);
 const chaos = setInterval(() => void injectFault(), faultEvery);
+// Acknowledged sends: each order completes on the server's ack; unacked ones are sent again after
+// a reconnect, in order, and the server keeps an id once.
+const orders = { sent: 0, acked: 0, failed: 0 };
+const ordering = setInterval(() => {
+  const id = `order-${++orders.sent}`;
+  socket.sendAcked({ type: 'publish', topic: 'orders', data: { id }, id }).subscribe({
+    complete: () => orders.acked++,
+    error: () => orders.failed++,
+  });
+}, 100);
 const ticker = setInterval(() => (tty ? process.stdout.write(`\r${progress()}   `) : console.log(progress())), tty ? 200 : 1_000);
 
 await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
 clearInterval(publisher);
 clearInterval(chaos);
+clearInterval(ordering);
 // The feed goes on a little after the faults stop, as a live feed does: a later event is what
 // reveals a hole at the tail (events swallowed by a mute link, held by a reorder) to the client.
 for (let i = 0; i < 4; i++) for (const topic of topics) server.publish(topic, { at: Date.now(), tail: i });
@@ -100,7 +114,8 @@ for (let i = 0; i < 4; i++) for (const topic of topics) server.publish(topic, { 
 const sent = () => topics.reduce((n, topic) => n + server.events(topic).length, 0);
 const got = () => [...received.values()].reduce((n, list) => n + list.length, 0);
 const deadline = Date.now() + 15_000;
-while (got() < sent() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+const settled = () => got() >= sent() && orders.acked + orders.failed === orders.sent;
+while (!settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 clearInterval(ticker);
 if (tty) process.stdout.write(`\r${progress()}\n`);
 
@@ -118,6 +133,12 @@ for (const topic of topics) {
   }
   for (const seq of expected) if (!seen.has(seq)) lost++;
 }
+// The orders in the server's log: every one sent, in order, each once.
+const logged = server.events('orders').map((e) => e.data.id);
+const ordersOk = orders.acked === orders.sent && logged.length === orders.sent && logged.every((id, i) => id === `order-${i + 1}`);
+// A request answered by the server (resent after a reconnect: reading the heads is idempotent).
+const reply = await firstValueFrom(socket.request({ type: 'request', id: 'heads-1', op: 'heads' }, { idempotent: true, timeout: 5_000 }));
+const headsOk = topics.every((topic) => reply.data?.[topic] === server.heads()[topic]);
 await new Promise((resolve) => socket.close().subscribe({ complete: resolve }));
 await server.stop();
 await done.catch(() => undefined);
@@ -127,5 +148,8 @@ console.log(`ran ${((Date.now() - started) / 1000).toFixed(1)} s, seed ${flags.s
 console.log(`faults injected: ${Object.entries(faults).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 console.log(`server sent ${sent()} events on ${topics.length} topics; consumer received ${got()}`);
 console.log(`connections ${m.connections}, reconnect attempts ${m.reconnectAttempts}, gaps healed ${m.gaps}, duplicates dropped ${m.duplicates}, decode errors ${m.decodeErrors}`);
-console.log(`verdict: lost: ${lost}, duplicated: ${duplicated}, out of order: ${outOfOrder} -> ${lost + duplicated + outOfOrder === 0 ? 'OK' : 'FAILED'}`);
-process.exit(lost + duplicated + outOfOrder === 0 ? 0 : 1);
+console.log(`orders: ${orders.sent} sent, ${orders.acked} acked, ${orders.failed} failed; the server's log holds ${logged.length} -> ${ordersOk ? 'OK' : 'FAILED'}`);
+console.log(`request: heads ${JSON.stringify(reply.data)} -> ${headsOk ? 'OK' : 'FAILED'}`);
+const ok = lost + duplicated + outOfOrder === 0 && ordersOk && headsOk;
+console.log(`verdict: lost: ${lost}, duplicated: ${duplicated}, out of order: ${outOfOrder} -> ${ok ? 'OK' : 'FAILED'}`);
+process.exit(ok ? 0 : 1);

@@ -46,6 +46,8 @@ describe('demo (npm start)', () => {
     expect(stderr).toBe('');
     expect(stdout).toMatch(/verdict: lost: 0, duplicated: 0, out of order: 0 -> OK/);
     expect(stdout).toMatch(/faults injected: /);
+    expect(stdout).toMatch(/orders: (\d+) sent, \1 acked, 0 failed; the server's log holds \1 -> OK/);
+    expect(stdout).toMatch(/request: heads \{.*\} -> OK/);
     expect(code).toBe(0);
   }, 60_000);
 });
