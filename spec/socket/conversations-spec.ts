@@ -357,6 +357,10 @@ describe('managedSocket$ conversations', () => {
       const now = Date.parse('2026-01-01T00:00:00Z');
       expect(retryAfterMs('120', now)).toBe(120_000);
       expect(retryAfterMs(' 1.5 ', now)).toBe(1_500);
+      expect(retryAfterMs('1.25', now)).toBe(1_250);
+      // Digits with something else around them are not delay-seconds (and no date either).
+      expect(retryAfterMs('12abc', now)).toBeUndefined();
+      expect(retryAfterMs('x5', now)).toBeUndefined();
       expect(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
       expect(retryAfterMs('Wed, 31 Dec 2025 23:59:00 GMT', now)).toBe(0);
       expect(retryAfterMs('soon', now)).toBeUndefined();
