@@ -14,17 +14,9 @@ import { referenceProtocol } from '../../src/server/referenceClient';
 import { startReferenceServer } from '../../src/server/referenceServer';
 import type { ReferenceServer } from '../../src/server/referenceServer';
 import type { ClientFrame, EventFrame, ServerFrame } from '../../src/server/protocol';
+import { until } from '../support/until';
 
 jest.setTimeout(20_000);
-
-/** Resolves once `predicate()` holds; rejects after `timeoutMs`. Polls every 5 ms. */
-async function until(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface Client {
   readonly socket: ManagedSocket<ServerFrame, ClientFrame>;

@@ -19,16 +19,9 @@ import type { ClientFrame, ServerFrame } from '../../src/server/protocol';
 import { expectInvalidOptionRejection } from '../support/invalidOption';
 import { connectTestClient } from '../support/wsTestClient';
 import type { ForeignClientFrame, ForeignEvent, ForeignServer, ForeignServerOptions } from '../support/foreignServer';
+import { until } from '../support/until';
 
 jest.setTimeout(20_000);
-
-async function until(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const Ev: t.Type<ForeignEvent> = t.type({ t: t.literal('ev'), g: t.number, topic: t.string, seq: t.number });
 
