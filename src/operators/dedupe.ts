@@ -86,16 +86,8 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
 
   return (source: Observable<T>): Observable<T> =>
     new Observable<T>((subscriber) => {
-      // The keys in the window, and the same keys in the order they were accepted: a ring of
-      // `window` slots, filled up first and then overwritten from `oldest` on.
-      const seen = new Set<unknown>();
-      let ring: unknown[] = [];
-      let oldest = 0;
-      subscriber.add(() => {
-        seen.clear();
-        ring = [];
-      });
-
+      const seen = new IdWindow(window);
+      subscriber.add(() => seen.clear());
       // Subscribing `subscriber` itself: one operator between source and consumer (no finalize
       // hop per value), and a synchronous source stops as soon as the consumer unsubscribes.
       source
@@ -103,23 +95,48 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
           filter((value: T) => {
             const key = keyOf(value);
             if (key === undefined && passUndefined) return true;
-            // One lookup for both questions: `add` leaves the size alone when the key is already in.
-            const size = seen.size;
-            seen.add(key);
-            if (seen.size === size) {
-              onDuplicate?.(value, key);
-              return false;
-            }
-            if (ring.length < window) {
-              ring.push(key);
-            } else {
-              seen.delete(ring[oldest]);
-              ring[oldest] = key;
-              if (++oldest === window) oldest = 0;
-            }
-            return true;
+            if (seen.add(key)) return true;
+            onDuplicate?.(value, key);
+            return false;
           }),
         )
         .subscribe(subscriber);
     });
+}
+
+/**
+ * The single-step core of `dedupe`, shared by the operator and the managed socket: the last
+ * `size` keys accepted, in a Set for the lookups and a ring of `size` slots for their order
+ * (filled up first, then overwritten from the oldest on).
+ *
+ * @internal
+ */
+export class IdWindow {
+  private readonly seen = new Set<unknown>();
+  private ring: unknown[] = [];
+  private oldest = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** `true` for a key not in the window (it is added, and the oldest one leaves when full); `false` for a repeat. */
+  add(key: unknown): boolean {
+    // One lookup for both questions: `add` leaves the size alone when the key is already in.
+    const before = this.seen.size;
+    this.seen.add(key);
+    if (this.seen.size === before) return false;
+    if (this.ring.length < this.size) {
+      this.ring.push(key);
+    } else {
+      this.seen.delete(this.ring[this.oldest]);
+      this.ring[this.oldest] = key;
+      if (++this.oldest === this.size) this.oldest = 0;
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.seen.clear();
+    this.ring = [];
+    this.oldest = 0;
+  }
 }

@@ -206,6 +206,78 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
  */
 export function retryBackoff<T>(config: number | RetryBackoffConfig): MonoTypeOperatorFunction<T>;
 export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: Observable<T>) => Observable<T> {
+  const policy = backoffPolicy(config);
+  if (policy.maxRetries === 0) return identity;
+  const { healthy, retryNow, scheduler } = policy;
+
+  return <T>(source: Observable<T>): Observable<T> =>
+    defer(() => {
+      const backoff = policy.start();
+      const watched$ = !policy.watchesHealth
+        ? source
+        : defer(() => {
+            // `ended` runs on error, completion and unsubscription, before any resubscription.
+            if (healthy !== undefined) {
+              // The values are not looked at: nothing is added to the path of each one.
+              return source.pipe(alongside(healthy.pipe(take(1), tap(() => backoff.healthy()))), finalize(() => backoff.ended()));
+            }
+            return source.pipe(tap({ next: () => backoff.healthy(), finalize: () => backoff.ended() }));
+          });
+
+      return watched$.pipe(
+        retry({
+          delay: (error: unknown) => {
+            const wait = backoff.next(error);
+            if (wait === null) return throwError(() => error);
+            const wait$ = wait === Infinity ? NEVER : timer(wait, scheduler);
+            return retryNow === undefined ? wait$ : merge(wait$, retryNow).pipe(take(1));
+          },
+        }),
+      );
+    });
+}
+
+/**
+ * One run of a backoff policy (one subscription of `retryBackoff`, or one run of a managed
+ * socket's connections): the retry count and the `resetAfter` clock.
+ *
+ * @internal
+ */
+export interface Backoff {
+  /**
+   * The wait before the next retry after `error`, in ms (`Infinity`: until cut short), or `null`
+   * to give up (retries used up, `shouldRetry` said no, or `backoffDelay` gave no number). Calls
+   * `onRetry` for a retry. Throws what a user callback threw.
+   */
+  next(error: unknown): number | null;
+  /** This attempt is healthy: `resetOnSuccess` resets the count now, `resetAfter` starts its clock. */
+  healthy(): void;
+  /** This attempt ended: a running `resetAfter` clock stops. */
+  ended(): void;
+}
+
+/**
+ * A checked `retryBackoff` config, shared by the operator and the managed socket (which runs the
+ * same policy on its connections without an operator per connection). @internal
+ */
+export interface BackoffPolicy {
+  readonly maxRetries: number;
+  /** Whether attempts are watched for health (`resetOnSuccess` or `resetAfter`). */
+  readonly watchesHealth: boolean;
+  readonly healthy: Observable<unknown> | undefined;
+  readonly retryNow: Observable<unknown> | undefined;
+  readonly scheduler: SchedulerLike;
+  /** A new run: the count at 0. */
+  start(): Backoff;
+}
+
+/**
+ * Checks a `retryBackoff` config (throws {@link InvalidOptionError} for the first bad option, in
+ * the operator's name) and applies the defaults.
+ *
+ * @internal
+ */
+export function backoffPolicy(config: number | RetryBackoffConfig): BackoffPolicy {
   if (typeof config !== 'number' && (typeof config !== 'object' || config === null)) {
     throw new InvalidOptionError({ operator: OP, option: 'config', reason: 'a number or a config object', value: config });
   }
@@ -243,8 +315,6 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
     throw new InvalidOptionError({ operator: OP, option: 'retryNow', reason: 'an Observable', value: retryNow });
   }
 
-  if (maxRetries === 0) return identity;
-
   const resetDelay = resetAfter === undefined || resetAfter === Infinity ? undefined : resetAfter;
 
   /** The wait before retry `iteration`, or NaN when the policy gave no usable number. */
@@ -257,50 +327,42 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
     return Number.isNaN(jittered) ? capped : Math.min(Math.max(jittered, 0), capped);
   };
 
-  return <T>(source: Observable<T>): Observable<T> =>
-    defer(() => {
+  return {
+    maxRetries,
+    watchesHealth: resetOnSuccess || resetDelay !== undefined,
+    healthy,
+    retryNow,
+    scheduler,
+    start: (): Backoff => {
       // 0-based number of the next retry; reset by resetOnSuccess / resetAfter.
       let iteration = 0;
-
-      /** A healthy (re)subscription: reset now, or start the resetAfter clock. */
-      const onHealthy = (armed: { timer: Subscription | undefined }) => {
-        if (resetOnSuccess) iteration = 0;
-        if (resetDelay !== undefined && armed.timer === undefined) {
-          armed.timer = scheduler.schedule(() => {
-            iteration = 0;
-          }, resetDelay);
-        }
+      let clock: Subscription | undefined;
+      return {
+        next: (error) => {
+          const current = iteration++;
+          if (!(current < maxRetries && shouldRetry(error))) return null;
+          const computed = delayFor(current);
+          if (Number.isNaN(computed)) return null;
+          const floor = minDelay === undefined ? 0 : minDelay(error);
+          const wait = typeof floor === 'number' && floor > computed ? floor : computed;
+          onRetry?.({ attempt: current + 1, delay: wait, error });
+          return wait;
+        },
+        healthy: () => {
+          if (resetOnSuccess) iteration = 0;
+          if (resetDelay !== undefined && clock === undefined) {
+            clock = scheduler.schedule(() => {
+              iteration = 0;
+            }, resetDelay);
+          }
+        },
+        ended: () => {
+          clock?.unsubscribe();
+          clock = undefined;
+        },
       };
-      const watched$ =
-        !resetOnSuccess && resetDelay === undefined
-          ? source
-          : defer(() => {
-              const armed: { timer: Subscription | undefined } = { timer: undefined };
-              // Runs on error, completion and unsubscription, before any resubscription.
-              const disarm = () => armed.timer?.unsubscribe();
-              if (healthy !== undefined) {
-                // The values are not looked at: nothing is added to the path of each one.
-                return source.pipe(alongside(healthy.pipe(take(1), tap(() => onHealthy(armed)))), finalize(disarm));
-              }
-              return source.pipe(tap({ next: () => onHealthy(armed), finalize: disarm }));
-            });
-
-      return watched$.pipe(
-        retry({
-          delay: (error: unknown) => {
-            const current = iteration++;
-            if (!(current < maxRetries && shouldRetry(error))) return throwError(() => error);
-            const computed = delayFor(current);
-            if (Number.isNaN(computed)) return throwError(() => error);
-            const floor = minDelay === undefined ? 0 : minDelay(error);
-            const wait = typeof floor === 'number' && floor > computed ? floor : computed;
-            onRetry?.({ attempt: current + 1, delay: wait, error });
-            const wait$ = wait === Infinity ? NEVER : timer(wait, scheduler);
-            return retryNow === undefined ? wait$ : merge(wait$, retryNow).pipe(take(1));
-          },
-        }),
-      );
-    });
+    },
+  };
 }
 
 function alwaysRetry(): boolean {

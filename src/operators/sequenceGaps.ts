@@ -179,68 +179,8 @@ export function sequenceGaps<T>(seqOf: (value: T) => number | undefined, config?
 
   return (source) =>
     new Observable<T>((subscriber) => {
-      // All state lives here, one set per subscription: one track per sequence (per key).
-      const tracks = new Map<string | number | undefined, Track<T>>();
-
-      const trackFor = (key: string | number | undefined): Track<T> => {
-        let track = tracks.get(key);
-        if (track === undefined) {
-          const base = typeof start === 'function' ? checkStart(start(key as string | number)) : start;
-          track = { key, based: base !== null, last: base ?? -1, held: new Map(), heap: new MinHeap(), timer: null };
-          tracks.set(key, track);
-        }
-        return track;
-      };
-
-      /** Emits the held values that are now contiguous with `last`. */
-      const drain = (t: Track<T>) => {
-        while (t.heap.size > 0 && t.heap.peek() === t.last + 1) {
-          const seq = t.heap.pop();
-          const entry = t.held.get(seq) as { readonly value: T };
-          t.held.delete(seq);
-          t.last = seq;
-          subscriber.next(entry.value);
-        }
-      };
-
-      /** Gives up on the lowest hole: report it, then skip it (and drain) or throw. */
-      const giveUp = (t: Track<T>, reason: SequenceGapInfo['reason']) => {
-        const lowest = t.heap.peek();
-        const hole = { from: t.last + 1, to: lowest - 1, lastContiguous: t.last, reason };
-        const gap: SequenceGapInfo = keyOf === undefined ? hole : { ...hole, key: t.key };
-        onGap?.(gap);
-        if (gapAction === 'error') throw new SequenceGapError(gap);
-        t.last = lowest - 1;
-        drain(t);
-      };
-
-      const onTimer = (t: Track<T>) => {
-        t.timer = null;
-        try {
-          // Values held beyond the next hole may already have waited `maxWait` too: give that one up as well.
-          while (t.held.size > 0 && oldestArrival(t) + maxWait <= scheduler.now()) giveUp(t, 'timeout');
-          arm(t);
-        } catch (err) {
-          subscriber.error(err);
-        }
-      };
-
-      /**
-       * Keeps one timer pending per track while it holds anything. It may fire early (the oldest
-       * value was released since it was set): `onTimer` then just sets it again for the new deadline.
-       */
-      const arm = (t: Track<T>) => {
-        if (t.held.size === 0) {
-          t.timer?.unsubscribe();
-          t.timer = null;
-        } else if (t.timer === null && maxWait !== Infinity) {
-          t.timer = scheduler.schedule(() => onTimer(t), Math.max(0, oldestArrival(t) + maxWait - scheduler.now()));
-        }
-      };
-
-      // Without keys there is one track: created up front, so `start` applies before any value.
-      const single = keyOf === undefined ? trackFor(undefined) : undefined;
-
+      // All state lives in the reorder core, one per subscription; values go straight to `subscriber`.
+      const core = new Reorder<T>({ start, keyed: keyOf !== undefined, window, maxWait, gapAction, onGap, onLate, scheduler }, subscriber);
       const onValue = (value: T) => {
         const raw: unknown = seqOf(value);
         if (raw === undefined && passUndefined) {
@@ -248,57 +188,155 @@ export function sequenceGaps<T>(seqOf: (value: T) => number | undefined, config?
           return;
         }
         if (!isSeq(raw)) throw new InvalidSequenceError({ seq: raw, value });
-        const seq = raw;
-        const t = single ?? trackFor((keyOf as (value: T) => string | number)(value));
-        if (!t.based) {
-          t.based = true;
-          t.last = seq;
-          subscriber.next(value);
-          return;
-        }
-        if (seq === t.last + 1) {
-          // In order: the fast path (nothing held, no timer touched).
-          t.last = seq;
-          subscriber.next(value);
-          if (t.held.size > 0) {
-            drain(t);
-            arm(t);
-          }
-          return;
-        }
-        if (seq <= t.last || t.held.has(seq)) {
-          onLate?.(value, seq);
-          return;
-        }
-        t.held.set(seq, { value, at: scheduler.now() });
-        t.heap.push(seq);
-        if (t.held.size > window) giveUp(t, 'window');
-        arm(t);
+        core.push(value, raw, keyOf === undefined ? undefined : keyOf(value));
       };
-
-      const onComplete = () => {
-        // Nothing can fill the remaining holes any more.
-        for (const t of tracks.values()) while (t.held.size > 0) giveUp(t, 'complete');
-      };
-
-      subscriber.add(() => {
-        for (const t of tracks.values()) {
-          t.timer?.unsubscribe();
-          t.timer = null;
-          t.held.clear();
-          t.heap.clear();
-        }
-        tracks.clear();
-      });
-      // Values go straight to `subscriber` from onValue, drain and the timers (no Subject and
-      // merge in between: fewer hops per value). Subscribing `subscriber` itself links the inner
-      // subscription to it, so a synchronous source stops as soon as the consumer unsubscribes. A
-      // throw in onValue or onComplete becomes the output's error; completion follows the flush.
-      source.pipe(tap({ next: onValue, complete: onComplete }), ignoreElements()).subscribe(subscriber);
+      subscriber.add(() => core.dispose());
+      // Subscribing `subscriber` itself links the inner subscription to it, so a synchronous
+      // source stops as soon as the consumer unsubscribes. A throw in onValue or at completion
+      // (holes given up on with `gapAction: 'error'`) becomes the output's error; completion
+      // follows the flush.
+      source.pipe(tap({ next: onValue, complete: () => core.flush() }), ignoreElements()).subscribe(subscriber);
     });
 }
 
-/** One sequence's state: the last seq emitted (meaningful once `based`) and the values held. */
+/** What the reorder core emits to: its values in order, and an error from a timer. @internal */
+export interface ReorderSink<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+}
+
+/** The checked options of a {@link Reorder}. @internal */
+export interface ReorderOptions<T> {
+  readonly start: number | null | ((key: string | number) => number | null);
+  readonly keyed: boolean;
+  readonly window: number;
+  readonly maxWait: number;
+  readonly gapAction: 'skip' | 'error';
+  readonly onGap: ((gap: SequenceGapInfo) => void) | undefined;
+  readonly onLate: ((value: T, seq: number) => void) | undefined;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * The single-step core of `sequenceGaps`, shared by the operator and the managed socket: one
+ * sequence (track) per key, values pushed with their seq (and key) already read. In order, a
+ * value is passed on at once; early ones are held until the hole fills, or given up on after
+ * `maxWait` or beyond `window` held. `push` and `flush` throw a {@link SequenceGapError} for a
+ * hole given up on with `gapAction: 'error'`; a timer reports it to `sink.error`.
+ *
+ * @internal
+ */
+export class Reorder<T> {
+  private readonly tracks = new Map<string | number | undefined, Track<T>>();
+  /** Without keys there is one track: created up front, so `start` applies before any value. */
+  private readonly single: Track<T> | undefined;
+
+  constructor(
+    private readonly options: ReorderOptions<T>,
+    private readonly sink: ReorderSink<T>,
+  ) {
+    this.single = options.keyed ? undefined : this.trackFor(undefined);
+  }
+
+  /** One value, with its seq (a safe integer >= 0) and, when keyed, its key. */
+  push(value: T, seq: number, key: string | number | undefined): void {
+    const t = this.single ?? this.trackFor(key);
+    if (!t.based) {
+      t.based = true;
+      t.last = seq;
+      this.sink.next(value);
+      return;
+    }
+    if (seq === t.last + 1) {
+      // In order: the fast path (nothing held, no timer touched).
+      t.last = seq;
+      this.sink.next(value);
+      if (t.held.size > 0) {
+        this.drain(t);
+        this.arm(t);
+      }
+      return;
+    }
+    if (seq <= t.last || t.held.has(seq)) {
+      this.options.onLate?.(value, seq);
+      return;
+    }
+    t.held.set(seq, { value, at: this.options.scheduler.now() });
+    t.heap.push(seq);
+    if (t.held.size > this.options.window) this.giveUp(t, 'window');
+    this.arm(t);
+  }
+
+  /** The source completed: nothing can fill the remaining holes any more. */
+  flush(): void {
+    for (const t of this.tracks.values()) while (t.held.size > 0) this.giveUp(t, 'complete');
+  }
+
+  /** Stops the timers and forgets everything held. */
+  dispose(): void {
+    for (const t of this.tracks.values()) {
+      t.timer?.unsubscribe();
+      t.timer = null;
+      t.held.clear();
+      t.heap.clear();
+    }
+    this.tracks.clear();
+  }
+
+  private trackFor(key: string | number | undefined): Track<T> {
+    let track = this.tracks.get(key);
+    if (track === undefined) {
+      const { start } = this.options;
+      const base = typeof start === 'function' ? checkStart(start(key as string | number)) : start;
+      track = { key, based: base !== null, last: base ?? -1, held: new Map(), heap: new MinHeap(), timer: null };
+      this.tracks.set(key, track);
+    }
+    return track;
+  }
+
+  private drain(t: Track<T>): void {
+    while (t.heap.size > 0 && t.heap.peek() === t.last + 1) {
+      const seq = t.heap.pop();
+      const entry = t.held.get(seq) as { readonly value: T };
+      t.held.delete(seq);
+      t.last = seq;
+      this.sink.next(entry.value);
+    }
+  }
+
+  private giveUp(t: Track<T>, reason: SequenceGapInfo['reason']): void {
+    const lowest = t.heap.peek();
+    const hole = { from: t.last + 1, to: lowest - 1, lastContiguous: t.last, reason };
+    const gap: SequenceGapInfo = this.options.keyed ? { ...hole, key: t.key } : hole;
+    this.options.onGap?.(gap);
+    if (this.options.gapAction === 'error') throw new SequenceGapError(gap);
+    t.last = lowest - 1;
+    this.drain(t);
+  }
+
+  private onTimer(t: Track<T>): void {
+    t.timer = null;
+    const { maxWait, scheduler } = this.options;
+    try {
+      // Values held beyond the next hole may already have waited `maxWait` too: give that one up as well.
+      while (t.held.size > 0 && oldestArrival(t) + maxWait <= scheduler.now()) this.giveUp(t, 'timeout');
+      this.arm(t);
+    } catch (err) {
+      this.sink.error(err);
+    }
+  }
+
+  private arm(t: Track<T>): void {
+    const { maxWait, scheduler } = this.options;
+    if (t.held.size === 0) {
+      t.timer?.unsubscribe();
+      t.timer = null;
+    } else if (t.timer === null && maxWait !== Infinity) {
+      t.timer = scheduler.schedule(() => this.onTimer(t), Math.max(0, oldestArrival(t) + maxWait - scheduler.now()));
+    }
+  }
+}
+
 interface Track<T> {
   readonly key: string | number | undefined;
   based: boolean;
