@@ -1,65 +1,15 @@
-import { defer, EMPTY, ignoreElements, interval, map, merge, mergeMap, of, Subject, switchMap, take, tap, throwError, throwIfEmpty, timeout } from 'rxjs';
+import { interval, map, of, Subscription, switchMap, tap, throwIfEmpty } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { ConnectTimeoutError, ReadyTimeoutError, UrlError } from '../errors';
-import { alongside } from '../internal/alongside';
+import { CloseError, ConnectTimeoutError, ReadyTimeoutError, UrlError } from '../errors';
 import { tokenRefresh$ } from './auth';
 import type { TokenCache } from './auth';
 import { idleCheck$ } from './idle';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
-import { socketFrames$ } from './transport';
-import type { WebSocketLike } from './transport';
+import { CLOSING } from './transport';
+import type { WebSocketCloseEvent, WebSocketLike, WebSocketMessageEvent } from './transport';
 import { checkSecure, resolveUrl } from './url';
-import { capturing } from './upgrade';
 import type { ConnectContext } from './config';
-
-/**
- * The state of the current connection, in one place: set when a socket opens, cleared when its
- * attempt ends. Nothing here outlives a connection.
- *
- * @internal
- */
-export interface Link {
-  /** The open socket, or `null` between connections. */
-  socket: WebSocketLike | null;
-  /** Open, and the handshake, subscription replay and outbox flush were sent. */
-  ready: boolean;
-  /** Protocol pongs so far: with the frames counted by the decode stage, the signs of life the idle check reads. */
-  pongs: number;
-  /** The socket the current attempt created (open or not): a refused upgrade is read from it. */
-  created: WebSocketLike | null;
-  /** When the unanswered heartbeat (`heartbeat.isReply`) and protocol ping were sent, else `null`. */
-  heartbeatAt: number | null;
-  pingAt: number | null;
-  /** The last round-trip time in ms (it outlives connections), `null` before the first. */
-  rttMs: number | null;
-}
-
-/** What one connection attempt needs from the socket. @internal */
-export interface ConnectionDeps<In, Out> {
-  readonly options: SocketOptions<In, Out>;
-  readonly lifecycle: Lifecycle;
-  readonly tokens: TokenCache | undefined;
-  readonly link: Link;
-  /** Sends a frame on the open socket; `false` when there is none. */
-  writeFrame(message: Out): boolean;
-  /** The socket opened: send the handshake (and, without `ready`, go on as {@link ConnectionDeps.onReady}). */
-  onOpen(socket: WebSocketLike, ctx: ConnectContext): void;
-  /** The server answered the handshake (`ready`): replay the topics, flush the outbox. */
-  onReady(ctx: ConnectContext): void;
-  /** Emits when a message `ready.isReady` accepts arrives. */
-  readonly ready$: Observable<void>;
-  /** Errors sent here end the current attempt (a server reset). */
-  readonly failures$: Observable<unknown>;
-  /** A proactive token refresh failed; it is tried again in `retryIn` ms. */
-  onTokenRefreshFailed(error: unknown, retryIn: number): void;
-  /** A token refresh without an in-band message: replace the connection cleanly. */
-  requestReconnect(): void;
-  /** The token the server refused was replaced before this attempt. */
-  onTokenRenewed(): void;
-  /** The consumer holds the open socket paused (`ws` only): silence then is not a zombie's. */
-  isHeld(): boolean;
-}
 
 /** What an attempt knows before it starts. @internal */
 export interface AttemptInfo {
@@ -71,124 +21,261 @@ export interface AttemptInfo {
 }
 
 /**
- * One connection attempt: the token, the URL, the socket. Emits the data of every inbound frame;
- * beside the frames, it bounds the time to open (`connectTimeout`), runs the open work, then the
- * keep-alive lanes and the idle check for as long as the socket is open. Errors with whatever
- * ended it (a close, a timeout, a token or URL failure); never completes by itself.
+ * What one connection needs from the socket that runs it: the options and the long-lived state,
+ * where its frames go, and what to tell it.
  *
  * @internal
  */
-export function connection$<In, Out>(deps: ConnectionDeps<In, Out>, info: AttemptInfo): Observable<unknown> {
-  const { options, tokens } = deps;
-  const { url } = options;
-  const { attempt, retries, lastError, forceToken } = info;
-  // A fixed URL and no token provider (the common case): straight to the socket.
-  if (typeof url === 'string' && tokens === undefined) return defer(() => open$(deps, url, { attempt, token: null, retries, lastError }));
-  const token$ =
-    tokens === undefined
-      ? of(null)
-      : tokens.get$(forceToken || options.tokenPerConnect).pipe(
-          tap(() => {
-            if (forceToken) deps.onTokenRenewed();
-          }),
-          map((token): string | null => token.token),
-        );
-  return token$.pipe(
-    switchMap((token) => {
-      const ctx: ConnectContext = { attempt, token, retries, lastError };
-      return resolveUrl(url, ctx).pipe(
-        throwIfEmpty(() => new UrlError({ attempt, reason: 'empty' })),
-        switchMap((href) => open$(deps, href, ctx)),
-      );
-    }),
-  );
+export interface ConnectionHost<In, Out> {
+  readonly options: SocketOptions<In, Out>;
+  readonly lifecycle: Lifecycle;
+  readonly tokens: TokenCache | undefined;
+  /** Protocol pongs so far: with the frames counted by the decode stage, the signs of life the idle check reads. */
+  pongs: number;
+  /** The last round-trip time in ms (it outlives connections), `null` before the first. */
+  rttMs: number | null;
+  /** When the unanswered heartbeat (`heartbeat.isReply`) and protocol ping were sent, else `null`. */
+  heartbeatAt: number | null;
+  pingAt: number | null;
+  /** The socket was created (open or not): a refused upgrade is read from it. */
+  created(socket: WebSocketLike): void;
+  /** The socket opened: send the handshake (and, without `ready`, go on as {@link ConnectionHost.ready}). */
+  opened(connection: Connection<In, Out>, socket: WebSocketLike, ctx: ConnectContext): void;
+  /** The server answered the handshake (`ready`): replay the topics, flush the outbox. */
+  ready(ctx: ConnectContext): void;
+  /** One inbound frame of `connection`, as the socket handed it over. */
+  frame(connection: Connection<In, Out>, data: unknown): void;
+  /** `connection` ended with `error`. */
+  failed(connection: Connection<In, Out>, error: unknown): void;
+  /** Sends a frame on the open socket; `false` when there is none. */
+  writeFrame(message: Out): boolean;
+  /** The token the server refused was replaced before this attempt. */
+  tokenRenewed(): void;
+  /** A proactive token refresh failed; it is tried again in `retryIn` ms. */
+  tokenRefreshFailed(error: unknown, retryIn: number): void;
+  /** A token refresh without an in-band message: replace the connection cleanly. */
+  requestReconnect(): void;
+  /** The consumer holds the open socket paused (`ws` only): silence then is not a zombie's. */
+  isHeld(): boolean;
 }
 
-/** The socket of one attempt: frames, with the open work and the open-time lanes beside them. */
-function open$<In, Out>(deps: ConnectionDeps<In, Out>, href: string, ctx: ConnectContext): Observable<unknown> {
-  const { options, link } = deps;
-  const { WebSocketCtor, protocols, transportOptions, connectTimeout, scheduler } = options;
-  if (options.secureOnly) checkSecure(href);
-  const opened = new Subject<WebSocketLike>();
-  const whileOpen$ = opened.pipe(
-    take(1),
-    timeout({ first: connectTimeout, with: () => throwError(() => new ConnectTimeoutError({ timeoutMs: connectTimeout })), scheduler }),
-    switchMap((socket) => {
-      deps.onOpen(socket, ctx);
-      const lanes = [openLanes$(deps, socket), readyWait$(deps, ctx)];
-      // Only reset detection ends an attempt from outside: without it, nothing more to hold.
-      if (options.resets !== undefined) lanes.push(deps.failures$.pipe(mergeMap((error) => throwError(() => error))));
-      return merge(...lanes);
-    }),
-  );
-  const hooks = {
-    onOpen: (socket: WebSocketLike) => opened.next(socket),
-    onPong: () => {
-      link.pongs++;
-      if (link.pingAt !== null) {
-        link.rttMs = scheduler.now() - link.pingAt;
-        link.pingAt = null;
+/**
+ * One connection attempt, from the token and the URL to the socket's end: it opens the socket
+ * (within `connectTimeout`), hands every inbound frame to the host, and while open runs the
+ * keep-alive lanes (idle check, heartbeat, pings, token refresh) and the ready wait. It ends once,
+ * with whatever ended it (a close, a timeout, a token or URL failure) reported to
+ * {@link ConnectionHost.failed}, or by {@link Connection.stop}. Its state is its own fields: the
+ * socket's listeners are the only closures it holds.
+ *
+ * @internal
+ */
+export class Connection<In, Out> {
+  /** Until the attempt ended (failed or stopped). */
+  live = true;
+  /** The socket, once created. */
+  socket: WebSocketLike | null = null;
+  /** The socket opened (the open event came). */
+  open = false;
+  /** The ready handshake is awaited (`ready`): the ready timer runs. */
+  private awaitingReady = false;
+  /** The open timeout, until the open. */
+  private connectTimer: Subscription | null = null;
+  private ctx: ConnectContext;
+  /** Everything this attempt runs beside the socket: timers, lanes, the token and URL lookups. */
+  private readonly side = new Subscription();
+  private listeners: {
+    readonly open: () => void;
+    readonly message: (event: WebSocketMessageEvent) => void;
+    readonly close: (event: WebSocketCloseEvent) => void;
+    readonly error: () => void;
+    readonly pong: () => void;
+  } | null = null;
+
+  constructor(
+    private readonly host: ConnectionHost<In, Out>,
+    private readonly info: AttemptInfo,
+  ) {
+    this.ctx = { attempt: info.attempt, token: null, retries: info.retries, lastError: info.lastError };
+  }
+
+  /** Starts the attempt: the token and the URL (when they need a lookup), then the socket. */
+  start(): void {
+    const { host, info } = this;
+    const { options, tokens } = host;
+    const { url } = options;
+    // A fixed URL and no token provider (the common case): straight to the socket.
+    if (typeof url === 'string' && tokens === undefined) return this.connect(url);
+    const token$: Observable<string | null> =
+      tokens === undefined
+        ? of(null)
+        : tokens.get$(info.forceToken || options.tokenPerConnect).pipe(
+            tap(() => {
+              if (info.forceToken) host.tokenRenewed();
+            }),
+            map((token): string | null => token.token),
+          );
+    // Runs once per connection: operators are fine here.
+    const href$ = token$.pipe(
+      switchMap((token) => {
+        this.ctx = { ...this.ctx, token };
+        return resolveUrl(url, this.ctx).pipe(throwIfEmpty(() => new UrlError({ attempt: info.attempt, reason: 'empty' })));
+      }),
+    );
+    this.side.add(href$.subscribe({ next: (href) => this.connect(href), error: (error: unknown) => this.fail(error) }));
+  }
+
+  /** Ends the attempt with `error` (once): the host decides what comes next. */
+  fail(error: unknown): void {
+    if (!this.live) return;
+    // Not live from here on: a close event that the host's reaction causes (a terminate) is not a second end.
+    this.live = false;
+    this.host.failed(this, error);
+    this.stop();
+  }
+
+  /**
+   * Ends the attempt without an error: the listeners go, the socket is closed with 1000 (unless
+   * it is already closing) and everything beside it stops. Idempotent.
+   */
+  stop(): void {
+    this.live = false;
+    this.side.unsubscribe();
+    const { socket, listeners } = this;
+    if (socket === null || listeners === null) return;
+    this.listeners = null;
+    socket.removeEventListener('open', listeners.open);
+    socket.removeEventListener('message', listeners.message);
+    socket.removeEventListener('close', listeners.close);
+    socket.off?.('pong', listeners.pong);
+    // A paused socket could not read the peer's close frame (nor anything else): read again.
+    socket.resume?.();
+    if (socket.readyState < CLOSING) socket.close(1000, 'client closed');
+    // The error listener stays: `ws` emits `error` on a socket closed before it opened, and an
+    // EventEmitter without a listener would throw it.
+  }
+
+  /** A message `ready.isReady` accepted: the ready work, once. */
+  readyReceived(): void {
+    if (!this.awaitingReady) return;
+    this.awaitingReady = false;
+    this.host.ready(this.ctx);
+  }
+
+  private connect(href: string): void {
+    if (!this.live || this.socket !== null) return;
+    const { host } = this;
+    const { options } = host;
+    const { WebSocketCtor, protocols, transportOptions, connectTimeout, scheduler } = options;
+    let socket: WebSocketLike;
+    try {
+      if (options.secureOnly) checkSecure(href);
+      socket = new WebSocketCtor(href, protocols, transportOptions?.(this.ctx) as never);
+    } catch (error) {
+      return this.fail(error);
+    }
+    this.socket = socket;
+    host.created(socket);
+    const listeners = {
+      open: () => this.opened(),
+      message: (event: WebSocketMessageEvent) => host.frame(this, event.data),
+      close: (event: WebSocketCloseEvent) => this.fail(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false })),
+      // A browser fires `error` and then `close`; the close carries the information we report.
+      error: () => undefined,
+      pong: () => this.pong(),
+    };
+    this.listeners = listeners;
+    socket.addEventListener('open', listeners.open);
+    socket.addEventListener('message', listeners.message);
+    socket.addEventListener('close', listeners.close);
+    socket.addEventListener('error', listeners.error);
+    socket.on?.('pong', listeners.pong);
+    const timer = scheduler.schedule(() => this.fail(new ConnectTimeoutError({ timeoutMs: connectTimeout })), connectTimeout);
+    this.side.add(timer);
+    this.connectTimer = timer;
+  }
+
+  private opened(): void {
+    if (!this.live || this.open) return;
+    const socket = this.socket as WebSocketLike;
+    this.open = true;
+    this.connectTimer?.unsubscribe();
+    this.connectTimer = null;
+    try {
+      const { ready, scheduler } = this.host.options;
+      // Before the handshake is sent: a reply may come at once.
+      this.awaitingReady = ready !== undefined;
+      this.host.opened(this, socket, this.ctx);
+      if (!this.live) return;
+      this.runLanes(socket);
+      if (ready !== undefined && this.awaitingReady) {
+        const timeoutMs = ready.timeout;
+        this.side.add(scheduler.schedule(() => this.fail(new ReadyTimeoutError({ timeoutMs })), timeoutMs));
       }
-    },
-  };
-  const Ctor = capturing(WebSocketCtor, (socket) => (link.created = socket));
-  return socketFrames$(Ctor, href, protocols, transportOptions?.(ctx), hooks).pipe(alongside(whileOpen$));
-}
-
-/** With `ready`: the server's answer to the handshake, within `ready.timeout`; then the ready work. */
-function readyWait$<In, Out>(deps: ConnectionDeps<In, Out>, ctx: ConnectContext): Observable<never> {
-  const { ready, scheduler } = deps.options;
-  if (ready === undefined) return EMPTY;
-  const timeoutMs = ready.timeout;
-  return deps.ready$.pipe(
-    take(1),
-    timeout({ first: timeoutMs, with: () => throwError(() => new ReadyTimeoutError({ timeoutMs })), scheduler }),
-    tap(() => deps.onReady(ctx)),
-    ignoreElements(),
-  );
-}
-
-/** While open: the idle check, the heartbeat, protocol pings and proactive token refresh. What they emit is ignored. */
-function openLanes$<In, Out>(deps: ConnectionDeps<In, Out>, socket: WebSocketLike): Observable<unknown> {
-  const { options, tokens, lifecycle, link } = deps;
-  const { heartbeat, pingInterval, idleMs, refreshMessage, scheduler } = options;
-  const lanes: Observable<unknown>[] = [];
-  if (idleMs > 0) lanes.push(idleCheck$(idleMs, scheduler, () => lifecycle.counters.messagesIn + link.pongs, deps.isHeld));
-  if (heartbeat !== undefined) {
-    const timed = heartbeat.isReply !== undefined;
-    lanes.push(
-      interval(heartbeat.interval, scheduler).pipe(
-        tap(() => {
-          if (deps.writeFrame(heartbeat.message()) && timed && link.heartbeatAt === null) link.heartbeatAt = scheduler.now();
-        }),
-      ),
-    );
+    } catch (error) {
+      this.fail(error);
+    }
   }
-  if (pingInterval > 0) {
-    lanes.push(
-      interval(pingInterval, scheduler).pipe(
-        tap(() => {
+
+  private pong(): void {
+    const { host } = this;
+    host.pongs++;
+    if (host.pingAt !== null) {
+      host.rttMs = host.options.scheduler.now() - host.pingAt;
+      host.pingAt = null;
+    }
+  }
+
+  /** While open: the idle check, the heartbeat, protocol pings and proactive token refresh. */
+  private runLanes(socket: WebSocketLike): void {
+    const { host } = this;
+    const { tokens, lifecycle } = host;
+    const { heartbeat, pingInterval, idleMs, refreshMessage, scheduler } = host.options;
+    const fail = { error: (error: unknown) => this.fail(error) };
+    if (idleMs > 0) this.side.add(idleCheck$(idleMs, scheduler, () => lifecycle.counters.messagesIn + host.pongs, () => host.isHeld()).subscribe(fail));
+    if (heartbeat !== undefined) {
+      const timed = heartbeat.isReply !== undefined;
+      this.side.add(
+        interval(heartbeat.interval, scheduler).subscribe({
+          next: () => {
+            try {
+              if (host.writeFrame(heartbeat.message()) && timed && host.heartbeatAt === null) host.heartbeatAt = scheduler.now();
+            } catch (error) {
+              this.fail(error);
+            }
+          },
+        }),
+      );
+    }
+    if (pingInterval > 0) {
+      this.side.add(
+        interval(pingInterval, scheduler).subscribe(() => {
           if (socket.ping === undefined) return;
-          socket.ping();
-          if (link.pingAt === null) link.pingAt = scheduler.now();
+          try {
+            socket.ping();
+          } catch (error) {
+            return this.fail(error);
+          }
+          if (host.pingAt === null) host.pingAt = scheduler.now();
         }),
-      ),
-    );
+      );
+    }
+    if (tokens !== undefined) {
+      const refresh$ = tokenRefresh$(
+        tokens,
+        scheduler,
+        (next) => {
+          if (refreshMessage !== undefined) {
+            host.writeFrame(refreshMessage(next.token));
+            lifecycle.emit({ type: 'tokenRefreshed', inBand: true });
+            return true;
+          }
+          lifecycle.emit({ type: 'tokenRefreshed', inBand: false });
+          host.requestReconnect();
+          return false;
+        },
+        (error, retryIn) => host.tokenRefreshFailed(error, retryIn),
+      );
+      this.side.add(refresh$.subscribe(fail));
+    }
   }
-  if (tokens !== undefined) {
-    lanes.push(
-      tokenRefresh$(tokens, scheduler, (next) => {
-        if (refreshMessage !== undefined) {
-          deps.writeFrame(refreshMessage(next.token));
-          lifecycle.emit({ type: 'tokenRefreshed', inBand: true });
-          return true;
-        }
-        lifecycle.emit({ type: 'tokenRefreshed', inBand: false });
-        deps.requestReconnect();
-        return false;
-      }, deps.onTokenRefreshFailed),
-    );
-  }
-  // Nothing to run: no operators held for the life of the connection.
-  return lanes.length === 0 ? EMPTY : merge(...lanes);
 }

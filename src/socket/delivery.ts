@@ -1,92 +1,8 @@
-import { concat, from, identity, ignoreElements, map, Observable, of, pipe } from 'rxjs';
-import type { MonoTypeOperatorFunction, OperatorFunction } from 'rxjs';
-import { dedupe } from '../operators/dedupe';
+import { concat, from, identity, ignoreElements, Observable, of, pipe, tap } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
 import { dropOnFull } from '../operators/dropOnFull';
-import { resumeFrom } from '../operators/resumeFrom';
-import { sequenceGaps } from '../operators/sequenceGaps';
-import type { ResumeCursor } from '../cursor';
-import type { Inbound } from './messages';
-import type { DuplicateStage, Lifecycle } from './lifecycle';
+import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
-
-// The accessors every sequence stage reads an Inbound record with: the record was read once at decode.
-const seqOf = (inbound: Inbound<unknown>): number | undefined => inbound.seq;
-const keyOf = (inbound: Inbound<unknown>): string | number => inbound.key as string | number;
-const idOf = (inbound: Inbound<unknown>): unknown => inbound.id;
-const tokenOf = (inbound: Inbound<unknown>): number => inbound.token as number;
-/** The message of an event record: what the socket hands over. @internal */
-export const messageOf = <In>(inbound: Inbound<In>): In => inbound.message;
-/** Every stage that drops a repeated event reports it the same way, naming the stage. */
-const duplicate = (lifecycle: Lifecycle, inbound: Inbound<unknown>, stage: DuplicateStage): void =>
-  lifecycle.emit({ type: 'duplicate', seq: inbound.seq, key: inbound.key, stage });
-
-/**
- * Per attempt: hold reordered events (per key) until their turn; a hole not filled within
- * `gaps.maxWait` (or `gaps.window` held events) ends the attempt with a `SequenceGapError`, and the
- * next one resumes from the cursor (a resync). Each sequence starts where the cursor stands when
- * the attempt begins. Built per attempt, since that start is read then.
- *
- * @internal
- */
-export function reorder<In>(options: SocketOptions<In, unknown>, cursor: ResumeCursor | undefined, lifecycle: Lifecycle): MonoTypeOperatorFunction<Inbound<In>> {
-  const { gaps, scheduler } = options;
-  if (gaps === undefined) return identity;
-  const keyed = options.keyOf !== undefined;
-  return sequenceGaps<Inbound<In>>(seqOf, {
-    ...(keyed ? { keyOf, start: (key: string | number) => cursor?.get(key) ?? null } : { start: cursor?.value ?? null }),
-    window: gaps.window,
-    maxWait: gaps.maxWait,
-    gapAction: 'error',
-    passUndefined: true,
-    onGap: (gap) => lifecycle.emit({ type: 'gap', gap }),
-    onLate: (inbound) => duplicate(lifecycle, inbound, 'gaps'),
-    scheduler,
-  });
-}
-
-/**
- * Drops the events the cursor already delivered (a server's replay), marking the others
- * delivered. The cursor is the socket's state, so this stage can run inside each attempt.
- *
- * @internal
- */
-export function dropReplays<In>(options: SocketOptions<In, unknown>, cursor: ResumeCursor | undefined, lifecycle: Lifecycle): MonoTypeOperatorFunction<Inbound<In>> {
-  if (cursor === undefined) return identity;
-  return resumeFrom<Inbound<In>>(cursor, {
-    seqOf,
-    ...(options.keyOf !== undefined ? { keyOf } : {}),
-    ...(options.resumeTokenOf !== undefined ? { tokenOf } : {}),
-    passUndefined: true,
-    onReplay: (inbound) => duplicate(lifecycle, inbound, 'cursor'),
-  });
-}
-
-/**
- * Across attempts, when asked for: drops events whose id was seen in the last `dedupe.window`
- * (an at-least-once server that resends), then hands over the messages.
- *
- * @internal
- */
-export function dropResent<In>(options: SocketOptions<In, unknown>, lifecycle: Lifecycle, numbering?: () => number): OperatorFunction<Inbound<In>, In> {
-  const window = options.dedupeWindow ?? 0;
-  // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
-  // apart by the numbering (in their string form), which costs nothing until a reset happened.
-  const idIn =
-    numbering === undefined
-      ? idOf
-      : (inbound: Inbound<unknown>): unknown => {
-          const n = numbering();
-          return n === 0 || inbound.id === undefined ? inbound.id : `${n}\u0000${String(inbound.id)}`;
-        };
-  return pipe(
-    dedupe<Inbound<In>>(idIn, {
-      window,
-      passUndefined: true,
-      onDuplicate: (inbound) => duplicate(lifecycle, inbound, 'dedupe'),
-    }),
-    map(messageOf),
-  );
-}
 
 /**
  * A bounded buffer in front of a slow consumer (`consumer`): the stream emits each message once
@@ -98,9 +14,13 @@ export function consume<In>(options: SocketOptions<In, unknown>, lifecycle: Life
   const { consumer } = options;
   if (consumer === undefined) return identity;
   const work = (message: In): Observable<In> => concat(from(consumer.work(message)).pipe(ignoreElements()), of(message));
-  return dropOnFull<In, In>(consumer.capacity, work, {
-    concurrency: consumer.concurrency,
-    policy: consumer.policy,
-    onDrop: () => lifecycle.emit({ type: 'dropped', reason: 'consumer-full' }),
-  });
+  return pipe(
+    dropOnFull<In, In>(consumer.capacity, work, {
+      concurrency: consumer.concurrency,
+      policy: consumer.policy,
+      onDrop: () => lifecycle.emit({ type: 'dropped', reason: 'consumer-full' }),
+    }),
+    // A failed work ends the socket: it says 'closed' with that error (one from the socket already did).
+    tap({ error: (error: unknown) => lifecycle.state !== 'closed' && lifecycle.emit({ type: 'closed', error }) }),
+  );
 }

@@ -1,17 +1,12 @@
-import { Observable } from 'rxjs';
-import type { OperatorFunction } from 'rxjs';
 import { DecodeError } from '../errors';
-import { decodeFrame, isProblem, readEvent } from './messages';
-import type { Decoded, Inbound } from './messages';
+import type { ResumeCursor } from '../cursor';
+import { IdWindow } from '../operators/dedupe';
+import { Reorder } from '../operators/sequenceGaps';
+import { decodeFrame, decodeText, isProblem, readEvent } from './messages';
+import type { Inbound as Record } from './messages';
 import { parseWireFrame, validate } from './wire';
-import type { Lifecycle } from './lifecycle';
+import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
-
-/** What the decode stage needs. @internal */
-type DecodeOptions<In> = Pick<
-  SocketOptions<In, unknown>,
-  'maxMessageSize' | 'codec' | 'deserialize' | 'eventsOf' | 'isControl' | 'seqOf' | 'keyOf' | 'idOf' | 'dedupeWindow' | 'resumeTokenOf'
->;
 
 const RAW_LIMIT = 256;
 
@@ -23,105 +18,195 @@ const RAW_LIMIT = 256;
  */
 export type Watch<In> = ((message: In) => boolean) | undefined;
 
+/** The attempt a frame belongs to: what it reads, and where a failure goes. @internal */
+export interface FrameSource {
+  /** Until the attempt ended: nothing is handed over after. */
+  readonly live: boolean;
+  /** Ends the attempt with `error`. */
+  fail(error: unknown): void;
+}
+
 /**
- * One pass over each frame: count it, size-guard, parse and validate it (`decodeFrame`, or the
- * wire format's `deserialize` then the codec), split a batch frame into its events (`eventsOf`),
- * read each event's seq, key, id and resume token once (each user callback runs once per event),
- * and drop control messages. A frame, or one event of a batch, that is refused is reported as a
- * `decodeError` event and the stream goes on.
+ * The receive path, one step per stage and no operator per message: each frame is counted,
+ * size-guarded, parsed and validated once (`decodeText`, or the wire format's `deserialize` then
+ * the codec), split when it is a batch (`eventsOf`), and each event's seq, key, id and resume
+ * token are read once (each user callback runs once per event). Control messages stop here. Events
+ * then go through the stages in order:
  *
- * `decodeMessages` emits the messages themselves (no `seqOf`: nothing downstream reads a seq);
- * `decodeEvents` emits {@link Inbound} records for the sequence stages.
+ * 1. reorder (per attempt, `gaps`): the {@link Reorder} core of `sequenceGaps`, starting each
+ *    sequence where the cursor stands; a hole not filled in time ends the attempt (a resync);
+ * 2. the resume cursor (`markDelivered`): a replay at or below it is dropped;
+ * 3. the id window (across attempts, when asked for): the {@link IdWindow} core of `dedupe`;
+ *
+ * then the message is handed over. A frame, or one event of a batch, that is refused is reported
+ * as a `decodeError` event and the stream goes on; a throw from the stages (a gap given up on, a
+ * cursor whose storage failed, a user callback) ends the attempt.
  *
  * @internal
  */
-export function decodeMessages<In>(options: DecodeOptions<In>, lifecycle: Lifecycle, watch?: Watch<In>): OperatorFunction<unknown, In> {
-  return decode(options, lifecycle, (message: In) => message, watch);
-}
+export class Inbound<In> {
+  /** Where messages are handed over (the output), while a run is on. */
+  deliver: (message: In) => void = noop;
+  private reorder: Reorder<Record<In>> | null = null;
+  private ids: IdWindow | null = null;
+  /** The attempt of the frame being read. */
+  private source: FrameSource | null = null;
+  private readonly sequenced: boolean;
+  /** The id dedupe reads: `null` when dedupe is off. */
+  private readonly idFor: ((message: In) => unknown) | 'keyAndSeq' | null;
+  private readonly fast: boolean;
 
-/** See {@link decodeMessages}. @internal */
-export function decodeEvents<In>(options: DecodeOptions<In>, lifecycle: Lifecycle, watch?: Watch<In>): OperatorFunction<unknown, Inbound<In>> {
-  const { keyOf, idOf, resumeTokenOf } = options;
-  const seqOf = options.seqOf as (message: In) => number | undefined;
-  const idFor = options.dedupeWindow === undefined ? null : (idOf ?? 'keyAndSeq');
-  return decode(options, lifecycle, (message: In, data: unknown, index: number | undefined) => {
-    const read = readEvent(message, seqOf, keyOf, idFor, resumeTokenOf);
-    if (!isProblem(read)) return read;
-    const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
-    const info = { kind: read.kind, raw, size: raw?.length ?? 0, errors: [read.reason] };
-    lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
-    return REFUSED;
-  }, watch);
-}
-
-/** What `read` returns for a message it refused (and reported). */
-const REFUSED: unique symbol = Symbol('refused');
-
-/** The one decode pass; `read` turns a decoded message into what the stage emits, or refuses it. */
-function decode<In, R>(
-  options: DecodeOptions<In>,
-  lifecycle: Lifecycle,
-  read: (message: In, data: unknown, index: number | undefined) => R | typeof REFUSED,
-  watch: Watch<In>,
-): OperatorFunction<unknown, R> {
-  const { maxMessageSize, codec, isControl, deserialize, eventsOf } = options;
-  const { counters } = lifecycle;
-  // The default wire format (JSON text, one message per frame): the lean path, as it always was.
-  if (deserialize === undefined && eventsOf === undefined) {
-    return (frames$) =>
-      new Observable<R>((subscriber) =>
-        // The frames come from a socket, never synchronously: the subscription is returned as the teardown.
-        frames$.subscribe({
-          next: (data) => {
-            counters.messagesIn++;
-            const decoded = decodeFrame<In>(data, maxMessageSize, codec);
-            if (!decoded.ok) return lifecycle.emit({ type: 'decodeError', error: decoded.error });
-            if (watch !== undefined && watch(decoded.value)) return;
-            const value = read(decoded.value, data, undefined);
-            if (value !== REFUSED && (isControl === undefined || !isControl(decoded.value))) subscriber.next(value);
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        }),
-      );
+  constructor(
+    private readonly options: SocketOptions<In, unknown>,
+    private readonly lifecycle: Lifecycle,
+    /** Where duplicates are reported (with the seq fallback of reset detection, it watches them). */
+    private readonly stages: Lifecycle,
+    private readonly cursor: ResumeCursor | undefined,
+    private readonly watch: Watch<In>,
+    /** The numbering of the server's seqs (bumped by a server reset): ids of a new numbering are new. */
+    private readonly numbering: () => number,
+  ) {
+    this.sequenced = options.seqOf !== undefined;
+    this.idFor = options.dedupeWindow === undefined ? null : (options.idOf ?? 'keyAndSeq');
+    this.fast = options.deserialize === undefined && options.eventsOf === undefined;
   }
-  // A wire format, batch frames, or both: parse, split, then validate and read each message.
-  const parse = (data: unknown): Decoded<unknown> =>
-    deserialize === undefined ? decodeFrame<unknown>(data, maxMessageSize, undefined) : parseWireFrame(data, maxMessageSize, deserialize);
-  return (frames$) =>
-    new Observable<R>((subscriber) => {
-      const one = (parsed: unknown, data: unknown, index: number | undefined): void => {
-        const raw = typeof data === 'string' ? data : undefined;
-        const decoded = validate<In>(parsed, codec, raw, raw?.length ?? binarySize(data));
-        if (!decoded.ok) {
-          const error = index === undefined ? decoded.error : new DecodeError({ ...decoded.error.info, index });
-          return lifecycle.emit({ type: 'decodeError', error });
-        }
-        if (watch !== undefined && watch(decoded.value)) return;
-        const value = read(decoded.value, data, index);
-        if (value !== REFUSED && (isControl === undefined || !isControl(decoded.value))) subscriber.next(value);
-      };
-      return frames$.subscribe({
-        next: (data) => {
-          counters.messagesIn++;
-          const parsed = parse(data);
-          if (!parsed.ok) return lifecycle.emit({ type: 'decodeError', error: parsed.error });
-          if (eventsOf === undefined) return one(parsed.value, data, undefined);
-          let events: readonly unknown[] | undefined;
-          try {
-            events = eventsOf(parsed.value);
-          } catch (err) {
-            return lifecycle.emit({ type: 'decodeError', error: batchError(data, `eventsOf threw: ${err instanceof Error ? err.message : String(err)}`) });
-          }
-          if (events === undefined) return one(parsed.value, data, undefined);
-          if (!Array.isArray(events)) return lifecycle.emit({ type: 'decodeError', error: batchError(data, 'eventsOf returned neither an array nor undefined') });
-          // Each event on its own, in order; a refused one does not stop the others.
-          for (let i = 0; i < events.length && !subscriber.closed; i++) one(events[i], data, i);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+
+  /** A run of the output starts: the id window is new (it lives across the run's attempts). */
+  startRun(deliver: (message: In) => void): void {
+    this.deliver = deliver;
+    const window = this.options.dedupeWindow;
+    this.ids = this.sequenced && window !== undefined ? new IdWindow(window) : null;
+  }
+
+  /** The run ended. */
+  stopRun(): void {
+    this.deliver = noop;
+    this.ids?.clear();
+    this.ids = null;
+  }
+
+  /** An attempt starts: the reorder stage starts each sequence where the cursor stands now. */
+  startAttempt(source: FrameSource): void {
+    this.endAttempt();
+    const { gaps, keyOf, scheduler } = this.options;
+    if (gaps === undefined) return;
+    const cursor = this.cursor;
+    const stages = this.stages;
+    this.reorder = new Reorder<Record<In>>(
+      {
+        start: keyOf !== undefined ? (key: string | number) => cursor?.get(key) ?? null : (cursor?.value ?? null),
+        keyed: keyOf !== undefined,
+        window: gaps.window,
+        maxWait: gaps.maxWait,
+        gapAction: 'error',
+        onGap: (gap) => stages.emit({ type: 'gap', gap }),
+        onLate: (record) => this.duplicate(record, 'gaps'),
+        scheduler,
+      },
+      { next: (record) => this.delivered(record), error: (error) => source.fail(error) },
+    );
+  }
+
+  /** The attempt ended: what the reorder stage held is dropped (the next attempt's replay brings it back). */
+  endAttempt(): void {
+    this.reorder?.dispose();
+    this.reorder = null;
+  }
+
+  /** One inbound frame of `source`. */
+  frame(source: FrameSource, data: unknown): void {
+    this.lifecycle.counters.messagesIn++;
+    this.source = source;
+    try {
+      if (this.fast) {
+        const decoded = decodeText<In>(data, this.options.maxMessageSize, this.options.codec);
+        if (decoded instanceof DecodeError) return this.lifecycle.emit({ type: 'decodeError', error: decoded });
+        this.message(decoded, data, undefined);
+      } else {
+        this.wireFrame(data);
+      }
+    } catch (error) {
+      source.fail(error);
+    }
+  }
+
+  /** A wire format, batch frames, or both: parse, split, then validate and read each message. */
+  private wireFrame(data: unknown): void {
+    const { maxMessageSize, deserialize, eventsOf, codec } = this.options;
+    const parsed = deserialize === undefined ? decodeFrame<unknown>(data, maxMessageSize, undefined) : parseWireFrame(data, maxMessageSize, deserialize);
+    if (!parsed.ok) return this.lifecycle.emit({ type: 'decodeError', error: parsed.error });
+    const one = (value: unknown, index: number | undefined): void => {
+      const raw = typeof data === 'string' ? data : undefined;
+      const decoded = validate<In>(value, codec, raw, raw?.length ?? binarySize(data));
+      if (!decoded.ok) {
+        const error = index === undefined ? decoded.error : new DecodeError({ ...decoded.error.info, index });
+        return this.lifecycle.emit({ type: 'decodeError', error });
+      }
+      this.message(decoded.value, data, index);
+    };
+    if (eventsOf === undefined) return one(parsed.value, undefined);
+    let events: readonly unknown[] | undefined;
+    try {
+      events = eventsOf(parsed.value);
+    } catch (err) {
+      return this.lifecycle.emit({ type: 'decodeError', error: batchError(data, `eventsOf threw: ${err instanceof Error ? err.message : String(err)}`) });
+    }
+    if (events === undefined) return one(parsed.value, undefined);
+    if (!Array.isArray(events)) return this.lifecycle.emit({ type: 'decodeError', error: batchError(data, 'eventsOf returned neither an array nor undefined') });
+    // Each event on its own, in order; a refused one does not stop the others.
+    const source = this.source as FrameSource;
+    for (let i = 0; i < events.length && source.live; i++) one(events[i], i);
+  }
+
+  /** One decoded message: the watch, then a plain message is handed over, an event read and sequenced. */
+  private message(message: In, data: unknown, index: number | undefined): void {
+    const { watch } = this;
+    if (watch !== undefined && watch(message)) return;
+    const { isControl } = this.options;
+    if (!this.sequenced) {
+      if (isControl === undefined || !isControl(message)) this.deliver(message);
+      return;
+    }
+    const { seqOf, keyOf, resumeTokenOf } = this.options;
+    const read = readEvent(message, seqOf as (message: In) => number | undefined, keyOf, this.idFor, resumeTokenOf);
+    if (isProblem(read)) {
+      const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
+      const info = { kind: read.kind, raw, size: raw?.length ?? 0, errors: [read.reason] };
+      return this.lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
+    }
+    if (isControl !== undefined && isControl(message)) return;
+    if (read.seq === undefined) return this.handOver(read);
+    if (this.reorder !== null) this.reorder.push(read, read.seq, read.key);
+    else this.delivered(read);
+  }
+
+  /** In order (or without the reorder stage): the cursor, then the id window. */
+  private delivered(record: Record<In>): void {
+    const { cursor } = this;
+    if (cursor !== undefined && !cursor.markDelivered(record.seq as number, record.key, record.token)) return this.duplicate(record, 'cursor');
+    this.handOver(record);
+  }
+
+  private handOver(record: Record<In>): void {
+    const { ids } = this;
+    if (ids !== null && record.id !== undefined) {
+      // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
+      // apart by the numbering (in their string form), which costs nothing until a reset happened.
+      const n = this.numbering();
+      if (!ids.add(n === 0 ? record.id : `${n}\u0000${String(record.id)}`)) return this.duplicate(record, 'dedupe');
+    }
+    // Not after the attempt ended (a reset found by a duplicate, a gap given up on mid-drain).
+    if ((this.source as FrameSource).live) this.deliver(record.message);
+  }
+
+  /** Every stage that drops a repeated event reports it the same way, naming the stage. */
+  private duplicate(record: Record<In>, stage: DuplicateStage): void {
+    this.stages.emit({ type: 'duplicate', seq: record.seq, key: record.key, stage });
+  }
+}
+
+function noop(): void {
+  // nothing to deliver to between runs
 }
 
 function binarySize(data: unknown): number {

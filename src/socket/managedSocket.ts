@@ -1,28 +1,13 @@
-import { defer, EMPTY, finalize, identity, merge, Observable, of, share, shareReplay, startWith, Subject, switchMap, takeWhile, tap } from 'rxjs';
-import type { OperatorFunction } from 'rxjs';
-import { IdleTimeoutError, InvalidOptionError } from '../errors';
-import { retryBackoff } from '../operators/retryBackoff';
+import { Observable, share } from 'rxjs';
 import type { ResumeCursor } from '../cursor';
 import { createResumeCursor } from '../cursor';
 import { TokenCache } from './auth';
-import { connection$ } from './connection';
-import type { Link } from './connection';
-import { consume, dropReplays, dropResent, messageOf, reorder } from './delivery';
-import { createFailurePolicy } from './failures';
-import { decodeEvents, decodeMessages } from './inbound';
-import type { Watch } from './inbound';
+import { SocketCore } from './core';
+import { consume } from './delivery';
 import { createLifecycle } from './lifecycle';
-import type { ConnectionState, Lifecycle, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
-import { createResetDetector } from './resets';
-import { Conversations } from './requests';
-import type { ResetDetector } from './resets';
-import { upgradeErrorOf } from './upgrade';
-import { OP as OP_NAME, resolveOptions } from './options';
-import { Outbox } from './outbox';
-import { createTopicSet } from './topics';
-import { CLOSED, OPEN, whenClosed } from './transport';
-import type { WebSocketLike } from './transport';
-import type { ConnectContext, ManagedSocketConfig } from './config';
+import type { ConnectionState, ManagedSocketEvent, ManagedSocketMetrics } from './lifecycle';
+import { resolveOptions } from './options';
+import type { ManagedSocketConfig } from './config';
 
 /**
  * A managed socket: an Observable of decoded inbound messages (subscribing connects, the last
@@ -112,9 +97,6 @@ function resolveCursor(config: ManagedSocketConfig<unknown, unknown>): ResumeCur
   return createResumeCursor({ mode: keyOf ? 'perKey' : 'contiguous', ...resume });
 }
 
-/** What the socket is asked to do with its connection, beside the messages. */
-type Request = 'connect' | 'reconnect' | 'close';
-
 /**
  * Creates a WebSocket feed that survives drops, server restarts, zombie links, token expiry,
  * duplicates and gaps: one pipeline of this library's operators around a transport.
@@ -165,358 +147,82 @@ type Request = 'connect' | 'reconnect' | 'close';
  */
 export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocketConfig<In, Out>): ManagedSocket<In, Out> {
   const options = resolveOptions(config);
-  const { scheduler, handshake, topicFrames, serialize, binaryType } = options;
-  const withTokens = options.resumeTokenOf !== undefined;
-
-  // State that outlives connections: the lifecycle (state, events, counters), the cursor, the
-  // token, the outbox and the topics. Everything else is per attempt.
+  // What outlives connections: the lifecycle (state, events, counters), the cursor, the token.
   const lifecycle = createLifecycle(config.logger);
-  const { emit, counters } = lifecycle;
   const cursor = resolveCursor(config as ManagedSocketConfig<unknown, unknown>);
-  const tokens = config.token ? new TokenCache(config.token, options.refreshBefore, options.tokenTimeout, scheduler) : undefined;
-  const link: Link = { socket: null, ready: false, pongs: 0, created: null, heartbeatAt: null, pingAt: null, rttMs: null };
-  const writeFrame = (message: Out): boolean => {
-    const socket = link.socket;
-    if (socket === null || socket.readyState !== OPEN) return false;
-    socket.send(serialize(message));
-    counters.messagesOut++;
-    return true;
-  };
-  const outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (message, reason) =>
-    emit({ type: 'dropped', reason, message }),
-  );
-  const topics = createTopicSet((command) => {
-    if (topicFrames) writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
-  });
-  const failures = createFailurePolicy(options, tokens !== undefined);
-  /** Ends the current attempt with an error (a server reset). */
-  const attemptFailures = new Subject<unknown>();
-  const resets: ResetDetector | undefined =
-    options.resets === undefined ? undefined : createResetDetector(options.resets, cursor, lifecycle, (error) => attemptFailures.next(error));
-  /** What the delivery stages report through: with the seq fallback, a repeat far below the cursor is a sign of a reset. */
-  const stageLifecycle: Lifecycle =
-    resets === undefined || options.resets?.fallback === undefined
-      ? lifecycle
-      : {
-          emit: (event) => {
-            emit(event);
-            resets.observe(event);
-          },
-          get state() {
-            return lifecycle.state;
-          },
-          state$: lifecycle.state$,
-          events$: lifecycle.events$,
-          counters,
-        };
-  /** A message the ready handshake accepts. */
-  const readySignal = new Subject<void>();
-  /** Requests and acknowledged sends waiting for their answer (created only when configured). */
-  const conversations =
-    options.requests === undefined && options.acks === undefined
-      ? undefined
-      : new Conversations({
-          scheduler,
-          ready: () => link.ready,
-          write: (message) => writeFrame(message as Out),
-          onGiveUp: (message, info) => emit({ type: 'dropped', reason: 'undelivered', message, error: info }),
-        });
-
-  // Signals beside the messages: what the socket is asked to do, and when a connection is healthy.
-  const requests = new Subject<Request>();
-  const retryNow = new Subject<void>();
-  const healthy = new Subject<void>();
-  /** Attempts so far, failures in a row since the last open, and what ended the last attempt. */
-  const history = { attempts: 0, retries: 0, lastError: undefined as unknown, tokenRefused: false, live: false };
-
-  /** The connection is ready: replay the topics, flush the outbox, and count it as a success. */
-  const onReady = (ctx: ConnectContext): void => {
-    topics.replay();
-    // What waited for an answer on the last connection goes first, in order; then the outbox.
-    conversations?.ready();
-    outbox.drain(scheduler.now(), writeFrame);
-    link.ready = true;
-    history.retries = 0;
-    failures.connected();
-    emit({ type: 'connected', attempt: ctx.attempt });
-    healthy.next();
-  };
-
-  /** The consumer's pause: outlives connections, applied to each socket as it opens. */
-  const flow = { paused: false };
-  /**
-   * The open socket can pause. Between connections the pause is recorded, and a socket that opens
-   * and cannot pause ends it (`paused` turns `false`: the Node adapters then fail, not grow).
-   */
-  const canPause = (socket: WebSocketLike | null): boolean => socket === null || (typeof socket.pause === 'function' && typeof socket.resume === 'function');
-
-  const onOpen = (socket: WebSocketLike, ctx: ConnectContext): void => {
-    link.socket = socket;
-    // Before any frame can arrive (frames only come after the open event).
-    if (binaryType !== undefined) socket.binaryType = binaryType;
-    if (flow.paused) {
-      if (canPause(socket)) socket.pause?.();
-      else flow.paused = false;
-    }
-    const frame = handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor, resumeToken: withTokens ? (cursor?.resumeToken() ?? null) : null });
-    if (frame !== undefined) writeFrame(frame);
-    if (options.ready === undefined) onReady(ctx);
-  };
-  const watch = createWatch(options, link, resets, readySignal, scheduler.now.bind(scheduler), conversations);
-  const deps = {
-    options,
-    lifecycle,
-    tokens,
-    link,
-    writeFrame,
-    onOpen,
-    onReady,
-    ready$: readySignal.asObservable(),
-    failures$: attemptFailures.asObservable(),
-    onTokenRefreshFailed: (error: unknown, retryIn: number) => emit({ type: 'tokenRefreshFailed', error, retryIn }),
-    requestReconnect: () => requests.next('reconnect'),
-    onTokenRenewed: () => {
-      history.tokenRefused = false;
-      emit({ type: 'tokenRefreshed', inBand: false });
-    },
-    isHeld: () => flow.paused,
-  };
-
-  /** What ended an attempt: report it, and remember it for the next one. */
-  const onAttemptError = (error: unknown): void => {
-    // A zombie will not answer a close frame: drop it instead of waiting for one.
-    if (error instanceof IdleTimeoutError) link.socket?.terminate?.();
-    const { kind } = failures.verdictOf(error);
-    if (kind === 'reauth') history.tokenRefused = true;
-    history.retries++;
-    history.lastError = error;
-    emit({ type: 'disconnected', error, kind });
-  };
-  const onAttemptEnd = (): void => {
-    conversations?.lost();
-    link.socket = null;
-    link.created = null;
-    link.ready = false;
-    link.heartbeatAt = null;
-    link.pingAt = null;
-    history.live = false;
-  };
-
-  // Built once (it checks its options now): its state is the cursor, which outlives attempts.
-  const replays = dropReplays(options, cursor, stageLifecycle);
-  /**
-   * The end of each attempt, in one step: hand each value over (without dedupe, the message of
-   * an event record), report what ended the attempt, and clear the connection state.
-   */
-  const settle =
-    <T, R>(handOver: (value: T) => R): OperatorFunction<T, R> =>
-    (source) =>
-      new Observable<R>((subscriber) => {
-        // The values come from a socket, never synchronously: the subscription is the teardown.
-        const subscription = source.subscribe({
-          next: (value) => subscriber.next(handOver(value)),
-          error: (error: unknown) => {
-            // A close before the open may be a refused upgrade (its HTTP status is on the socket).
-            const failure = link.socket === null ? upgradeErrorOf(error, link.created, Date.now()) : error;
-            onAttemptError(failure);
-            subscriber.error(failure);
-          },
-          complete: () => subscriber.complete(),
-        });
-        return () => {
-          subscription.unsubscribe();
-          onAttemptEnd();
-        };
-      });
-  /** Per attempt: decode, reorder, drop replays and settle. */
-  const inbound = (frames$: Observable<unknown>): Observable<unknown> => {
-    if (options.seqOf === undefined) return frames$.pipe(decodeMessages(options, lifecycle, watch), settle(identity));
-    const events$ = frames$.pipe(decodeEvents(options, lifecycle, watch), reorder(options, cursor, stageLifecycle), replays);
-    // With dedupe on, the records go on to it (across attempts) and are handed over after it.
-    return options.dedupeWindow === undefined ? events$.pipe(settle(messageOf<In>)) : events$.pipe(settle(identity));
-  };
-  const attempt$ = defer(() => {
-    const attempt = ++history.attempts;
-    history.live = true;
-    resets?.connecting();
-    emit({ type: 'connecting', attempt });
-    return inbound(connection$(deps, { attempt, retries: history.retries, lastError: history.lastError, forceToken: history.tokenRefused }));
-  });
-
-  const { retry } = options;
-  const connected$ = attempt$.pipe(
-    retryBackoff({
-      ...retry,
-      shouldRetry: (error: unknown) => failures.verdictOf(error).kind !== 'permanent',
-      minDelay: (error: unknown) => Math.max(failures.verdictOf(error).minDelay ?? 0, retry.minDelay?.(error) ?? 0),
-      onRetry: (info) => {
-        retry.onRetry?.(info);
-        emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
-      },
-      healthy,
-      retryNow: retry.retryNow === undefined ? retryNow : merge(retryNow, retry.retryNow),
-      scheduler,
-    }),
-  );
-  const delivered = (options.seqOf !== undefined && options.dedupeWindow !== undefined ? dropResent(options, stageLifecycle, resets === undefined ? undefined : () => resets.numbering) : identity) as OperatorFunction<unknown, In>;
-
-  let closing: Observable<void> | null = null;
-  const messages$ = requests.pipe(
-    startWith<Request>('connect'),
-    takeWhile((request) => request !== 'close', true),
-    // A requested reconnect (reconnect() on a live connection, a token refresh without an
-    // in-band message) replaces the connection: a fresh attempt, with a fresh backoff.
-    switchMap((request) => {
-      if (request === 'close') return EMPTY;
-      if (request === 'reconnect') emit({ type: 'disconnected', error: undefined, kind: 'reconnect' });
-      return connected$;
-    }),
-    delivered,
+  const tokens = config.token ? new TokenCache(config.token, options.refreshBefore, options.tokenTimeout, options.scheduler) : undefined;
+  // The socket's state and stages: connections one after the other, frames straight to the output.
+  const core = new SocketCore<In, Out>(options, lifecycle, cursor, tokens);
+  const messages$ = new Observable<In>((subscriber) => core.run(subscriber)).pipe(
+    // A slow consumer's bounded buffer, when asked for.
     consume(options, lifecycle),
-    failPendingFirst(conversations),
-    tap({ subscribe: () => (closing = null), error: (error: unknown) => emit({ type: 'closed', error }) }),
-    // The last unsubscription closes; an error has already said 'closed' (with the error), and
-    // close() says it once the socket is really closed.
-    finalize(() => {
-      conversations?.closed();
-      if (closing === null && lifecycle.state !== 'closed') emit({ type: 'closed' });
-    }),
+    // One connection for every subscriber; the last unsubscription closes it.
     share(),
   );
-
-  const handle: ManagedSocket<In, Out> = Object.assign(messages$, {
-    state$: lifecycle.state$,
-    events$: lifecycle.events$,
-    cursor,
-    metrics: (): ManagedSocketMetrics => ({ ...counters, rttMs: link.rttMs }),
-    send: (message: Out): void => {
-      if (link.ready && writeFrame(message)) return;
-      if (options.outbox.mode === 'stateless') return emit({ type: 'dropped', reason: 'disconnected' });
-      outbox.push(message, scheduler.now());
-    },
-    request: (message: Out, requestOptions: { readonly timeout?: number; readonly idempotent?: boolean } = {}): Observable<In> => {
-      const config = options.requests;
-      if (config === undefined || conversations === undefined) {
-        throw new InvalidOptionError({ operator: OP_NAME, option: 'requests', reason: 'a requests config, for request()', value: undefined });
-      }
-      const timeout = requestOptions.timeout ?? config.timeout;
-      const resend = requestOptions.idempotent ?? config.onReconnect === 'resend';
-      return defer(() => conversations.start<In>('request', config.idOf(message), message, timeout, resend));
-    },
-    sendAcked: (message: Out): Observable<void> => {
-      const config = options.acks;
-      if (config === undefined || conversations === undefined) {
-        throw new InvalidOptionError({ operator: OP_NAME, option: 'acks', reason: 'an acks config, for sendAcked()', value: undefined });
-      }
-      return defer(() => conversations.start<void>('ack', config.idOf(message), message, config.timeout, true));
-    },
-    subscribeTopics: (...names: string[]): void => topics.subscribe(names),
-    unsubscribeTopics: (...names: string[]): void => topics.unsubscribe(names),
-    topics: (): readonly string[] => topics.list(),
-    // A live attempt is replaced; a backoff wait is cut short (the backoff count stays).
-    reconnect: (): void => (history.live ? requests.next('reconnect') : retryNow.next()),
-    pause: (): boolean => {
-      if (!canPause(link.socket)) return false;
-      if (!flow.paused) {
-        flow.paused = true;
-        link.socket?.pause?.();
-      }
-      return true;
-    },
-    resume: (): void => {
-      if (!flow.paused) return;
-      flow.paused = false;
-      link.socket?.resume?.();
-    },
-    paused: false,
-    close: (): Observable<void> => {
-      if (closing !== null) return closing;
-      // The peer's close frame must be read: a paused socket would wait for closeTimeout.
-      flow.paused = false;
-      link.socket?.resume?.();
-      const open = link.socket !== null && link.socket.readyState !== CLOSED ? link.socket : null;
-      emit({ type: 'closing' });
-      // What waits for an answer fails as 'closed' (not as a lost connection, which would come first).
-      conversations?.closed();
-      // Messages still queued (sent during a reconnect) are not kept silently: dropped and reported.
-      outbox.dropAll('closed');
-      const done$ = (open ? whenClosed(open, options.closeTimeout, scheduler) : of(undefined)).pipe(
-        // Not when subscribed again meanwhile: the new connection's state wins.
-        tap(() => closing === done$ && emit({ type: 'closed' })),
-        shareReplay(1),
-      );
-      closing = done$;
-      requests.next('close');
-      done$.subscribe();
-      return done$;
-    },
-  });
-  // Object.assign copies a getter's value once: define the live one here.
-  Object.defineProperty(handle, 'paused', { get: () => flow.paused, enumerable: true });
-  return handle;
+  return new Socket(core, messages$);
 }
 
-/**
- * The one look at each decoded message that the ready handshake, heartbeat round-trip times and
- * epochs need, or `undefined` when none is configured (then nothing runs per message). Each check
- * runs only while it is waiting for something: a ready reply, an unanswered heartbeat, an epoch.
- */
-function createWatch<In, Out>(
-  options: ReturnType<typeof resolveOptions<In, Out>>,
-  link: Link,
-  resets: ResetDetector | undefined,
-  readySignal: Subject<void>,
-  now: () => number,
-  conversations: Conversations | undefined,
-): Watch<In> {
-  const isReady = options.ready?.isReady;
-  const isReply = options.heartbeat?.isReply;
-  const epochOf = resets === undefined ? undefined : options.resets?.epochOf;
-  const replyIdOf = options.requests?.replyIdOf;
-  const ackIdOf = options.acks?.ackIdOf;
-  if (isReady === undefined && isReply === undefined && epochOf === undefined && conversations === undefined) return undefined;
-  /** Reads the epoch of `message`, if any; `true` when a reset ended this attempt. */
-  const readEpoch = (message: In): boolean => {
-    if (epochOf === undefined || resets === undefined) return false;
-    const epoch = epochOf(message);
-    if (epoch !== undefined) resets.epoch(epoch);
-    return link.socket === null;
-  };
-  return (message) => {
-    // Replies and acks are looked for only while something waits for one.
-    if (conversations !== undefined && conversations.size > 0) {
-      if (replyIdOf !== undefined && conversations.answer(replyIdOf(message), message, 'request')) return true;
-      if (ackIdOf !== undefined && conversations.answer(ackIdOf(message), undefined, 'ack')) return true;
-    }
-    if (isReady !== undefined) {
-      // With a ready handshake the epoch is read from the ready reply only: once ready, neither
-      // check runs again on this connection.
-      if (!link.ready && isReady(message)) {
-        if (readEpoch(message)) return true;
-        readySignal.next();
-      }
-    } else if (resets !== undefined && resets.wantsEpoch && readEpoch(message)) {
-      return true;
-    }
-    if (isReply !== undefined && link.heartbeatAt !== null && isReply(message)) {
-      link.rttMs = now() - link.heartbeatAt;
-      link.heartbeatAt = null;
-    }
-    return false;
-  };
-}
+/** The handle: the shared messages, with the controls (each one a stage of the core). */
+class Socket<In, Out> extends Observable<In> implements ManagedSocket<In, Out> {
+  readonly state$: Observable<ConnectionState>;
+  readonly events$: Observable<ManagedSocketEvent>;
+  readonly cursor: ResumeCursor | undefined;
 
-/**
- * With requests or acks: when the last subscriber leaves, what waits for an answer fails as
- * `'closed'` before the connection is torn down (which would fail it as `'disconnected'`): the
- * finalizer is added before the source's subscription, so it runs first. `subscriber` itself is
- * subscribed (as `alongside` does), so nothing is added to the path of each message.
- */
-function failPendingFirst<T>(conversations: Conversations | undefined): OperatorFunction<T, T> {
-  if (conversations === undefined) return identity;
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      subscriber.add(() => conversations.closed());
-      source.subscribe(subscriber);
-    });
+  constructor(
+    private readonly core: SocketCore<In, Out>,
+    messages$: Observable<In>,
+  ) {
+    super((subscriber) => messages$.subscribe(subscriber));
+    this.state$ = core.lifecycle.state$;
+    this.events$ = core.lifecycle.events$;
+    this.cursor = core.cursor;
+  }
+
+  metrics(): ManagedSocketMetrics {
+    return { ...this.core.lifecycle.counters, rttMs: this.core.rttMs };
+  }
+
+  send(message: Out): void {
+    this.core.send(message);
+  }
+
+  request(message: Out, options?: { readonly timeout?: number; readonly idempotent?: boolean }): Observable<In> {
+    return this.core.request(message, options);
+  }
+
+  sendAcked(message: Out): Observable<void> {
+    return this.core.sendAcked(message);
+  }
+
+  subscribeTopics(...topics: string[]): void {
+    this.core.topics.subscribe(topics);
+  }
+
+  unsubscribeTopics(...topics: string[]): void {
+    this.core.topics.unsubscribe(topics);
+  }
+
+  topics(): readonly string[] {
+    return this.core.topics.list();
+  }
+
+  reconnect(): void {
+    this.core.reconnect();
+  }
+
+  pause(): boolean {
+    return this.core.pause();
+  }
+
+  resume(): void {
+    this.core.resume();
+  }
+
+  get paused(): boolean {
+    return this.core.paused;
+  }
+
+  close(): Observable<void> {
+    return this.core.close();
+  }
 }

@@ -10,7 +10,11 @@ const RAW_LIMIT = 256;
 
 /** A refusal, with the raw frame cut to 256 characters. @internal */
 export function refuse<In>(kind: DecodeError['info']['kind'], raw: string | undefined, size: number, errors: readonly string[] = []): Decoded<In> {
-  return { ok: false, error: new DecodeError({ kind, raw: raw === undefined ? undefined : raw.slice(0, RAW_LIMIT), size, errors }) };
+  return { ok: false, error: refusal(kind, raw, size, errors) };
+}
+
+function refusal(kind: DecodeError['info']['kind'], raw: string | undefined, size: number, errors: readonly string[] = []): DecodeError {
+  return new DecodeError({ kind, raw: raw === undefined ? undefined : raw.slice(0, RAW_LIMIT), size, errors });
 }
 
 function binarySize(data: unknown): number {
@@ -48,18 +52,29 @@ export function describeErrors(errors: readonly ValidationError[]): string[] {
  * @internal
  */
 export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: Decoder<unknown, In> | undefined): Decoded<In> {
-  if (typeof data !== 'string') return refuse('binary', undefined, binarySize(data));
-  if (textTooLarge(data, maxMessageSize)) return refuse('size', data, data.length);
+  const decoded = decodeText(data, maxMessageSize, codec);
+  return decoded instanceof DecodeError ? { ok: false, error: decoded } : { ok: true, value: decoded };
+}
+
+/**
+ * {@link decodeFrame} for the receive path: the message, or the {@link DecodeError} that refused
+ * it (no result object per frame). A parsed or validated message is never a `DecodeError`.
+ *
+ * @internal
+ */
+export function decodeText<In>(data: unknown, maxMessageSize: number, codec: Decoder<unknown, In> | undefined): In | DecodeError {
+  if (typeof data !== 'string') return refusal('binary', undefined, binarySize(data));
+  if (textTooLarge(data, maxMessageSize)) return refusal('size', data, data.length);
   let json: unknown;
   try {
     json = JSON.parse(data);
   } catch (err) {
-    return refuse('json', data, data.length, [err instanceof Error ? err.message : String(err)]);
+    return refusal('json', data, data.length, [err instanceof Error ? err.message : String(err)]);
   }
-  if (codec === undefined) return { ok: true, value: json as In };
+  if (codec === undefined) return json as In;
   const result = codec.decode(json);
-  if (result._tag === 'Left') return refuse('codec', data, data.length, describeErrors(result.left));
-  return { ok: true, value: result.right };
+  if (result._tag === 'Left') return refusal('codec', data, data.length, describeErrors(result.left));
+  return result.right;
 }
 
 /**

@@ -1,0 +1,74 @@
+import { Inbound } from '../../src/socket/inbound';
+import type { FrameSource } from '../../src/socket/inbound';
+import { createLifecycle } from '../../src/socket/lifecycle';
+import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
+import { resolveOptions } from '../../src/socket/options';
+import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
+
+type Msg = { readonly seq: number; readonly id?: string };
+
+/** The receive path with the id window on (no cursor) and `numbering` as the server-reset count; what it hands over and reports. */
+function setup(numbering: () => number = () => 0) {
+  const options = resolveOptions<Msg, unknown>({
+    url: 'ws://test',
+    WebSocketCtor: createFakeWebSockets().WebSocketCtor,
+    seqOf: (m) => m.seq,
+    idOf: (m) => m.id,
+    resume: false,
+    gaps: false,
+    dedupe: { window: 10 },
+  });
+  const lifecycle = createLifecycle(undefined);
+  const repeats: ManagedSocketEvent[] = [];
+  lifecycle.events$.subscribe((event) => event.type === 'duplicate' && repeats.push(event));
+  const inbound = new Inbound<Msg>(options, lifecycle, lifecycle, undefined, undefined, numbering);
+  const out: Msg[] = [];
+  const failures: unknown[] = [];
+  const source: FrameSource = { live: true, fail: (error) => failures.push(error) };
+  inbound.startRun((m) => out.push(m));
+  inbound.startAttempt(source);
+  const input = { next: (seq: number, id: string | undefined) => inbound.frame(source, JSON.stringify(id === undefined ? { seq } : { seq, id })) };
+  return { input, out, repeats, failures, inbound };
+}
+
+describe('Inbound: the id window', () => {
+  it('should hand over the messages and drop a repeated id, as a dedupe duplicate', () => {
+    const { input, out, repeats, failures } = setup();
+    input.next(1, 'x');
+    input.next(2, 'y');
+    input.next(1, 'x');
+    expect(out).toEqual([
+      { seq: 1, id: 'x' },
+      { seq: 2, id: 'y' },
+    ]);
+    expect(repeats).toEqual([{ type: 'duplicate', seq: 1, key: undefined, stage: 'dedupe' }]);
+    expect(failures).toEqual([]);
+  });
+
+  it('should tell the ids of a new numbering (after a server reset) from the old ones', () => {
+    let numbering = 0;
+    const { input, out, repeats } = setup(() => numbering);
+    input.next(1, 'x');
+    input.next(1, 'x');
+    expect(out).toHaveLength(1);
+    numbering = 1; // the server restarted its numbering: its new seq 1 is a new event
+    input.next(1, 'x');
+    input.next(1, 'x'); // and a repeat within the new numbering is still a repeat
+    numbering = 2;
+    input.next(1, 'x');
+    expect(out).toHaveLength(3);
+    expect(repeats).toHaveLength(2);
+  });
+
+  it('should pass messages without an id through, before and after a reset', () => {
+    let numbering = 0;
+    const { input, out, repeats } = setup(() => numbering);
+    input.next(1, undefined);
+    input.next(1, undefined);
+    numbering = 1;
+    input.next(1, undefined);
+    input.next(1, undefined);
+    expect(out).toHaveLength(4);
+    expect(repeats).toEqual([]);
+  });
+});
