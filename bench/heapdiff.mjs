@@ -13,6 +13,8 @@ import { spawnProc } from './lib/proc.mjs';
 const [kind = 'managed-plain', countArg = '200', mode = ''] = process.argv.slice(2);
 /** `locations` as third argument: closures grouped by where they were created (script:line). */
 const BY_LOCATION = mode === 'locations';
+/** `strings` as third argument: strings grouped by their first 40 characters. */
+const BY_TEXT = mode === 'strings';
 const count = Number(countArg);
 if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc');
 
@@ -56,7 +58,7 @@ async function snapshot(name) {
     const type = typeNames[data.nodes[i + typeAt]];
     let label = data.strings[data.nodes[i + nameAt]];
     if (type === 'closure' && BY_LOCATION && where.has(i)) label = `${label || '(anonymous)'} @${where.get(i)}`;
-    if (type === 'string' || type === 'concatenated string' || type === 'sliced string') label = '(strings)';
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string') label = BY_TEXT ? JSON.stringify(label.slice(0, 40)) : '(strings)';
     else if (type === 'number') label = '(heap numbers)';
     else if (type === 'code') label = '(code)';
     const key = `${type} ${label}`.slice(0, 90);
@@ -79,12 +81,12 @@ for (const [key, { size, count: n }] of after) {
   const was = before.get(key) ?? { size: 0, count: 0 };
   const delta = size - was.size;
   total += delta;
-  if (Math.abs(delta) >= count * 16) rows.push([key, delta / count, (n - was.count) / count]);
+  if (Math.abs(delta) >= count * (BY_LOCATION ? 8 : 16)) rows.push([key, delta / count, (n - was.count) / count]);
 }
 rows.sort((a, b) => b[1] - a[1]);
 console.log(`${kind}: ${(total / count).toFixed(0)} B per connection in the snapshot diff (${count} connections)\n`);
 console.log('bytes/conn  objects/conn  type name');
-for (const [key, perConn, objects] of rows.slice(0, 45)) console.log(`${perConn.toFixed(0).padStart(10)}  ${objects.toFixed(1).padStart(12)}  ${key}`);
+for (const [key, perConn, objects] of rows.slice(0, BY_LOCATION ? 200 : 45)) console.log(`${perConn.toFixed(0).padStart(10)}  ${objects.toFixed(1).padStart(12)}  ${key}`);
 for (const close of closers) close();
 await server.stop();
 await removeBundles();

@@ -842,12 +842,12 @@ describe('retryBackoff', () => {
       });
     });
 
-    it('should leave no reset timer behind after unsubscription', () => {
+    it('should run no reset timer: the clock is read when the next error comes', () => {
       const scheduler = new VirtualTimeScheduler();
       const subscription = concat(of('a'), NEVER)
         .pipe(retryBackoff({ initialInterval: 1, resetAfter: 5, scheduler }))
         .subscribe();
-      expect(scheduler.actions.length).toBe(1);
+      expect(scheduler.actions.length).toBe(0);
       subscription.unsubscribe();
       expect(scheduler.actions.length).toBe(0);
     });

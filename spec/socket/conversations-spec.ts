@@ -283,6 +283,18 @@ describe('managedSocket$ conversations', () => {
       });
     });
 
+    it('should keep a connection that was answered in time open past ready.timeout', () => {
+      ts.run(() => {
+        const { fake, socket, events } = setup({ ready });
+        at(10, () => fake.latest().receive({ type: 'welcome' }));
+        subscribeUntil(socket, 500);
+        ts.flush();
+        expect(ofType(events, 'disconnected')).toEqual([]);
+        expect(ofType(events, 'connected')).toHaveLength(1);
+        expect(fake.sockets).toHaveLength(1);
+      });
+    });
+
     it('should not reset the backoff for a socket that opens but never answers', () => {
       ts.run(() => {
         const { socket, events } = setup({ ready, retry: { initialInterval: 10, jitter: 0, resetAfter: 1 } });

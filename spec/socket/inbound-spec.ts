@@ -9,6 +9,7 @@ type Msg = { readonly seq: number; readonly id?: string };
 
 /** The receive path with the id window on (no cursor) and `numbering` as the server-reset count; what it hands over and reports. */
 function setup(numbering: () => number = () => 0) {
+  const resets = { observe: () => undefined, get numbering() { return numbering(); } };
   const options = resolveOptions<Msg, unknown>({
     url: 'ws://test',
     WebSocketCtor: createFakeWebSockets().WebSocketCtor,
@@ -21,11 +22,11 @@ function setup(numbering: () => number = () => 0) {
   const lifecycle = createLifecycle(undefined);
   const repeats: ManagedSocketEvent[] = [];
   lifecycle.events$.subscribe((event) => event.type === 'duplicate' && repeats.push(event));
-  const inbound = new Inbound<Msg>(options, lifecycle, lifecycle, undefined, undefined, numbering);
+  const inbound = new Inbound<Msg>(options, lifecycle, undefined, undefined, resets);
   const out: Msg[] = [];
   const failures: unknown[] = [];
   const source: FrameSource = { live: true, fail: (error) => failures.push(error) };
-  inbound.startRun((m) => out.push(m));
+  inbound.startRun({ next: (m) => out.push(m), error: (error) => failures.push(error), complete: () => undefined });
   inbound.startAttempt(source);
   const input = { next: (seq: number, id: string | undefined) => inbound.frame(source, JSON.stringify(id === undefined ? { seq } : { seq, id })) };
   return { input, out, repeats, failures, inbound };

@@ -1,4 +1,5 @@
 import { BehaviorSubject, defer } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { InvalidOptionError, InvalidSequenceError } from '../errors';
 import { count, func, oneOf } from '../internal/validate';
 import { isSeq } from '../internal/seq';
@@ -8,7 +9,7 @@ import type { Tracks } from './modes';
 import type { Key, Track } from './track';
 import { parseState, sameState } from './state';
 import { MODES } from './types';
-import type { ResumeCursor, ResumeCursorConfig, ResumeCursorState } from './types';
+import type { CursorStorage, ResumeCursor, ResumeCursorConfig, ResumeCursorMode, ResumeCursorState } from './types';
 
 const OP = 'createResumeCursor';
 
@@ -74,38 +75,149 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     }
   }
   if (onSkip !== undefined) func(OP, 'onSkip', onSkip);
+  return new Cursor(mode, start, newKeys, window, storage, onSkip);
+}
 
-  const perKey = mode === 'perKey';
+/**
+ * The cursor: its state is its fields (the tracks, one implementation per mode in modes.ts), its
+ * methods are on the prototype. `value$`'s subject is made when first subscribed.
+ */
+class Cursor implements ResumeCursor {
   /** Where the track of a key never seen starts. */
-  const unseen = perKey && newKeys === 'first' ? null : start;
-
-  // The tracks, one implementation per mode (modes.ts); replaced whole by reset() and a failed save.
-  let tracks: Tracks = emptyTracks(mode, start);
+  private readonly unseen: number | null;
+  private readonly perKey: boolean;
+  private readonly ordered: boolean;
+  // The tracks; replaced whole by reset() and a failed save.
+  private tracks: Tracks;
   // True while onSkip runs: the cursor is between two consistent states.
-  let skipping = false;
+  private skipping = false;
+  private lastSaved: ResumeCursorState | undefined;
+  private subject: BehaviorSubject<number | null> | null = null;
+  readonly value$: Observable<number | null>;
+
+  constructor(
+    readonly mode: ResumeCursorMode,
+    readonly start: number | null,
+    readonly newKeys: 'start' | 'first',
+    private readonly window: number,
+    private readonly storage: CursorStorage | undefined,
+    private readonly onSkip: ((skip: { readonly from: number; readonly to: number; readonly key: string | number | undefined }) => void) | undefined,
+  ) {
+    this.perKey = mode === 'perKey';
+    this.ordered = mode === 'ordered';
+    this.unseen = this.perKey && newKeys === 'first' ? null : start;
+    // Load once. The default storage is memory that nobody else can read, so it is not written to.
+    const loaded = storage === undefined ? null : parseState(storage.load(), mode, OP, 'storage', true);
+    this.tracks = this.build(loaded);
+    this.lastSaved = storage === undefined ? undefined : this.tracks.snapshot();
+    if (loaded !== null && storage !== undefined && !sameState(loaded, this.lastSaved as ResumeCursorState)) {
+      // The window trimmed the loaded state: that is a change, so it is saved.
+      storage.save(this.lastSaved as ResumeCursorState);
+    }
+    // value$ is brought up to date when someone subscribes and, while someone listens, at every
+    // change: a cursor nobody watches pays no Subject work per delivered event.
+    this.value$ = defer(() => {
+      this.subject ??= new BehaviorSubject<number | null>(this.tracks.value());
+      this.publish();
+      return this.subject;
+    });
+  }
+
+  get value(): number | null {
+    return this.tracks.value();
+  }
+
+  get(key?: string | number): number | null {
+    const k = this.keyArg(key, 'get');
+    if (k === undefined) return this.tracks.value();
+    const t = this.tracks.find(k);
+    return t === undefined ? this.unseen : t.c;
+  }
+
+  keys(): Key[] {
+    return this.tracks.keys();
+  }
+
+  snapshot(): ResumeCursorState {
+    return this.tracks.snapshot();
+  }
+
+  isDelivered(seq: number, key?: string | number): boolean {
+    const s = seqArg(seq);
+    const t = this.tracks.find(this.keyArg(key, 'isDelivered'));
+    const c = t === undefined ? this.unseen : t.c;
+    return c !== null && (s <= c || (t !== undefined && t.ahead.has(s)));
+  }
+
+  markDelivered(seq: number, key?: string | number, token?: number): boolean {
+    const s = seqArg(seq);
+    const k = this.keyArg(key, 'markDelivered');
+    if (token !== undefined && (typeof token !== 'number' || !Number.isFinite(token))) {
+      throw new TypeError(`ResumeCursor.markDelivered: the token must be a finite number (got ${String(token)})`);
+    }
+    this.notWhileSkipping('markDelivered');
+    const { tracks } = this;
+    const existing = tracks.find(k);
+    const t = existing ?? newTrack(this.unseen);
+    const before = t.c;
+    if (!deliver(t, s, this.ordered, this.window, this, k, token)) return false;
+    if (existing === undefined) tracks.add(k as Key, t);
+    else tracks.moved(before);
+    this.commit();
+    return true;
+  }
+
+  reset(state?: ResumeCursorState | null): void {
+    this.notWhileSkipping('reset');
+    const checked = state === undefined || state === null ? null : parseState(state, this.mode, 'ResumeCursor.reset', 'state', false);
+    this.tracks = this.build(checked);
+    this.commit();
+  }
+
+  resumeToken(keys?: Iterable<string | number>): number | null {
+    const acc = { lowest: Infinity };
+    if (keys === undefined) {
+      for (const [, t] of this.tracks.entries()) if (!this.joins(t, acc)) return null;
+    } else {
+      for (const key of keys) if (!this.joins(this.tracks.find(this.keyArg(key, 'resumeToken')), acc)) return null;
+    }
+    return acc.lowest === Infinity ? null : acc.lowest;
+  }
+
+  /** Whether a track can join the minimum (it lacks nothing whose token is unknown); lowers `acc.lowest`. */
+  private joins(t: Track | undefined, acc: { lowest: number }): boolean {
+    // A key never seen lacks nothing when its first event will be its base.
+    if (t === undefined) return this.unseen === null;
+    // No token at the cursor: nothing was delivered (and nothing is lacked), or what is lacked has unknown tokens.
+    if (t.token === null) return t.c === null;
+    if (t.token < acc.lowest) acc.lowest = t.token;
+    return true;
+  }
 
   /** Gives up on the lowest hole of `t` so that `pending` (a seq above the cursor) can fit. */
-  const skipLowestHole = (t: Track, key: Key | undefined, pending?: number): void => {
+  /** @internal */
+  skipLowestHole(t: Track, key: Key | undefined, pending?: number): void {
     const c = t.c as number;
     const lowest = Math.min(t.heap.size > 0 ? t.heap.peek() : Infinity, pending ?? Infinity);
+    const { onSkip } = this;
     if (onSkip !== undefined) {
-      skipping = true;
+      this.skipping = true;
       try {
         onSkip({ from: c + 1, to: lowest - 1, key });
       } finally {
-        skipping = false;
+        this.skipping = false;
       }
     }
     t.c = lowest - 1;
-  };
+  }
 
   /** Rebuilds the tracks from a checked state and makes every ahead set fit the window. */
-  const build = (state: ResumeCursorState | null): Tracks => {
-    if (state === null) return emptyTracks(mode, start);
+  private build(state: ResumeCursorState | null): Tracks {
+    if (state === null) return emptyTracks(this.mode, this.start);
     const fit = (t: Track, key: Key | undefined): Track => {
       advance(t);
-      while (t.ahead.size > window) {
-        skipLowestHole(t, key);
+      while (t.ahead.size > this.window) {
+        this.skipLowestHole(t, key);
         advance(t);
       }
       return t;
@@ -113,136 +225,49 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
     if (state.mode === 'perKey') {
       const map = new Map<Key, Track>();
       for (const k of state.keys) map.set(k.key, fit(trackOf(k.cursor, k.ahead, k.token ?? null), k.key));
-      return perKeyTracks(start, map);
+      return perKeyTracks(this.start, map);
     }
     return singleTracks(state.mode, fit(trackOf(state.cursor, state.ahead, state.token ?? null), undefined));
-  };
-
-  // Load once. The default storage is memory that nobody else can read, so it is not written to.
-  const loaded = storage === undefined ? null : parseState(storage.load(), mode, OP, 'storage', true);
-  tracks = build(loaded);
-  let lastSaved: ResumeCursorState | undefined = storage === undefined ? undefined : tracks.snapshot();
-  if (loaded !== null && storage !== undefined && !sameState(loaded, lastSaved as ResumeCursorState)) {
-    // The window trimmed the loaded state: that is a change, so it is saved.
-    storage.save(lastSaved as ResumeCursorState);
   }
 
-  // value$ is brought up to date when someone subscribes and, while someone listens, at every
-  // change: a cursor nobody watches pays no Subject work per delivered event.
-  const subject = new BehaviorSubject<number | null>(tracks.value());
-  const publish = (): void => {
-    const v = tracks.value();
-    if (v !== subject.getValue()) subject.next(v);
-  };
-  const value$ = defer(() => {
-    publish();
-    return subject;
-  });
-
   /** Saves (undoing the change in memory if saving fails), then publishes the new value. */
-  const commit = (): void => {
+  private commit(): void {
+    const { storage } = this;
     if (storage !== undefined) {
-      const state = tracks.snapshot();
+      const state = this.tracks.snapshot();
       try {
         storage.save(state);
       } catch (err) {
-        tracks = build(lastSaved as ResumeCursorState);
+        this.tracks = this.build(this.lastSaved as ResumeCursorState);
         throw err;
       }
-      lastSaved = state;
+      this.lastSaved = state;
     }
-    if (subject.observed) publish();
-  };
+    if (this.subject !== null && this.subject.observed) this.publish();
+  }
 
-  const keyArg = (key: unknown, method: string): Key | undefined => {
-    if (!perKey) {
-      if (key !== undefined) throw new TypeError(`ResumeCursor.${method}: a key is only accepted in 'perKey' mode (mode is '${mode}')`);
+  private publish(): void {
+    const subject = this.subject as BehaviorSubject<number | null>;
+    const v = this.tracks.value();
+    if (v !== subject.getValue()) subject.next(v);
+  }
+
+  private keyArg(key: unknown, method: string): Key | undefined {
+    if (!this.perKey) {
+      if (key !== undefined) throw new TypeError(`ResumeCursor.${method}: a key is only accepted in 'perKey' mode (mode is '${this.mode}')`);
       return undefined;
     }
     if (typeof key === 'string') return key;
     if (typeof key === 'number' && Number.isFinite(key)) return key === 0 ? 0 : key; // -0 -> 0, as JSON would
     throw new TypeError(`ResumeCursor.${method}: in 'perKey' mode the key must be a string or a finite number (got ${typeof key})`);
-  };
+  }
 
-  const seqArg = (seq: unknown): number => {
-    if (!isSeq(seq)) throw new InvalidSequenceError({ seq, value: seq });
-    return seq;
-  };
+  private notWhileSkipping(method: string): void {
+    if (this.skipping) throw new Error(`ResumeCursor.${method}: called from inside onSkip`);
+  }
+}
 
-  const notWhileSkipping = (method: string): void => {
-    if (skipping) throw new Error(`ResumeCursor.${method}: called from inside onSkip`);
-  };
-
-  const isDelivered = (seq: number, key?: string | number): boolean => {
-    const s = seqArg(seq);
-    const t = tracks.find(keyArg(key, 'isDelivered'));
-    const c = t === undefined ? unseen : t.c;
-    return c !== null && (s <= c || (t !== undefined && t.ahead.has(s)));
-  };
-
-  const ordered = mode === 'ordered';
-  const markDelivered = (seq: number, key?: string | number, token?: number): boolean => {
-    const s = seqArg(seq);
-    const k = keyArg(key, 'markDelivered');
-    if (token !== undefined && (typeof token !== 'number' || !Number.isFinite(token))) {
-      throw new TypeError(`ResumeCursor.markDelivered: the token must be a finite number (got ${String(token)})`);
-    }
-    notWhileSkipping('markDelivered');
-    const existing = tracks.find(k);
-    const t = existing ?? newTrack(unseen);
-    const before = t.c;
-    if (!deliver(t, s, ordered, window, (pending) => skipLowestHole(t, k, pending), token)) return false;
-    if (existing === undefined) tracks.add(k as Key, t);
-    else tracks.moved(before);
-    commit();
-    return true;
-  };
-
-  const reset = (state?: ResumeCursorState | null): void => {
-    notWhileSkipping('reset');
-    const checked = state === undefined || state === null ? null : parseState(state, mode, 'ResumeCursor.reset', 'state', false);
-    tracks = build(checked);
-    commit();
-  };
-
-  /** Whether a track can join the minimum (it lacks nothing whose token is unknown); lowers `acc.lowest`. */
-  const joins = (t: Track | undefined, acc: { lowest: number }): boolean => {
-    // A key never seen lacks nothing when its first event will be its base.
-    if (t === undefined) return unseen === null;
-    // No token at the cursor: nothing was delivered (and nothing is lacked), or what is lacked has unknown tokens.
-    if (t.token === null) return t.c === null;
-    if (t.token < acc.lowest) acc.lowest = t.token;
-    return true;
-  };
-  const resumeToken = (keys?: Iterable<string | number>): number | null => {
-    const acc = { lowest: Infinity };
-    if (keys === undefined) {
-      for (const [, t] of tracks.entries()) if (!joins(t, acc)) return null;
-    } else {
-      for (const key of keys) if (!joins(tracks.find(keyArg(key, 'resumeToken')), acc)) return null;
-    }
-    return acc.lowest === Infinity ? null : acc.lowest;
-  };
-
-  return {
-    mode,
-    start,
-    newKeys,
-    get value() {
-      return tracks.value();
-    },
-    value$,
-    get: (key?: string | number) => {
-      const k = keyArg(key, 'get');
-      if (k === undefined) return tracks.value();
-      const t = tracks.find(k);
-      return t === undefined ? unseen : t.c;
-    },
-    keys: () => tracks.keys(),
-    isDelivered,
-    markDelivered,
-    snapshot: () => tracks.snapshot(),
-    resumeToken,
-    reset,
-  };
+function seqArg(seq: unknown): number {
+  if (!isSeq(seq)) throw new InvalidSequenceError({ seq, value: seq });
+  return seq;
 }

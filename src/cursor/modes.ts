@@ -28,56 +28,102 @@ export interface Tracks {
 }
 
 /** `'ordered'` and `'contiguous'`: one track; its cursor is the value. @internal */
+class SingleTracks implements Tracks {
+  constructor(
+    private readonly mode: Exclude<ResumeCursorMode, 'perKey'>,
+    private readonly track: Track,
+  ) {}
+
+  value(): number | null {
+    return this.track.c;
+  }
+
+  find(): Track {
+    return this.track;
+  }
+
+  add(): void {
+    // one track, made with the cursor
+  }
+
+  moved(): void {
+    // the track's cursor is the value: nothing to recompute
+  }
+
+  keys(): Key[] {
+    return [];
+  }
+
+  snapshot(): ResumeCursorState {
+    const { track } = this;
+    return withToken({ version: 1, mode: this.mode, cursor: track.c, ahead: sortedAhead(track) }, track);
+  }
+
+  entries(): Iterable<readonly [Key | undefined, Track]> {
+    return [[undefined, this.track]];
+  }
+}
+
+/** `'perKey'`: one track per key; the value is the lowest cursor, recomputed only when it may have moved. @internal */
+class PerKeyTracks implements Tracks {
+  private lowest: number | null = null;
+  private stale = true;
+
+  constructor(
+    private readonly start: number | null,
+    private readonly tracks: Map<Key, Track>,
+  ) {}
+
+  value(): number | null {
+    if (this.tracks.size === 0) return this.start;
+    if (this.stale) {
+      this.stale = false;
+      let lowest = Infinity;
+      for (const t of this.tracks.values()) if ((t.c as number) < lowest) lowest = t.c as number;
+      this.lowest = lowest;
+    }
+    return this.lowest;
+  }
+
+  find(key: Key | undefined): Track | undefined {
+    return this.tracks.get(key as Key);
+  }
+
+  add(key: Key, track: Track): void {
+    this.tracks.set(key, track);
+    this.stale = true;
+  }
+
+  // Only a key that was at the lowest cursor can raise it.
+  moved(before: number | null): void {
+    if (!this.stale && before === this.lowest) this.stale = true;
+  }
+
+  keys(): Key[] {
+    return [...this.tracks.keys()];
+  }
+
+  snapshot(): ResumeCursorState {
+    const keys: ResumeCursorKeyState[] = [];
+    for (const [key, t] of this.tracks) keys.push(withToken({ key, cursor: t.c as number, ahead: sortedAhead(t) }, t));
+    return { version: 1, mode: 'perKey', keys };
+  }
+
+  entries(): Iterable<readonly [Key | undefined, Track]> {
+    return this.tracks;
+  }
+}
+
+/** One track for `'ordered'` and `'contiguous'`. @internal */
 export function singleTracks(mode: Exclude<ResumeCursorMode, 'perKey'>, track: Track): Tracks {
-  return {
-    value: () => track.c,
-    find: () => track,
-    add: () => undefined,
-    moved: () => undefined,
-    keys: () => [],
-    snapshot: () => withToken({ version: 1, mode, cursor: track.c, ahead: sortedAhead(track) }, track),
-    entries: () => [[undefined, track]],
-  };
+  return new SingleTracks(mode, track);
 }
 
-/**
- * `'perKey'`: one track per key; the value is the lowest cursor over the keys (the cursor's
- * `start` before any key), worked out when it is read (a handshake, a `value$` watcher), not at
- * every delivery. @internal
- */
+/** One track per key for `'perKey'`. @internal */
 export function perKeyTracks(start: number | null, tracks: Map<Key, Track>): Tracks {
-  let lowest: number | null = null;
-  let stale = true;
-  return {
-    value: () => {
-      if (tracks.size === 0) return start;
-      if (stale) {
-        stale = false;
-        lowest = Infinity;
-        for (const t of tracks.values()) if ((t.c as number) < lowest) lowest = t.c as number;
-      }
-      return lowest;
-    },
-    find: (key) => tracks.get(key as Key),
-    add: (key, track) => {
-      tracks.set(key, track);
-      stale = true;
-    },
-    // Only a key that was at the lowest cursor can raise it.
-    moved: (before) => {
-      if (!stale && before === lowest) stale = true;
-    },
-    keys: () => [...tracks.keys()],
-    snapshot: () => {
-      const keys: ResumeCursorKeyState[] = [];
-      for (const [key, t] of tracks) keys.push(withToken({ key, cursor: t.c as number, ahead: sortedAhead(t) }, t));
-      return { version: 1, mode: 'perKey', keys };
-    },
-    entries: () => tracks,
-  };
+  return new PerKeyTracks(start, tracks);
 }
 
-/** A stored state carries the token at the cursor only when there is one (older states have none). */
 function withToken<S extends object>(state: S, t: Track): S {
   return t.token === null ? state : { ...state, token: t.token };
 }

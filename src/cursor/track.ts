@@ -60,13 +60,27 @@ export function sortedAhead(t: Track): number[] {
  * Records seq `s` as delivered on `t`, the one rule of every mode: the first seq sets the base; a
  * seq at or below the cursor, or already ahead, is a replay (`false`); `ordered` moves the cursor
  * to any higher seq; otherwise a seq above a hole waits in the ahead set until the hole fills,
- * and when `window` seqs already wait, `skip` gives up the lowest hole first. A `token` (the
+ * and when `window` seqs already wait, `skipper` gives up the lowest hole first. A `token` (the
  * event's resume token) is kept with the seq: as the token at the cursor when the cursor moves to
  * it, else with the seq ahead until the cursor reaches it.
  *
  * @internal
  */
-export function deliver(t: Track, s: number, ordered: boolean, window: number, skip: (pending: number) => void, token?: number): boolean {
+export function deliver(
+  t: Track,
+  s: number,
+  ordered: boolean,
+  window: number,
+  skipper: { skipLowestHole(t: Track, key: Key | undefined, pending: number): void },
+  key: Key | undefined,
+  token?: number,
+): boolean {
+  // In order with nothing ahead (the common case): a comparison and a store.
+  if (t.c !== null && s === t.c + 1 && t.ahead.size === 0) {
+    t.c = s;
+    if (token !== undefined) t.token = token;
+    return true;
+  }
   if (t.c === null) {
     t.c = s;
     if (token !== undefined) t.token = token;
@@ -77,7 +91,7 @@ export function deliver(t: Track, s: number, ordered: boolean, window: number, s
     t.c = s;
     if (token !== undefined) t.token = token;
   } else {
-    if (t.ahead.size >= window) skip(s);
+    if (t.ahead.size >= window) skipper.skipLowestHole(t, key, s);
     if (s === t.c + 1) {
       t.c = s;
       if (token !== undefined) t.token = token;

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
+import { FRAMES } from '../socket/transport';
 import type { WebSocketCtor, WebSocketMessageEvent } from '../socket/transport';
 import type { UpgradeRefusal } from '../socket/upgrade';
 
@@ -10,7 +11,8 @@ type WsMessageListener = (data: WebSocket.RawData, isBinary: boolean) => void;
  * `ws`'s WebSocket with a lean `'message'` listener: `ws` builds a DOM-style `MessageEvent` for
  * every frame it hands to an `addEventListener` listener; this subclass listens on the
  * EventEmitter side instead and passes a plain `{ data }` (text as a string, binary as `ws` gives
- * it), which is all a managed socket reads. A refused upgrade (an HTTP answer that is not 101)
+ * it), which is all a managed socket reads; its frame listener ({@link FRAMES}) passes the data
+ * itself. A refused upgrade (an HTTP answer that is not 101)
  * is remembered as `upgradeRefusal` (status and `Retry-After`), and `ws` then fails the socket
  * as it always does. Everything else is `ws` as it is.
  *
@@ -31,6 +33,13 @@ class LeanWebSocket extends WebSocket {
     }
     // Not handled here: `ws` aborts the handshake and fails the socket (error, then a 1006 close).
     return false;
+  }
+
+  /** The managed socket's frame listener: the data itself (text as a string), nothing built per frame. */
+  [FRAMES](listener: (data: unknown) => void): () => void {
+    const wrapped: WsMessageListener = (data, isBinary) => listener(isBinary ? data : data.toString());
+    this.on('message', wrapped);
+    return () => this.off('message', wrapped);
   }
 
   override addEventListener(type: string, listener: never, options?: never): void {

@@ -108,7 +108,14 @@ export function replaySubscriptions<K = string>(
 }
 
 /** Applies a command to the set; returns the change it made, or undefined when it changed nothing. */
-function applyCommand<K>(active: Set<K>, command: TopicCommand<K>): TopicCommand<K> | undefined {
+/**
+ * The single-step core of `replaySubscriptions`, shared with the managed socket's topic set:
+ * applies `command` to `active` and returns what changed (only the topics not already in, or
+ * still in), or `undefined` when nothing did. Throws a `TypeError` for an unknown command type.
+ *
+ * @internal
+ */
+export function applyCommand<K>(active: Set<K>, command: TopicCommand<K>): TopicCommand<K> | undefined {
   const changed: K[] = [];
   if (command.type === 'subscribe') {
     for (const topic of command.topics) {

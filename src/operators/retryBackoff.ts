@@ -1,5 +1,5 @@
-import { asyncScheduler, defer, finalize, identity, isObservable, merge, NEVER, retry, take, tap, throwError, timer } from 'rxjs';
-import type { MonoTypeOperatorFunction, Observable, SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, defer, identity, isObservable, merge, NEVER, retry, take, tap, throwError, timer } from 'rxjs';
+import type { MonoTypeOperatorFunction, Observable, SchedulerLike } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 import { alongside } from '../internal/alongside';
 import { count, duration, fraction, func } from '../internal/validate';
@@ -139,7 +139,7 @@ export interface RetryBackoffConfig {
    */
   retryNow?: Observable<unknown>;
   /**
-   * The scheduler for the delay timers and the `resetAfter` timer.
+   * The scheduler for the delay timers and the `resetAfter` clock.
    * @default asyncScheduler
    */
   scheduler?: SchedulerLike;
@@ -213,16 +213,12 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
   return <T>(source: Observable<T>): Observable<T> =>
     defer(() => {
       const backoff = policy.start();
+      // The values are not looked at when `healthy` says what is healthy: nothing is added to the path of each one.
       const watched$ = !policy.watchesHealth
         ? source
-        : defer(() => {
-            // `ended` runs on error, completion and unsubscription, before any resubscription.
-            if (healthy !== undefined) {
-              // The values are not looked at: nothing is added to the path of each one.
-              return source.pipe(alongside(healthy.pipe(take(1), tap(() => backoff.healthy()))), finalize(() => backoff.ended()));
-            }
-            return source.pipe(tap({ next: () => backoff.healthy(), finalize: () => backoff.ended() }));
-          });
+        : healthy !== undefined
+          ? source.pipe(alongside(healthy.pipe(take(1), tap(() => backoff.healthy()))))
+          : source.pipe(tap(() => backoff.healthy()));
 
       return watched$.pipe(
         retry({
@@ -252,8 +248,6 @@ export interface Backoff {
   next(error: unknown): number | null;
   /** This attempt is healthy: `resetOnSuccess` resets the count now, `resetAfter` starts its clock. */
   healthy(): void;
-  /** This attempt ended: a running `resetAfter` clock stops. */
-  ended(): void;
 }
 
 /**
@@ -336,9 +330,13 @@ export function backoffPolicy(config: number | RetryBackoffConfig): BackoffPolic
     start: (): Backoff => {
       // 0-based number of the next retry; reset by resetOnSuccess / resetAfter.
       let iteration = 0;
-      let clock: Subscription | undefined;
+      // When the current attempt turned healthy (for resetAfter), else null. The count is reset
+      // when the attempt ends more than `resetAfter` later: no timer runs while it lasts.
+      let healthyAt: number | null = null;
       return {
         next: (error) => {
+          if (healthyAt !== null && resetDelay !== undefined && scheduler.now() - healthyAt > resetDelay) iteration = 0;
+          healthyAt = null;
           const current = iteration++;
           if (!(current < maxRetries && shouldRetry(error))) return null;
           const computed = delayFor(current);
@@ -350,15 +348,7 @@ export function backoffPolicy(config: number | RetryBackoffConfig): BackoffPolic
         },
         healthy: () => {
           if (resetOnSuccess) iteration = 0;
-          if (resetDelay !== undefined && clock === undefined) {
-            clock = scheduler.schedule(() => {
-              iteration = 0;
-            }, resetDelay);
-          }
-        },
-        ended: () => {
-          clock?.unsubscribe();
-          clock = undefined;
+          if (resetDelay !== undefined && healthyAt === null) healthyAt = scheduler.now();
         },
       };
     },

@@ -251,25 +251,27 @@ export class Reorder<T> {
       // In order: the fast path (nothing held, no timer touched).
       t.last = seq;
       this.sink.next(value);
-      if (t.held.size > 0) {
+      if (t.held !== null && t.held.size > 0) {
         this.drain(t);
         this.arm(t);
       }
       return;
     }
-    if (seq <= t.last || t.held.has(seq)) {
+    if (seq <= t.last || (t.held !== null && t.held.has(seq))) {
       this.options.onLate?.(value, seq);
       return;
     }
-    t.held.set(seq, { value, at: this.options.scheduler.now() });
-    t.heap.push(seq);
-    if (t.held.size > this.options.window) this.giveUp(t, 'window');
+    // The first early value of this sequence: its holding places are made now (none before).
+    const held = (t.held ??= new Map());
+    held.set(seq, { value, at: this.options.scheduler.now() });
+    (t.heap ??= new MinHeap()).push(seq);
+    if (held.size > this.options.window) this.giveUp(t, 'window');
     this.arm(t);
   }
 
   /** The source completed: nothing can fill the remaining holes any more. */
   flush(): void {
-    for (const t of this.tracks.values()) while (t.held.size > 0) this.giveUp(t, 'complete');
+    for (const t of this.tracks.values()) while (heldCount(t) > 0) this.giveUp(t, 'complete');
   }
 
   /** Stops the timers and forgets everything held. */
@@ -277,8 +279,8 @@ export class Reorder<T> {
     for (const t of this.tracks.values()) {
       t.timer?.unsubscribe();
       t.timer = null;
-      t.held.clear();
-      t.heap.clear();
+      t.held = null;
+      t.heap = null;
     }
     this.tracks.clear();
   }
@@ -288,24 +290,26 @@ export class Reorder<T> {
     if (track === undefined) {
       const { start } = this.options;
       const base = typeof start === 'function' ? checkStart(start(key as string | number)) : start;
-      track = { key, based: base !== null, last: base ?? -1, held: new Map(), heap: new MinHeap(), timer: null };
+      track = { key, based: base !== null, last: base ?? -1, held: null, heap: null, timer: null };
       this.tracks.set(key, track);
     }
     return track;
   }
 
   private drain(t: Track<T>): void {
-    while (t.heap.size > 0 && t.heap.peek() === t.last + 1) {
-      const seq = t.heap.pop();
-      const entry = t.held.get(seq) as { readonly value: T };
-      t.held.delete(seq);
+    const { held, heap } = t;
+    if (held === null || heap === null) return;
+    while (heap.size > 0 && heap.peek() === t.last + 1) {
+      const seq = heap.pop();
+      const entry = held.get(seq) as { readonly value: T };
+      held.delete(seq);
       t.last = seq;
       this.sink.next(entry.value);
     }
   }
 
   private giveUp(t: Track<T>, reason: SequenceGapInfo['reason']): void {
-    const lowest = t.heap.peek();
+    const lowest = (t.heap as MinHeap).peek();
     const hole = { from: t.last + 1, to: lowest - 1, lastContiguous: t.last, reason };
     const gap: SequenceGapInfo = this.options.keyed ? { ...hole, key: t.key } : hole;
     this.options.onGap?.(gap);
@@ -319,7 +323,7 @@ export class Reorder<T> {
     const { maxWait, scheduler } = this.options;
     try {
       // Values held beyond the next hole may already have waited `maxWait` too: give that one up as well.
-      while (t.held.size > 0 && oldestArrival(t) + maxWait <= scheduler.now()) this.giveUp(t, 'timeout');
+      while (heldCount(t) > 0 && oldestArrival(t) + maxWait <= scheduler.now()) this.giveUp(t, 'timeout');
       this.arm(t);
     } catch (err) {
       this.sink.error(err);
@@ -328,7 +332,7 @@ export class Reorder<T> {
 
   private arm(t: Track<T>): void {
     const { maxWait, scheduler } = this.options;
-    if (t.held.size === 0) {
+    if (heldCount(t) === 0) {
       t.timer?.unsubscribe();
       t.timer = null;
     } else if (t.timer === null && maxWait !== Infinity) {
@@ -342,14 +346,19 @@ interface Track<T> {
   based: boolean;
   last: number;
   /** Held values by seq, in arrival order (so the first entry is the one that has waited longest). */
-  readonly held: Map<number, { readonly value: T; readonly at: number }>;
-  /** The held seqs, for the lowest one. */
-  readonly heap: MinHeap;
+  held: Map<number, { readonly value: T; readonly at: number }> | null;
+  /** The held seqs, for the lowest one. Both are made at the first early value (`null` before). */
+  heap: MinHeap | null;
   timer: Subscription | null;
 }
 
 /** When the longest-waiting held value arrived (the current hole has been open since then). */
+function heldCount<T>(t: Track<T>): number {
+  return t.held === null ? 0 : t.held.size;
+}
+
 function oldestArrival<T>(t: Track<T>): number {
+  if (t.held === null) return Infinity;
   const first = t.held.values().next();
   return first.done ? Infinity : first.value.at;
 }

@@ -3,11 +3,11 @@ import type { Observable } from 'rxjs';
 import { CloseError, ConnectTimeoutError, ReadyTimeoutError, UrlError } from '../errors';
 import { tokenRefresh$ } from './auth';
 import type { TokenCache } from './auth';
-import { idleCheck$ } from './idle';
+import { idleCheck } from './idle';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
-import { CLOSING } from './transport';
-import type { WebSocketCloseEvent, WebSocketLike, WebSocketMessageEvent } from './transport';
+import { CLOSING, FRAMES } from './transport';
+import type { FrameSource, WebSocketCloseEvent, WebSocketLike, WebSocketMessageEvent } from './transport';
 import { checkSecure, resolveUrl } from './url';
 import type { ConnectContext } from './config';
 
@@ -80,12 +80,16 @@ export class Connection<In, Out> {
   private awaitingReady = false;
   /** The open timeout, until the open. */
   private connectTimer: Subscription | null = null;
+  /** The ready timeout (`ready`), until the server's answer. */
+  private readyTimer: Subscription | null = null;
   private ctx: ConnectContext;
   /** Everything this attempt runs beside the socket: timers, lanes, the token and URL lookups. */
   private readonly side = new Subscription();
   private listeners: {
     readonly open: () => void;
     readonly message: (event: WebSocketMessageEvent) => void;
+    /** The removal of the transport's own frame listener, when it has one. */
+    readonly frames: (() => void) | null;
     readonly close: (event: WebSocketCloseEvent) => void;
     readonly error: () => void;
     readonly pong: () => void;
@@ -144,7 +148,8 @@ export class Connection<In, Out> {
     if (socket === null || listeners === null) return;
     this.listeners = null;
     socket.removeEventListener('open', listeners.open);
-    socket.removeEventListener('message', listeners.message);
+    if (listeners.frames !== null) listeners.frames();
+    else socket.removeEventListener('message', listeners.message);
     socket.removeEventListener('close', listeners.close);
     socket.off?.('pong', listeners.pong);
     // A paused socket could not read the peer's close frame (nor anything else): read again.
@@ -158,6 +163,11 @@ export class Connection<In, Out> {
   readyReceived(): void {
     if (!this.awaitingReady) return;
     this.awaitingReady = false;
+    if (this.readyTimer !== null) {
+      this.side.remove(this.readyTimer);
+      this.readyTimer.unsubscribe();
+      this.readyTimer = null;
+    }
     this.host.ready(this.ctx);
   }
 
@@ -178,6 +188,7 @@ export class Connection<In, Out> {
     const listeners = {
       open: () => this.opened(),
       message: (event: WebSocketMessageEvent) => host.frame(this, event.data),
+      frames: null as (() => void) | null,
       close: (event: WebSocketCloseEvent) => this.fail(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false })),
       // A browser fires `error` and then `close`; the close carries the information we report.
       error: () => undefined,
@@ -185,7 +196,10 @@ export class Connection<In, Out> {
     };
     this.listeners = listeners;
     socket.addEventListener('open', listeners.open);
-    socket.addEventListener('message', listeners.message);
+    const frames = (socket as Partial<FrameSource>)[FRAMES];
+    // The transport's own frame listener when it has one: no event object per frame.
+    if (typeof frames === 'function') listeners.frames = frames.call(socket, (data) => host.frame(this, data));
+    else socket.addEventListener('message', listeners.message);
     socket.addEventListener('close', listeners.close);
     socket.addEventListener('error', listeners.error);
     socket.on?.('pong', listeners.pong);
@@ -198,8 +212,11 @@ export class Connection<In, Out> {
     if (!this.live || this.open) return;
     const socket = this.socket as WebSocketLike;
     this.open = true;
-    this.connectTimer?.unsubscribe();
-    this.connectTimer = null;
+    if (this.connectTimer !== null) {
+      this.side.remove(this.connectTimer);
+      this.connectTimer.unsubscribe();
+      this.connectTimer = null;
+    }
     try {
       const { ready, scheduler } = this.host.options;
       // Before the handshake is sent: a reply may come at once.
@@ -209,7 +226,8 @@ export class Connection<In, Out> {
       this.runLanes(socket);
       if (ready !== undefined && this.awaitingReady) {
         const timeoutMs = ready.timeout;
-        this.side.add(scheduler.schedule(() => this.fail(new ReadyTimeoutError({ timeoutMs })), timeoutMs));
+        this.readyTimer = scheduler.schedule(() => this.fail(new ReadyTimeoutError({ timeoutMs })), timeoutMs);
+        this.side.add(this.readyTimer);
       }
     } catch (error) {
       this.fail(error);
@@ -230,8 +248,7 @@ export class Connection<In, Out> {
     const { host } = this;
     const { tokens, lifecycle } = host;
     const { heartbeat, pingInterval, idleMs, refreshMessage, scheduler } = host.options;
-    const fail = { error: (error: unknown) => this.fail(error) };
-    if (idleMs > 0) this.side.add(idleCheck$(idleMs, scheduler, () => lifecycle.counters.messagesIn + host.pongs, () => host.isHeld()).subscribe(fail));
+    if (idleMs > 0) this.side.add(idleCheck(idleMs, scheduler, () => lifecycle.counters.messagesIn + host.pongs, () => host.isHeld(), (error) => this.fail(error)));
     if (heartbeat !== undefined) {
       const timed = heartbeat.isReply !== undefined;
       this.side.add(
@@ -275,7 +292,7 @@ export class Connection<In, Out> {
         },
         (error, retryIn) => host.tokenRefreshFailed(error, retryIn),
       );
-      this.side.add(refresh$.subscribe(fail));
+      this.side.add(refresh$.subscribe({ error: (error: unknown) => this.fail(error) }));
     }
   }
 }

@@ -1,5 +1,5 @@
 import { defer, of, shareReplay, Subscription, tap } from 'rxjs';
-import type { Observable, Subscriber, TeardownLogic } from 'rxjs';
+import type { Observable, Observer } from 'rxjs';
 import { IdleTimeoutError, InvalidOptionError } from '../errors';
 import { backoffPolicy } from '../operators/retryBackoff';
 import type { Backoff, BackoffPolicy } from '../operators/retryBackoff';
@@ -19,8 +19,7 @@ import { Outbox } from './outbox';
 import { Conversations } from './requests';
 import { createResetDetector } from './resets';
 import type { ResetDetector } from './resets';
-import { createTopicSet } from './topics';
-import type { TopicSet } from './topics';
+import { TopicSet } from './topics';
 import { CLOSED, OPEN, whenClosed } from './transport';
 import type { WebSocketLike } from './transport';
 import { upgradeErrorOf } from './upgrade';
@@ -69,8 +68,8 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
   private lastError: unknown = undefined;
   private tokenRefused = false;
 
-  // The run of the output (one per subscription of the shared stream).
-  private out: Subscriber<In> | null = null;
+  // The run of the output (from its first subscriber to its end).
+  private out: Observer<In> | null = null;
   private backoff: Backoff | null = null;
   private connection: Connection<In, Out> | null = null;
   /** The wait before the next attempt, while one runs. */
@@ -84,11 +83,11 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
     readonly cursor: ResumeCursor | undefined,
     readonly tokens: TokenCache | undefined,
   ) {
-    const { emit } = lifecycle;
+    // The stages report through the lifecycle.
     const { scheduler, retry } = options;
-    this.outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (message, reason) => emit({ type: 'dropped', reason, message }));
+    this.outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (message, reason) => lifecycle.emit({ type: 'dropped', reason, message }));
     const { topicFrames } = options;
-    this.topics = createTopicSet((command) => {
+    this.topics = new TopicSet((command) => {
       if (topicFrames) this.writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
     });
     this.failures = createFailurePolicy(options, tokens !== undefined);
@@ -100,19 +99,19 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
             scheduler,
             ready: () => this.isReady,
             write: (message) => this.writeFrame(message as Out),
-            onGiveUp: (message, info) => emit({ type: 'dropped', reason: 'undelivered', message, error: info }),
+            onGiveUp: (message, info) => lifecycle.emit({ type: 'dropped', reason: 'undelivered', message, error: info }),
           });
     // Checks the cursor against the options now (a perKey cursor needs keyOf, and the reverse).
     if (cursor !== undefined) resumeFrom(cursor, { seqOf: () => undefined, ...(options.keyOf !== undefined ? { keyOf: options.keyOf } : {}) });
     const resets = this.resets;
-    this.inbound = new Inbound<In>(options, lifecycle, stageLifecycle(lifecycle, resets), cursor, createWatch(this, resets), () => resets?.numbering ?? 0);
+    this.inbound = new Inbound<In>(options, lifecycle, cursor, createWatch(this, resets), resets);
     this.policy = backoffPolicy({
       ...retry,
       shouldRetry: (error: unknown) => this.failures.verdictOf(error).kind !== 'permanent',
       minDelay: (error: unknown) => Math.max(this.failures.verdictOf(error).minDelay ?? 0, retry.minDelay?.(error) ?? 0),
       onRetry: (info) => {
         retry.onRetry?.(info);
-        emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
+        lifecycle.emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
       },
       // Checked here; the socket subscribes to it during each wait.
       retryNow: retry.retryNow,
@@ -136,12 +135,12 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
 
   // ---- the run of the output ----
 
-  /** The output is subscribed: connect, and keep connecting until it ends. Returns the teardown. */
-  run(subscriber: Subscriber<In>): TeardownLogic {
+  /** The output is subscribed: connect, and keep connecting until it ends. Returns the run's stop. */
+  run(out: Observer<In>): () => void {
     this.closing = null;
-    this.out = subscriber;
+    this.out = out;
     this.backoff = this.policy.start();
-    this.inbound.startRun((message) => subscriber.next(message));
+    this.inbound.startRun(out);
     this.connect();
     return () => this.stopRun();
   }
@@ -200,7 +199,6 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
     if (this.out === null) return;
     this.lifecycle.emit({ type: 'disconnected', error: undefined, kind: 'reconnect' });
     this.endAttempt();
-    this.backoff?.ended();
     this.backoff = this.policy.start();
     this.connect();
   }
@@ -228,7 +226,6 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
     const connection = this.connection;
     if (connection === null) return;
     this.connection = null;
-    this.backoff?.ended();
     connection.stop();
     this.inbound.endAttempt();
     this.conversations?.lost();
@@ -239,8 +236,9 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
     this.pingAt = null;
   }
 
-  /** The output's teardown: unsubscribed (the last subscriber left), errored or completed. */
+  /** The run's end: the last subscriber left, or the output errored or completed. */
   private stopRun(): void {
+    if (this.out === null) return;
     // What waits for an answer fails as 'closed', not as a lost connection (which would come first).
     this.conversations?.closed();
     this.endAttempt();
@@ -388,23 +386,6 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
  */
 function canPause(socket: WebSocketLike | null): boolean {
   return socket === null || (typeof socket.pause === 'function' && typeof socket.resume === 'function');
-}
-
-/** What the delivery stages report through: with the seq fallback, a repeat far below the cursor is a sign of a reset. */
-function stageLifecycle(lifecycle: Lifecycle, resets: ResetDetector | undefined): Lifecycle {
-  if (resets === undefined) return lifecycle;
-  return {
-    emit: (event) => {
-      lifecycle.emit(event);
-      resets.observe(event);
-    },
-    get state() {
-      return lifecycle.state;
-    },
-    state$: lifecycle.state$,
-    events$: lifecycle.events$,
-    counters: lifecycle.counters,
-  };
 }
 
 /**

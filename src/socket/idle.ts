@@ -1,9 +1,8 @@
-import { Observable } from 'rxjs';
-import type { SchedulerAction, SchedulerLike } from 'rxjs';
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { IdleTimeoutError } from '../errors';
 
 /**
- * The zombie check of one open connection: errors with an {@link IdleTimeoutError} once no sign
+ * The zombie check of one open connection: calls `onIdle` with an {@link IdleTimeoutError} once no sign
  * of life (a frame or a protocol pong) has come for `ms`. It reads a counter of signs of life
  * instead of a clock, so a busy connection costs no timer work and no clock read per frame: a
  * timer looks at the counter every half of `ms`, and two looks in a row that find it unchanged
@@ -17,23 +16,22 @@ import { IdleTimeoutError } from '../errors';
  * @param signs How many signs of life so far (only ever grows); the error's `seen` is how many
  *   came since the check started (the open).
  * @param held Whether reading is paused on purpose right now.
+ * @returns The running check: unsubscribe to stop it.
  * @internal
  */
-export function idleCheck$(ms: number, scheduler: SchedulerLike, signs: () => number, held: () => boolean = () => false): Observable<never> {
-  return new Observable<never>((subscriber) => {
-    const step = Math.max(1, Math.ceil(ms / 2));
-    const looks = Math.ceil(ms / step);
-    const atOpen = signs();
-    let seen = atOpen;
-    let quiet = 0;
-    return scheduler.schedule(function (this: SchedulerAction<unknown>) {
-      const now = signs();
-      // A look during our own hold does not count, nor does the one after it (the resume may come just
-      // before it): a link is failed at least `ms` after the resume.
-      quiet = held() ? -1 : now === seen ? quiet + 1 : 0;
-      seen = now;
-      if (quiet >= looks) subscriber.error(new IdleTimeoutError({ idleMs: ms, seen: seen - atOpen }));
-      else this.schedule(undefined, step);
-    }, step);
-  });
+export function idleCheck(ms: number, scheduler: SchedulerLike, signs: () => number, held: () => boolean, onIdle: (error: IdleTimeoutError) => void): Subscription {
+  const step = Math.max(1, Math.ceil(ms / 2));
+  const looks = Math.ceil(ms / step);
+  const atOpen = signs();
+  let seen = atOpen;
+  let quiet = 0;
+  return scheduler.schedule(function (this: SchedulerAction<unknown>) {
+    const now = signs();
+    // A look during our own hold does not count, nor does the one after it (the resume may come just
+    // before it): a link is failed at least `ms` after the resume.
+    quiet = held() ? -1 : now === seen ? quiet + 1 : 0;
+    seen = now;
+    if (quiet >= looks) onIdle(new IdleTimeoutError({ idleMs: ms, seen: seen - atOpen }));
+    else this.schedule(undefined, step);
+  }, step);
 }

@@ -1,3 +1,4 @@
+import type { Observer } from 'rxjs';
 import { DecodeError } from '../errors';
 import type { ResumeCursor } from '../cursor';
 import { IdWindow } from '../operators/dedupe';
@@ -6,6 +7,7 @@ import { decodeFrame, decodeText, isProblem, readEvent } from './messages';
 import type { Inbound as Record } from './messages';
 import { parseWireFrame, validate } from './wire';
 import type { DuplicateStage, Lifecycle } from './lifecycle';
+import type { ResetDetector } from './resets';
 import type { SocketOptions } from './options';
 
 const RAW_LIMIT = 256;
@@ -46,7 +48,7 @@ export interface FrameSource {
  */
 export class Inbound<In> {
   /** Where messages are handed over (the output), while a run is on. */
-  deliver: (message: In) => void = noop;
+  private out: Observer<In> | null = null;
   private reorder: Reorder<Record<In>> | null = null;
   private ids: IdWindow | null = null;
   /** The attempt of the frame being read. */
@@ -59,12 +61,14 @@ export class Inbound<In> {
   constructor(
     private readonly options: SocketOptions<In, unknown>,
     private readonly lifecycle: Lifecycle,
-    /** Where duplicates are reported (with the seq fallback of reset detection, it watches them). */
-    private readonly stages: Lifecycle,
     private readonly cursor: ResumeCursor | undefined,
     private readonly watch: Watch<In>,
-    /** The numbering of the server's seqs (bumped by a server reset): ids of a new numbering are new. */
-    private readonly numbering: () => number,
+    /**
+     * Server reset detection: it sees every duplicate (with the seq fallback, a repeat far below the
+     * cursor is a sign of a reset), and its numbering (bumped by a reset) tells the ids of a new
+     * numbering from the old ones.
+     */
+    private readonly resets?: Pick<ResetDetector, 'observe' | 'numbering'>,
   ) {
     this.sequenced = options.seqOf !== undefined;
     this.idFor = options.dedupeWindow === undefined ? null : (options.idOf ?? 'keyAndSeq');
@@ -72,15 +76,15 @@ export class Inbound<In> {
   }
 
   /** A run of the output starts: the id window is new (it lives across the run's attempts). */
-  startRun(deliver: (message: In) => void): void {
-    this.deliver = deliver;
+  startRun(out: Observer<In>): void {
+    this.out = out;
     const window = this.options.dedupeWindow;
     this.ids = this.sequenced && window !== undefined ? new IdWindow(window) : null;
   }
 
   /** The run ended. */
   stopRun(): void {
-    this.deliver = noop;
+    this.out = null;
     this.ids?.clear();
     this.ids = null;
   }
@@ -91,7 +95,7 @@ export class Inbound<In> {
     const { gaps, keyOf, scheduler } = this.options;
     if (gaps === undefined) return;
     const cursor = this.cursor;
-    const stages = this.stages;
+    const lifecycle = this.lifecycle;
     this.reorder = new Reorder<Record<In>>(
       {
         start: keyOf !== undefined ? (key: string | number) => cursor?.get(key) ?? null : (cursor?.value ?? null),
@@ -99,7 +103,7 @@ export class Inbound<In> {
         window: gaps.window,
         maxWait: gaps.maxWait,
         gapAction: 'error',
-        onGap: (gap) => stages.emit({ type: 'gap', gap }),
+        onGap: (gap) => lifecycle.emit({ type: 'gap', gap }),
         onLate: (record) => this.duplicate(record, 'gaps'),
         scheduler,
       },
@@ -164,7 +168,7 @@ export class Inbound<In> {
     if (watch !== undefined && watch(message)) return;
     const { isControl } = this.options;
     if (!this.sequenced) {
-      if (isControl === undefined || !isControl(message)) this.deliver(message);
+      if (isControl === undefined || !isControl(message)) (this.out as Observer<In>).next(message);
       return;
     }
     const { seqOf, keyOf, resumeTokenOf } = this.options;
@@ -192,21 +196,19 @@ export class Inbound<In> {
     if (ids !== null && record.id !== undefined) {
       // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
       // apart by the numbering (in their string form), which costs nothing until a reset happened.
-      const n = this.numbering();
+      const n = this.resets?.numbering ?? 0;
       if (!ids.add(n === 0 ? record.id : `${n}\u0000${String(record.id)}`)) return this.duplicate(record, 'dedupe');
     }
     // Not after the attempt ended (a reset found by a duplicate, a gap given up on mid-drain).
-    if ((this.source as FrameSource).live) this.deliver(record.message);
+    if ((this.source as FrameSource).live) (this.out as Observer<In>).next(record.message);
   }
 
   /** Every stage that drops a repeated event reports it the same way, naming the stage. */
   private duplicate(record: Record<In>, stage: DuplicateStage): void {
-    this.stages.emit({ type: 'duplicate', seq: record.seq, key: record.key, stage });
+    const event = { type: 'duplicate', seq: record.seq, key: record.key, stage } as const;
+    this.lifecycle.emit(event);
+    this.resets?.observe(event);
   }
-}
-
-function noop(): void {
-  // nothing to deliver to between runs
 }
 
 function binarySize(data: unknown): number {

@@ -1,4 +1,4 @@
-import { BehaviorSubject, distinctUntilChanged, Subject, throwError } from 'rxjs';
+import { BehaviorSubject, defer, distinctUntilChanged, Subject, throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { DecodeError, SequenceGapInfo, ServerResetInfo } from '../errors';
 import type { FailureKind } from './closeCodes';
@@ -211,53 +211,59 @@ const LOG_LEVEL: Record<ManagedSocketEvent['type'], keyof ManagedSocketLogger> =
 /**
  * The one stream of lifecycle events of a managed socket, and what is derived from it: the state,
  * the counters and the log. The two per-message counters (`messagesIn`, `messagesOut`) are
- * counted where the messages pass, not through an event each.
+ * counted where the messages pass, not through an event each. The subjects behind `state$` and
+ * `events$` are made when first subscribed: an idle socket nobody watches holds none.
  *
  * @internal
  */
-export interface Lifecycle {
-  /** Records one event: counters, state, logger, then `events$`. */
-  emit(event: ManagedSocketEvent): void;
-  /** The state now. */
-  readonly state: ConnectionState;
+export class Lifecycle {
+  /** The counters, written in place by the per-message paths. */
+  readonly counters: { -readonly [K in keyof ManagedSocketCounters]: number } = emptyMetrics();
   /** The state, current value first, without repeats. */
   readonly state$: Observable<ConnectionState>;
   /** Every event. */
   readonly events$: Observable<ManagedSocketEvent>;
-  /** The counters, written in place by the per-message paths. */
-  readonly counters: { -readonly [K in keyof ManagedSocketCounters]: number };
+  private current: ConnectionState = 'idle';
+  private events: Subject<ManagedSocketEvent> | null = null;
+  private states: BehaviorSubject<ConnectionState> | null = null;
+
+  constructor(private readonly logger: ManagedSocketLogger | undefined) {
+    this.state$ = defer(() => (this.states ??= new BehaviorSubject(this.current))).pipe(distinctUntilChanged());
+    this.events$ = defer(() => (this.events ??= new Subject<ManagedSocketEvent>()));
+  }
+
+  /** The state now. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Records one event: counters, state, logger, then `events$`. */
+  emit(event: ManagedSocketEvent): void {
+    const { counters, logger } = this;
+    const metric = metricOf(event);
+    if (metric !== null) counters[metric]++;
+    const cause = causeMetricOf(event);
+    if (cause !== null) counters[cause]++;
+    const next = nextState(this.current, event);
+    if (next !== this.current) {
+      this.current = next;
+      this.states?.next(next);
+    }
+    const log = logger?.[LOG_LEVEL[event.type]];
+    if (log !== undefined) {
+      try {
+        log.call(logger, event.type, event);
+      } catch (err) {
+        // A logger observes the lifecycle: report its failure out of band, as rxjs reports an
+        // error thrown by an observer (config.onUnhandledError, else a throw on a later task).
+        throwError(() => err).subscribe();
+      }
+    }
+    this.events?.next(event);
+  }
 }
 
 /** A lifecycle in state `idle` with every counter at zero. @internal */
 export function createLifecycle(logger: ManagedSocketLogger | undefined): Lifecycle {
-  const counters: { -readonly [K in keyof ManagedSocketCounters]: number } = emptyMetrics();
-  const events = new Subject<ManagedSocketEvent>();
-  const state = new BehaviorSubject<ConnectionState>('idle');
-  return {
-    emit: (event) => {
-      const metric = metricOf(event);
-      if (metric !== null) counters[metric]++;
-      const cause = causeMetricOf(event);
-      if (cause !== null) counters[cause]++;
-      const next = nextState(state.value, event);
-      if (next !== state.value) state.next(next);
-      const log = logger?.[LOG_LEVEL[event.type]];
-      if (log !== undefined) {
-        try {
-          log.call(logger, event.type, event);
-        } catch (err) {
-          // A logger observes the lifecycle: report its failure out of band, as rxjs reports an
-          // error thrown by an observer (config.onUnhandledError, else a throw on a later task).
-          throwError(() => err).subscribe();
-        }
-      }
-      events.next(event);
-    },
-    get state() {
-      return state.value;
-    },
-    state$: state.pipe(distinctUntilChanged()),
-    events$: events.asObservable(),
-    counters,
-  };
+  return new Lifecycle(logger);
 }

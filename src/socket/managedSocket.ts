@@ -1,4 +1,5 @@
-import { Observable, share } from 'rxjs';
+import { Observable } from 'rxjs';
+import { Fanout } from '../internal/fanout';
 import type { ResumeCursor } from '../cursor';
 import { createResumeCursor } from '../cursor';
 import { TokenCache } from './auth';
@@ -153,12 +154,21 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   const tokens = config.token ? new TokenCache(config.token, options.refreshBefore, options.tokenTimeout, options.scheduler) : undefined;
   // The socket's state and stages: connections one after the other, frames straight to the output.
   const core = new SocketCore<In, Out>(options, lifecycle, cursor, tokens);
-  const messages$ = new Observable<In>((subscriber) => core.run(subscriber)).pipe(
-    // A slow consumer's bounded buffer, when asked for.
-    consume(options, lifecycle),
-    // One connection for every subscriber; the last unsubscription closes it.
-    share(),
+  // A slow consumer's bounded buffer, when asked for (built now: it checks its options).
+  const buffer = options.consumer === undefined ? undefined : consume(options, lifecycle);
+  // One run of connections for every subscriber: the first one starts it, the last one to leave
+  // ends it. Without a consumer buffer the messages go from the socket to the subscribers with no
+  // operator in between.
+  const fanout = new Fanout<In>(
+    buffer === undefined
+      ? (out) => core.run(out)
+      : (out) => {
+          // The buffer is shared by the subscribers.
+          const subscription = new Observable<In>((subscriber) => core.run(subscriber)).pipe(buffer).subscribe(out);
+          return () => subscription.unsubscribe();
+        },
   );
+  const messages$ = new Observable<In>((subscriber) => fanout.attach(subscriber));
   return new Socket(core, messages$);
 }
 

@@ -1,6 +1,5 @@
 import { map, Observable, race, take, timer } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import { CloseError } from '../errors';
 import type { WireData } from './wire';
 
 /** The part of a WebSocket event a managed socket reads. */
@@ -56,56 +55,18 @@ export const OPEN = 1;
 export const CLOSING = 2;
 export const CLOSED = 3;
 
-/** What the transport reports beside the frames: the open socket, and protocol pongs. @internal */
-export interface TransportHooks {
-  /** The socket opened (called once, before its first frame). */
-  onOpen(socket: WebSocketLike): void;
-  /** A protocol pong arrived (`ws` only): a sign of life that is not a frame. */
-  onPong(): void;
-}
-
 /**
- * Opens one WebSocket per subscription and emits the `data` of every inbound frame, as the socket
- * hands it over (a string for text, binary as the socket's `binaryType` makes it). The open and
- * protocol pongs go to `hooks`, beside the frames. Errors with a {@link CloseError} when the
- * socket closes for any reason, since a managed socket never expects its peer to end the stream.
- * Unsubscribing closes the socket with 1000 (or just detaches if it is already closing).
+ * A transport's own frame listener, where it has one (the `/node` entry's `ws` socket): the data of
+ * each frame as the socket hands it over (text as a string), with no event object per frame.
+ * Returns the listener's removal. A managed socket uses it instead of a `'message'` listener.
  *
  * @internal
  */
-export function socketFrames$(
-  Ctor: WebSocketCtor,
-  url: string,
-  protocols: string | string[] | undefined,
-  options: object | undefined,
-  hooks: TransportHooks,
-): Observable<unknown> {
-  return new Observable<unknown>((subscriber) => {
-    const socket = new Ctor(url, protocols, options as never);
-    const onOpen = () => hooks.onOpen(socket);
-    const onMessage = (event: WebSocketMessageEvent) => subscriber.next(event.data);
-    const onPong = () => hooks.onPong();
-    const onClose = (event: WebSocketCloseEvent) =>
-      subscriber.error(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false }));
-    // A browser fires `error` and then `close`; the close carries the information we report.
-    const onError = () => undefined;
-    socket.addEventListener('open', onOpen);
-    socket.addEventListener('message', onMessage);
-    socket.addEventListener('close', onClose);
-    socket.addEventListener('error', onError);
-    socket.on?.('pong', onPong);
-    return () => {
-      socket.removeEventListener('open', onOpen);
-      socket.removeEventListener('message', onMessage);
-      socket.removeEventListener('close', onClose);
-      socket.off?.('pong', onPong);
-      // A paused socket could not read the peer's close frame (nor anything else): read again.
-      socket.resume?.();
-      if (socket.readyState < CLOSING) socket.close(1000, 'client closed');
-      // Keep an error listener: `ws` emits `error` on a socket closed before it opened, and an
-      // EventEmitter without a listener would throw it.
-    };
-  });
+export const FRAMES: unique symbol = Symbol.for('rxjs-managed-socket.frames');
+
+/** A socket with {@link FRAMES}. @internal */
+export interface FrameSource {
+  [FRAMES](listener: (data: unknown) => void): () => void;
 }
 
 /**
