@@ -1,8 +1,13 @@
 import type { Observer, Subscriber, TeardownLogic } from 'rxjs';
 
+/** What a {@link Fanout} shares: `run(out)` starts it and returns its stop. @internal */
+export interface FanoutSource<T> {
+  run(out: Observer<T>): () => void;
+}
+
 /**
  * One source shared by its subscribers, as `share()` does, without a Subject and its subscriber in
- * between: the first subscriber starts the source (`start(fanout)` returns its stop), each value
+ * between: the first subscriber starts the source (`source.run(fanout)` returns its stop), each value
  * goes straight to every subscriber, the last one to leave stops it, and an error or completion
  * ends it for all (the next subscriber starts it again).
  *
@@ -13,13 +18,13 @@ export class Fanout<T> implements Observer<T> {
   private subscribers: readonly Subscriber<T>[] = [];
   private stop: (() => void) | null = null;
 
-  constructor(private readonly start: (out: Observer<T>) => () => void) {}
+  constructor(private readonly source: FanoutSource<T>) {}
 
   /** Adds `subscriber` (the first one starts the source); returns its teardown. */
   attach(subscriber: Subscriber<T>): TeardownLogic {
     this.subscribers = [...this.subscribers, subscriber];
     if (this.subscribers.length === 1) {
-      const stop = this.start(this);
+      const stop = this.source.run(this);
       // Ended while starting (an error at once): stop it now, nobody is left to.
       if (!this.subscribers.includes(subscriber)) stop();
       else this.stop = stop;

@@ -309,50 +309,91 @@ export function backoffPolicy(config: number | RetryBackoffConfig): BackoffPolic
     throw new InvalidOptionError({ operator: OP, option: 'retryNow', reason: 'an Observable', value: retryNow });
   }
 
-  const resetDelay = resetAfter === undefined || resetAfter === Infinity ? undefined : resetAfter;
+  return new Policy(
+    { initialInterval, maxInterval, maxRetries, resetOnSuccess, shouldRetry, backoffDelay, jitter, random, onRetry, minDelay },
+    resetAfter === undefined || resetAfter === Infinity ? undefined : resetAfter,
+    healthy,
+    retryNow,
+    scheduler,
+  );
+}
+
+/** The checked config without the Observables and the scheduler. */
+interface PolicyConfig {
+  readonly initialInterval: number;
+  readonly maxInterval: number;
+  readonly maxRetries: number;
+  readonly resetOnSuccess: boolean;
+  shouldRetry(error: unknown): boolean;
+  backoffDelay(iteration: number, initialInterval: number): number;
+  readonly jitter: number;
+  random(): number;
+  onRetry?(info: RetryInfo): void;
+  minDelay?(error: unknown): number;
+}
+
+class Policy implements BackoffPolicy {
+  readonly maxRetries: number;
+  readonly watchesHealth: boolean;
+
+  constructor(
+    readonly config: PolicyConfig,
+    readonly resetDelay: number | undefined,
+    readonly healthy: Observable<unknown> | undefined,
+    readonly retryNow: Observable<unknown> | undefined,
+    readonly scheduler: SchedulerLike,
+  ) {
+    this.maxRetries = config.maxRetries;
+    this.watchesHealth = config.resetOnSuccess || resetDelay !== undefined;
+  }
+
+  start(): Backoff {
+    return new Run(this);
+  }
 
   /** The wait before retry `iteration`, or NaN when the policy gave no usable number. */
-  const delayFor = (iteration: number): number => {
+  delayFor(iteration: number): number {
+    const { backoffDelay, initialInterval, maxInterval, jitter, random } = this.config;
     const raw: unknown = backoffDelay(iteration, initialInterval);
     if (typeof raw !== 'number' || Number.isNaN(raw)) return NaN;
     const capped = Math.max(0, Math.min(raw, maxInterval));
     if (jitter === 0) return capped;
     const jittered = capped * (1 - jitter * random());
     return Number.isNaN(jittered) ? capped : Math.min(Math.max(jittered, 0), capped);
-  };
+  }
+}
 
-  return {
-    maxRetries,
-    watchesHealth: resetOnSuccess || resetDelay !== undefined,
-    healthy,
-    retryNow,
-    scheduler,
-    start: (): Backoff => {
-      // 0-based number of the next retry; reset by resetOnSuccess / resetAfter.
-      let iteration = 0;
-      // When the current attempt turned healthy (for resetAfter), else null. The count is reset
-      // when the attempt ends more than `resetAfter` later: no timer runs while it lasts.
-      let healthyAt: number | null = null;
-      return {
-        next: (error) => {
-          if (healthyAt !== null && resetDelay !== undefined && scheduler.now() - healthyAt > resetDelay) iteration = 0;
-          healthyAt = null;
-          const current = iteration++;
-          if (!(current < maxRetries && shouldRetry(error))) return null;
-          const computed = delayFor(current);
-          if (Number.isNaN(computed)) return null;
-          const floor = minDelay === undefined ? 0 : minDelay(error);
-          const wait = typeof floor === 'number' && floor > computed ? floor : computed;
-          onRetry?.({ attempt: current + 1, delay: wait, error });
-          return wait;
-        },
-        healthy: () => {
-          if (resetOnSuccess) iteration = 0;
-          if (resetDelay !== undefined && healthyAt === null) healthyAt = scheduler.now();
-        },
-      };
-    },
-  };
+class Run implements Backoff {
+  /** 0-based number of the next retry; reset by resetOnSuccess / resetAfter. */
+  private iteration = 0;
+  /**
+   * When the current attempt turned healthy (for resetAfter), else null. The count is reset when
+   * the attempt ends more than `resetAfter` later: no timer runs while it lasts.
+   */
+  private healthyAt: number | null = null;
+
+  constructor(private readonly policy: Policy) {}
+
+  next(error: unknown): number | null {
+    const { policy } = this;
+    const { config, resetDelay } = policy;
+    if (this.healthyAt !== null && resetDelay !== undefined && policy.scheduler.now() - this.healthyAt > resetDelay) this.iteration = 0;
+    this.healthyAt = null;
+    const current = this.iteration++;
+    if (!(current < config.maxRetries && config.shouldRetry(error))) return null;
+    const computed = policy.delayFor(current);
+    if (Number.isNaN(computed)) return null;
+    const floor = config.minDelay === undefined ? 0 : config.minDelay(error);
+    const wait = typeof floor === 'number' && floor > computed ? floor : computed;
+    config.onRetry?.({ attempt: current + 1, delay: wait, error });
+    return wait;
+  }
+
+  healthy(): void {
+    const { policy } = this;
+    if (policy.config.resetOnSuccess) this.iteration = 0;
+    if (policy.resetDelay !== undefined && this.healthyAt === null) this.healthyAt = policy.scheduler.now();
+  }
 }
 
 function alwaysRetry(): boolean {

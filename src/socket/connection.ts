@@ -1,9 +1,11 @@
 import { interval, map, of, Subscription, switchMap, tap, throwIfEmpty } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { CloseError, ConnectTimeoutError, ReadyTimeoutError, UrlError } from '../errors';
+import type { IdleTimeoutError } from '../errors';
 import { tokenRefresh$ } from './auth';
 import type { TokenCache } from './auth';
 import { idleCheck } from './idle';
+import type { IdleWatched } from './idle';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 import { CLOSING, FRAMES } from './transport';
@@ -69,7 +71,7 @@ export interface ConnectionHost<In, Out> {
  *
  * @internal
  */
-export class Connection<In, Out> {
+export class Connection<In, Out> implements IdleWatched {
   /** Until the attempt ended (failed or stopped). */
   live = true;
   /** The socket, once created. */
@@ -159,6 +161,23 @@ export class Connection<In, Out> {
     // EventEmitter without a listener would throw it.
   }
 
+  // The idle check watches this connection (IdleWatched).
+
+  /** @internal Signs of life so far: frames and protocol pongs. */
+  signs(): number {
+    return this.host.lifecycle.counters.messagesIn + this.host.pongs;
+  }
+
+  /** @internal The consumer holds the socket paused: silence then is not a zombie's. */
+  held(): boolean {
+    return this.host.isHeld();
+  }
+
+  /** @internal No sign of life for too long. */
+  idle(error: IdleTimeoutError): void {
+    this.fail(error);
+  }
+
   /** A message `ready.isReady` accepted: the ready work, once. */
   readyReceived(): void {
     if (!this.awaitingReady) return;
@@ -191,7 +210,7 @@ export class Connection<In, Out> {
       frames: null as (() => void) | null,
       close: (event: WebSocketCloseEvent) => this.fail(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false })),
       // A browser fires `error` and then `close`; the close carries the information we report.
-      error: () => undefined,
+      error: ignore,
       pong: () => this.pong(),
     };
     this.listeners = listeners;
@@ -248,7 +267,7 @@ export class Connection<In, Out> {
     const { host } = this;
     const { tokens, lifecycle } = host;
     const { heartbeat, pingInterval, idleMs, refreshMessage, scheduler } = host.options;
-    if (idleMs > 0) this.side.add(idleCheck(idleMs, scheduler, () => lifecycle.counters.messagesIn + host.pongs, () => host.isHeld(), (error) => this.fail(error)));
+    if (idleMs > 0) this.side.add(idleCheck(idleMs, scheduler, this));
     if (heartbeat !== undefined) {
       const timed = heartbeat.isReply !== undefined;
       this.side.add(
@@ -295,4 +314,8 @@ export class Connection<In, Out> {
       this.side.add(refresh$.subscribe({ error: (error: unknown) => this.fail(error) }));
     }
   }
+}
+
+function ignore(): void {
+  // the close that follows an error is what is reported
 }

@@ -1,6 +1,7 @@
 import { SequenceGapError, ServerResetError, UpgradeRefusedError } from '../errors';
 import type { FailureVerdict } from './closeCodes';
 import { createResyncBudget } from './resync';
+import type { ResyncBudget } from './resync';
 import type { SocketOptions } from './options';
 
 /**
@@ -25,30 +26,39 @@ const TRANSIENT: FailureVerdict = { kind: 'transient' };
 
 /** The policy of one socket (its resync budget lives here). @internal */
 export function createFailurePolicy(options: Pick<SocketOptions<unknown, unknown>, 'classify' | 'gaps'>, hasToken: boolean): FailurePolicy {
-  const { classify, gaps } = options;
-  const resyncs = createResyncBudget(gaps?.maxResyncs ?? Infinity);
+  return new Failures(options.classify, createResyncBudget(options.gaps?.maxResyncs ?? Infinity), hasToken);
+}
+
+class Failures implements FailurePolicy {
   // The attempt's end and the retry both ask about the same error: decide once.
-  let last: { readonly error: unknown; readonly verdict: FailureVerdict } | null = null;
-  /** The last failure was an upgrade refused as unauthorised, and no connection came since. */
-  let refusedAuth = false;
-  const decide = (error: unknown): FailureVerdict => {
-    if (error instanceof SequenceGapError && !resyncs.spend(error)) return PERMANENT;
+  private last: { readonly error: unknown; readonly verdict: FailureVerdict } | null = null;
+  private refusedAuth = false;
+
+  constructor(
+    private readonly classify: (error: unknown) => FailureVerdict,
+    private readonly resyncs: ResyncBudget,
+    private readonly hasToken: boolean,
+  ) {}
+
+  verdictOf(error: unknown): FailureVerdict {
+    const { last } = this;
+    if (last !== null && last.error === error) return last.verdict;
+    const verdict = this.decide(error);
+    this.last = { error, verdict };
+    return verdict;
+  }
+
+  connected(): void {
+    this.refusedAuth = false;
+  }
+
+  private decide(error: unknown): FailureVerdict {
+    if (error instanceof SequenceGapError && !this.resyncs.spend(error)) return PERMANENT;
     if (error instanceof ServerResetError) return error.info.policy === 'fail' ? PERMANENT : TRANSIENT;
-    const verdict = classify(error);
+    const verdict = this.classify(error);
     const authRefusal = error instanceof UpgradeRefusedError && verdict.kind === 'reauth';
-    const again = refusedAuth;
-    refusedAuth = authRefusal;
-    return authRefusal && (!hasToken || again) ? PERMANENT : verdict;
-  };
-  return {
-    verdictOf: (error) => {
-      if (last !== null && last.error === error) return last.verdict;
-      const verdict = decide(error);
-      last = { error, verdict };
-      return verdict;
-    },
-    connected: () => {
-      refusedAuth = false;
-    },
-  };
+    const again = this.refusedAuth;
+    this.refusedAuth = authRefusal;
+    return authRefusal && (!this.hasToken || again) ? PERMANENT : verdict;
+  }
 }

@@ -219,17 +219,22 @@ const LOG_LEVEL: Record<ManagedSocketEvent['type'], keyof ManagedSocketLogger> =
 export class Lifecycle {
   /** The counters, written in place by the per-message paths. */
   readonly counters: { -readonly [K in keyof ManagedSocketCounters]: number } = emptyMetrics();
-  /** The state, current value first, without repeats. */
-  readonly state$: Observable<ConnectionState>;
-  /** Every event. */
-  readonly events$: Observable<ManagedSocketEvent>;
   private current: ConnectionState = 'idle';
   private events: Subject<ManagedSocketEvent> | null = null;
   private states: BehaviorSubject<ConnectionState> | null = null;
+  private state$Cache: Observable<ConnectionState> | null = null;
+  private events$Cache: Observable<ManagedSocketEvent> | null = null;
 
-  constructor(private readonly logger: ManagedSocketLogger | undefined) {
-    this.state$ = defer(() => (this.states ??= new BehaviorSubject(this.current))).pipe(distinctUntilChanged());
-    this.events$ = defer(() => (this.events ??= new Subject<ManagedSocketEvent>()));
+  constructor(private readonly logger: ManagedSocketLogger | undefined) {}
+
+  /** The state, current value first, without repeats. */
+  get state$(): Observable<ConnectionState> {
+    return (this.state$Cache ??= defer(() => (this.states ??= new BehaviorSubject(this.current))).pipe(distinctUntilChanged()));
+  }
+
+  /** Every event. */
+  get events$(): Observable<ManagedSocketEvent> {
+    return (this.events$Cache ??= defer(() => (this.events ??= new Subject<ManagedSocketEvent>())));
   }
 
   /** The state now. */

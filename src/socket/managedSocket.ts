@@ -1,5 +1,7 @@
 import { Observable } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
 import { Fanout } from '../internal/fanout';
+import type { FanoutSource } from '../internal/fanout';
 import type { ResumeCursor } from '../cursor';
 import { createResumeCursor } from '../cursor';
 import { TokenCache } from './auth';
@@ -159,33 +161,39 @@ export function managedSocket$<In = unknown, Out = unknown>(config: ManagedSocke
   // One run of connections for every subscriber: the first one starts it, the last one to leave
   // ends it. Without a consumer buffer the messages go from the socket to the subscribers with no
   // operator in between.
-  const fanout = new Fanout<In>(
-    buffer === undefined
-      ? (out) => core.run(out)
-      : (out) => {
-          // The buffer is shared by the subscribers.
-          const subscription = new Observable<In>((subscriber) => core.run(subscriber)).pipe(buffer).subscribe(out);
-          return () => subscription.unsubscribe();
-        },
-  );
-  const messages$ = new Observable<In>((subscriber) => fanout.attach(subscriber));
-  return new Socket(core, messages$);
+  const fanout = new Fanout<In>(buffer === undefined ? core : buffered(core, buffer));
+  return new Socket(core, fanout);
+}
+
+/** The run of `core` through the consumer buffer, shared by the subscribers. */
+function buffered<In>(core: FanoutSource<In>, buffer: MonoTypeOperatorFunction<In>): FanoutSource<In> {
+  return {
+    run: (out) => {
+      const subscription = new Observable<In>((subscriber) => core.run(subscriber)).pipe(buffer).subscribe(out);
+      return () => subscription.unsubscribe();
+    },
+  };
 }
 
 /** The handle: the shared messages, with the controls (each one a stage of the core). */
 class Socket<In, Out> extends Observable<In> implements ManagedSocket<In, Out> {
-  readonly state$: Observable<ConnectionState>;
-  readonly events$: Observable<ManagedSocketEvent>;
-  readonly cursor: ResumeCursor | undefined;
-
   constructor(
     private readonly core: SocketCore<In, Out>,
-    messages$: Observable<In>,
+    fanout: Fanout<In>,
   ) {
-    super((subscriber) => messages$.subscribe(subscriber));
-    this.state$ = core.lifecycle.state$;
-    this.events$ = core.lifecycle.events$;
-    this.cursor = core.cursor;
+    super((subscriber) => fanout.attach(subscriber));
+  }
+
+  get state$(): Observable<ConnectionState> {
+    return this.core.lifecycle.state$;
+  }
+
+  get events$(): Observable<ManagedSocketEvent> {
+    return this.core.lifecycle.events$;
+  }
+
+  get cursor(): ResumeCursor | undefined {
+    return this.core.cursor;
   }
 
   metrics(): ManagedSocketMetrics {

@@ -259,20 +259,23 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
     gaps,
     dedupeWindow,
     retry,
-    classify:
-      classify !== undefined
-        ? (error) => toVerdict(classify(error))
-        : (error) => {
-            const kind = classifyFailure(error, closeCodes);
-            const hint = kind === 'transient' ? retryHintOf(error) : undefined;
-            return hint === undefined ? { kind } : { kind, minDelay: hint };
-          },
+    classify: classify !== undefined ? (error) => toVerdict(classify(error)) : closeCodes === undefined ? defaultVerdict : (error) => verdictOf(error, closeCodes),
     consumer:
       consumer === undefined
         ? undefined
         : { capacity: consumer.capacity, work: consumer.work, concurrency: consumer.concurrency ?? 1, policy: consumer.policy ?? 'newest' },
   };
 }
+
+/** The built-in classifier's verdict, with a close's retry hint as the floor of a transient wait. */
+function verdictOf(error: unknown, closeCodes: CloseCodeTable | undefined): FailureVerdict {
+  const kind = classifyFailure(error, closeCodes);
+  const hint = kind === 'transient' ? retryHintOf(error) : undefined;
+  return hint === undefined ? { kind } : { kind, minDelay: hint };
+}
+
+/** The verdict with the default close codes (one function for every socket that keeps them). */
+const defaultVerdict = (error: unknown): FailureVerdict => verdictOf(error, undefined);
 
 /** The seq fallback of reset detection by default: a repeat below half the cursor. @internal */
 export const DEFAULT_RESET_FALLBACK = ({ seq, cursor }: { readonly seq: number; readonly cursor: number }): boolean => seq * 2 < cursor;

@@ -18,15 +18,21 @@ export interface ResyncBudget {
 
 /** A budget of `maxResyncs` resyncs in a row per hole (`Infinity`: never give up). @internal */
 export function createResyncBudget(maxResyncs: number): ResyncBudget {
-  let last: { readonly key: unknown; readonly lastContiguous: number } | null = null;
-  let inARow = 0;
-  return {
-    spend: ({ info }) => {
-      const key = info.key;
-      const same = last !== null && last.key === key && last.lastContiguous === info.lastContiguous;
-      inARow = same ? inARow + 1 : 1;
-      last = { key, lastContiguous: info.lastContiguous };
-      return inARow <= maxResyncs;
-    },
-  };
+  return new Resyncs(maxResyncs);
+}
+
+class Resyncs implements ResyncBudget {
+  private last: { readonly key: unknown; readonly lastContiguous: number } | null = null;
+  private inARow = 0;
+
+  constructor(private readonly maxResyncs: number) {}
+
+  spend({ info }: SequenceGapError): boolean {
+    const key = info.key;
+    const { last } = this;
+    const same = last !== null && last.key === key && last.lastContiguous === info.lastContiguous;
+    this.inARow = same ? this.inARow + 1 : 1;
+    this.last = { key, lastContiguous: info.lastContiguous };
+    return this.inARow <= this.maxResyncs;
+  }
 }
