@@ -176,11 +176,11 @@ describe('Connection', () => {
 
   it("should read frames through the transport's own frame listener when it has one, and remove it on stop()", () => {
     ts.run(() => {
-      const listeners = new Set<(data: unknown) => void>();
+      const listeners = new Set<(data: unknown, isBinary: boolean) => void>();
       const fake = createFakeWebSockets({ openAfter: 1, scheduler: ts });
       // A transport with its own frame listener: frames reach it, not 'message' listeners.
       class FramedSocket extends FakeWebSocket {
-        [FRAMES](listener: (data: unknown) => void): () => void {
+        [FRAMES](listener: (data: unknown, isBinary: boolean) => void): () => void {
           listeners.add(listener);
           return () => listeners.delete(listener);
         }
@@ -195,11 +195,12 @@ describe('Connection', () => {
       } as unknown as WebSocketCtor;
       const { connection, log } = setup({}, {}, Ctor);
       connection.start();
-      at(2, () => listeners.forEach((listener) => listener('direct')));
+      at(2, () => listeners.forEach((listener) => listener(Buffer.from('direct'), false))); // text: its String() is the text
+      at(2, () => listeners.forEach((listener) => listener(new Uint8Array([7]), true))); // binary: as it is
       at(3, () => connection.stop());
-      at(4, () => listeners.forEach((listener) => listener('late')));
+      at(4, () => listeners.forEach((listener) => listener('late', false)));
       ts.flush();
-      expect(log).toEqual(['o', 'direct']);
+      expect(log).toEqual(['o', 'direct', '7']);
       expect(listeners.size).toBe(0);
       expect(sockets[0]?.listenerCount('message')).toBe(0);
     });

@@ -5,7 +5,7 @@ describe('Outbox', () => {
   /** An outbox of numbers that records drops, and a sender that records what it sent. */
   function setup(capacity: number, maxAge = Infinity, overflow: 'error' | 'drop-newest' | 'drop-oldest' = 'error') {
     const drops: Array<[number, OutboxDropReason]> = [];
-    const outbox = new Outbox<number>(capacity, maxAge, overflow, (message, reason) => drops.push([message, reason]));
+    const outbox = new Outbox<number>(capacity, maxAge, overflow, { dropped: (message, reason) => void drops.push([message, reason]) });
     const sent: number[] = [];
     const send = (message: number) => (sent.push(message), true);
     return { outbox, drops, sent, send };

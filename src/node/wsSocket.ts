@@ -11,8 +11,8 @@ type WsMessageListener = (data: WebSocket.RawData, isBinary: boolean) => void;
  * `ws`'s WebSocket with a lean `'message'` listener: `ws` builds a DOM-style `MessageEvent` for
  * every frame it hands to an `addEventListener` listener; this subclass listens on the
  * EventEmitter side instead and passes a plain `{ data }` (text as a string, binary as `ws` gives
- * it), which is all a managed socket reads; its frame listener ({@link FRAMES}) passes the data
- * itself. A refused upgrade (an HTTP answer that is not 101)
+ * it), which is all a managed socket reads; its frame listener ({@link FRAMES}) is given
+ * `ws`'s own arguments. A refused upgrade (an HTTP answer that is not 101)
  * is remembered as `upgradeRefusal` (status and `Retry-After`), and `ws` then fails the socket
  * as it always does. Everything else is `ws` as it is.
  *
@@ -35,11 +35,11 @@ class LeanWebSocket extends WebSocket {
     return false;
   }
 
-  /** The managed socket's frame listener: the data itself (text as a string), nothing built per frame. */
-  [FRAMES](listener: (data: unknown) => void): () => void {
-    const wrapped: WsMessageListener = (data, isBinary) => listener(isBinary ? data : data.toString());
-    this.on('message', wrapped);
-    return () => this.off('message', wrapped);
+  /** The managed socket's frame listener: `ws`'s data and `isBinary`, nothing built per frame. */
+  [FRAMES](listener: (data: unknown, isBinary: boolean) => void): () => void {
+    // `ws`'s own 'message' arguments are the contract: the listener is registered as it is.
+    this.on('message', listener);
+    return () => this.off('message', listener);
   }
 
   override addEventListener(type: string, listener: never, options?: never): void {

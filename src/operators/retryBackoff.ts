@@ -243,11 +243,19 @@ export interface Backoff {
   /**
    * The wait before the next retry after `error`, in ms (`Infinity`: until cut short), or `null`
    * to give up (retries used up, `shouldRetry` said no, or `backoffDelay` gave no number). Calls
-   * `onRetry` for a retry. Throws what a user callback threw.
+   * `onRetry` for a retry. `judge` replaces the config's `shouldRetry`, `minDelay` and `onRetry`
+   * (a managed socket judges with its own state). Throws what a user callback threw.
    */
-  next(error: unknown): number | null;
+  next(error: unknown, judge?: RetryJudge): number | null;
   /** This attempt is healthy: `resetOnSuccess` resets the count now, `resetAfter` starts its clock. */
   healthy(): void;
+}
+
+/** Who decides about one error: `shouldRetry`, `minDelay` and `onRetry`, called as methods. @internal */
+export interface RetryJudge {
+  shouldRetry(error: unknown): boolean;
+  minDelay?(error: unknown): number;
+  onRetry?(info: RetryInfo): void;
 }
 
 /**
@@ -319,7 +327,7 @@ export function backoffPolicy(config: number | RetryBackoffConfig): BackoffPolic
 }
 
 /** The checked config without the Observables and the scheduler. */
-interface PolicyConfig {
+interface PolicyConfig extends RetryJudge {
   readonly initialInterval: number;
   readonly maxInterval: number;
   readonly maxRetries: number;
@@ -374,18 +382,18 @@ class Run implements Backoff {
 
   constructor(private readonly policy: Policy) {}
 
-  next(error: unknown): number | null {
+  next(error: unknown, judge: RetryJudge = this.policy.config): number | null {
     const { policy } = this;
     const { config, resetDelay } = policy;
     if (this.healthyAt !== null && resetDelay !== undefined && policy.scheduler.now() - this.healthyAt > resetDelay) this.iteration = 0;
     this.healthyAt = null;
     const current = this.iteration++;
-    if (!(current < config.maxRetries && config.shouldRetry(error))) return null;
+    if (!(current < config.maxRetries && judge.shouldRetry(error))) return null;
     const computed = policy.delayFor(current);
     if (Number.isNaN(computed)) return null;
-    const floor = config.minDelay === undefined ? 0 : config.minDelay(error);
+    const floor = judge.minDelay === undefined ? 0 : judge.minDelay(error);
     const wait = typeof floor === 'number' && floor > computed ? floor : computed;
-    config.onRetry?.({ attempt: current + 1, delay: wait, error });
+    judge.onRetry?.({ attempt: current + 1, delay: wait, error });
     return wait;
   }
 

@@ -84,9 +84,14 @@ export class Connection<In, Out> implements IdleWatched {
   private connectTimer: Subscription | null = null;
   /** The ready timeout (`ready`), until the server's answer. */
   private readyTimer: Subscription | null = null;
-  private ctx: ConnectContext;
-  /** Everything this attempt runs beside the socket: timers, lanes, the token and URL lookups. */
-  private readonly side = new Subscription();
+  /** The token of this attempt (`null` without a provider). */
+  private token: string | null = null;
+  /** The context handed to the user's callbacks, made when one asks. */
+  private context: ConnectContext | null = null;
+  /** What else this attempt runs beside the socket (the token and URL lookups, the keep-alive lanes), made when there is any. */
+  private side: Subscription | null = null;
+  /** The zombie check, while open. */
+  private idleTimer: Subscription | null = null;
   private listeners: {
     readonly open: () => void;
     readonly message: (event: WebSocketMessageEvent) => void;
@@ -101,7 +106,17 @@ export class Connection<In, Out> implements IdleWatched {
     private readonly host: ConnectionHost<In, Out>,
     private readonly info: AttemptInfo,
   ) {
-    this.ctx = { attempt: info.attempt, token: null, retries: info.retries, lastError: info.lastError };
+  }
+
+  /** The context of this attempt, for the user's callbacks. */
+  private get ctx(): ConnectContext {
+    const { info } = this;
+    return (this.context ??= { attempt: info.attempt, token: this.token, retries: info.retries, lastError: info.lastError });
+  }
+
+  /** Runs `subscription` beside the socket until the attempt ends. */
+  private beside(subscription: Subscription): void {
+    (this.side ??= new Subscription()).add(subscription);
   }
 
   /** Starts the attempt: the token and the URL (when they need a lookup), then the socket. */
@@ -123,11 +138,12 @@ export class Connection<In, Out> implements IdleWatched {
     // Runs once per connection: operators are fine here.
     const href$ = token$.pipe(
       switchMap((token) => {
-        this.ctx = { ...this.ctx, token };
+        this.token = token;
+        this.context = null;
         return resolveUrl(url, this.ctx).pipe(throwIfEmpty(() => new UrlError({ attempt: info.attempt, reason: 'empty' })));
       }),
     );
-    this.side.add(href$.subscribe({ next: (href) => this.connect(href), error: (error: unknown) => this.fail(error) }));
+    this.beside(href$.subscribe({ next: (href) => this.connect(href), error: (error: unknown) => this.fail(error) }));
   }
 
   /** Ends the attempt with `error` (once): the host decides what comes next. */
@@ -145,7 +161,10 @@ export class Connection<In, Out> implements IdleWatched {
    */
   stop(): void {
     this.live = false;
-    this.side.unsubscribe();
+    this.side?.unsubscribe();
+    this.connectTimer?.unsubscribe();
+    this.readyTimer?.unsubscribe();
+    this.idleTimer?.unsubscribe();
     const { socket, listeners } = this;
     if (socket === null || listeners === null) return;
     this.listeners = null;
@@ -182,11 +201,8 @@ export class Connection<In, Out> implements IdleWatched {
   readyReceived(): void {
     if (!this.awaitingReady) return;
     this.awaitingReady = false;
-    if (this.readyTimer !== null) {
-      this.side.remove(this.readyTimer);
-      this.readyTimer.unsubscribe();
-      this.readyTimer = null;
-    }
+    this.readyTimer?.unsubscribe();
+    this.readyTimer = null;
     this.host.ready(this.ctx);
   }
 
@@ -217,25 +233,20 @@ export class Connection<In, Out> implements IdleWatched {
     socket.addEventListener('open', listeners.open);
     const frames = (socket as Partial<FrameSource>)[FRAMES];
     // The transport's own frame listener when it has one: no event object per frame.
-    if (typeof frames === 'function') listeners.frames = frames.call(socket, (data) => host.frame(this, data));
+    if (typeof frames === 'function') listeners.frames = frames.call(socket, (data, isBinary) => host.frame(this, isBinary ? data : String(data)));
     else socket.addEventListener('message', listeners.message);
     socket.addEventListener('close', listeners.close);
     socket.addEventListener('error', listeners.error);
     socket.on?.('pong', listeners.pong);
-    const timer = scheduler.schedule(() => this.fail(new ConnectTimeoutError({ timeoutMs: connectTimeout })), connectTimeout);
-    this.side.add(timer);
-    this.connectTimer = timer;
+    this.connectTimer = scheduler.schedule(() => this.fail(new ConnectTimeoutError({ timeoutMs: connectTimeout })), connectTimeout);
   }
 
   private opened(): void {
     if (!this.live || this.open) return;
     const socket = this.socket as WebSocketLike;
     this.open = true;
-    if (this.connectTimer !== null) {
-      this.side.remove(this.connectTimer);
-      this.connectTimer.unsubscribe();
-      this.connectTimer = null;
-    }
+    this.connectTimer?.unsubscribe();
+    this.connectTimer = null;
     try {
       const { ready, scheduler } = this.host.options;
       // Before the handshake is sent: a reply may come at once.
@@ -246,7 +257,6 @@ export class Connection<In, Out> implements IdleWatched {
       if (ready !== undefined && this.awaitingReady) {
         const timeoutMs = ready.timeout;
         this.readyTimer = scheduler.schedule(() => this.fail(new ReadyTimeoutError({ timeoutMs })), timeoutMs);
-        this.side.add(this.readyTimer);
       }
     } catch (error) {
       this.fail(error);
@@ -267,10 +277,10 @@ export class Connection<In, Out> implements IdleWatched {
     const { host } = this;
     const { tokens, lifecycle } = host;
     const { heartbeat, pingInterval, idleMs, refreshMessage, scheduler } = host.options;
-    if (idleMs > 0) this.side.add(idleCheck(idleMs, scheduler, this));
+    if (idleMs > 0) this.idleTimer = idleCheck(idleMs, scheduler, this);
     if (heartbeat !== undefined) {
       const timed = heartbeat.isReply !== undefined;
-      this.side.add(
+      this.beside(
         interval(heartbeat.interval, scheduler).subscribe({
           next: () => {
             try {
@@ -283,7 +293,7 @@ export class Connection<In, Out> implements IdleWatched {
       );
     }
     if (pingInterval > 0) {
-      this.side.add(
+      this.beside(
         interval(pingInterval, scheduler).subscribe(() => {
           if (socket.ping === undefined) return;
           try {
@@ -311,7 +321,7 @@ export class Connection<In, Out> implements IdleWatched {
         },
         (error, retryIn) => host.tokenRefreshFailed(error, retryIn),
       );
-      this.side.add(refresh$.subscribe({ error: (error: unknown) => this.fail(error) }));
+      this.beside(refresh$.subscribe({ error: (error: unknown) => this.fail(error) }));
     }
   }
 }

@@ -2,7 +2,8 @@ import { defer, of, shareReplay, Subscription, tap } from 'rxjs';
 import type { Observable, Observer } from 'rxjs';
 import { IdleTimeoutError, InvalidOptionError } from '../errors';
 import { backoffPolicy } from '../operators/retryBackoff';
-import type { Backoff, BackoffPolicy } from '../operators/retryBackoff';
+import type { Backoff, BackoffPolicy, RetryInfo, RetryJudge } from '../operators/retryBackoff';
+import type { TopicCommand } from '../operators/replaySubscriptions';
 import { resumeFrom } from '../operators/resumeFrom';
 import type { ResumeCursor } from '../cursor';
 import type { TokenCache } from './auth';
@@ -16,6 +17,7 @@ import type { Lifecycle } from './lifecycle';
 import { OP as OP_NAME } from './options';
 import type { SocketOptions } from './options';
 import { Outbox } from './outbox';
+import type { OutboxDropReason } from './outbox';
 import { Conversations } from './requests';
 import { createResetDetector } from './resets';
 import type { ResetDetector } from './resets';
@@ -38,7 +40,7 @@ import type { ConnectContext } from './config';
  *
  * @internal
  */
-export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
+export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge {
   readonly outbox: Outbox<Out>;
   readonly topics: TopicSet;
   readonly conversations: Conversations | undefined;
@@ -83,13 +85,9 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
     readonly cursor: ResumeCursor | undefined,
     readonly tokens: TokenCache | undefined,
   ) {
-    // The stages report through the lifecycle.
-    const { scheduler, retry } = options;
-    this.outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, (message, reason) => lifecycle.emit({ type: 'dropped', reason, message }));
-    const { topicFrames } = options;
-    this.topics = new TopicSet((command) => {
-      if (topicFrames) this.writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
-    });
+    const { scheduler } = options;
+    this.outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, this);
+    this.topics = new TopicSet(this);
     this.failures = createFailurePolicy(options, tokens !== undefined);
     this.resets = options.resets === undefined ? undefined : createResetDetector(options.resets, cursor, lifecycle, (error) => this.connection?.fail(error));
     this.conversations =
@@ -105,18 +103,38 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
     if (cursor !== undefined) resumeFrom(cursor, { seqOf: () => undefined, ...(options.keyOf !== undefined ? { keyOf: options.keyOf } : {}) });
     const resets = this.resets;
     this.inbound = new Inbound<In>(options, lifecycle, cursor, createWatch(this, resets), resets);
-    this.policy = backoffPolicy({
-      ...retry,
-      shouldRetry: (error: unknown) => this.failures.verdictOf(error).kind !== 'permanent',
-      minDelay: (error: unknown) => Math.max(this.failures.verdictOf(error).minDelay ?? 0, retry.minDelay?.(error) ?? 0),
-      onRetry: (info) => {
-        retry.onRetry?.(info);
-        lifecycle.emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
-      },
-      // Checked here; the socket subscribes to it during each wait.
-      retryNow: retry.retryNow,
-      scheduler,
-    });
+    // Checks the retry options now; the socket judges each failure itself (shouldRetry, minDelay,
+    // onRetry below), and subscribes to `retry.retryNow` during each wait.
+    this.policy = backoffPolicy({ ...options.retry, scheduler: options.scheduler });
+  }
+
+  // ---- the retry judge (RetryJudge): what the backoff asks about each failure ----
+
+  /** @internal Permanent failures are not retried. */
+  shouldRetry(error: unknown): boolean {
+    return this.failures.verdictOf(error).kind !== 'permanent';
+  }
+
+  /** @internal The floor of the wait: the verdict's (a close's retry hint, `Retry-After`) or the user's. */
+  minDelay(error: unknown): number {
+    return Math.max(this.failures.verdictOf(error).minDelay ?? 0, this.options.retry.minDelay?.(error) ?? 0);
+  }
+
+  /** @internal A retry is scheduled. */
+  onRetry(info: RetryInfo): void {
+    this.options.retry.onRetry?.(info);
+    this.lifecycle.emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
+  }
+
+  /** @internal The outbox dropped `message`. */
+  dropped(message: Out, reason: OutboxDropReason): void {
+    this.lifecycle.emit({ type: 'dropped', reason, message });
+  }
+
+  /** @internal The topic set changed (or a connection is ready): the frame, when there is a topics config. */
+  sendTopics(command: TopicCommand): void {
+    const { topicFrames } = this.options;
+    if (topicFrames) this.writeFrame(command.type === 'subscribe' ? topicFrames.subscribe(command.topics) : topicFrames.unsubscribe(command.topics));
   }
 
   /** Sends a frame on the open socket; `false` when there is none. */
@@ -170,7 +188,7 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out> {
     this.lifecycle.emit({ type: 'disconnected', error: failure, kind });
     let wait: number | null;
     try {
-      wait = (this.backoff as Backoff).next(failure);
+      wait = (this.backoff as Backoff).next(failure, this);
     } catch (thrown) {
       return this.finish(thrown);
     }

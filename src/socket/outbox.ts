@@ -57,7 +57,8 @@ export class Outbox<Out> {
     private readonly capacity: number,
     private readonly maxAge: number,
     private readonly overflow: OutboxOverflow,
-    private readonly onDrop: (message: Out, reason: OutboxDropReason) => void,
+    /** Told of every message dropped, with the reason. */
+    private readonly host: { dropped(message: Out, reason: OutboxDropReason): void },
   ) {}
 
   get size(): number {
@@ -68,16 +69,16 @@ export class Outbox<Out> {
   push(message: Out, now: number): void {
     if (this.size >= this.capacity) {
       if (this.overflow === 'error') throw new OutboxOverflowError({ capacity: this.capacity });
-      if (this.overflow === 'drop-newest' || this.capacity === 0) return this.onDrop(message, 'overflow');
+      if (this.overflow === 'drop-newest' || this.capacity === 0) return this.host.dropped(message, 'overflow');
       const oldest = this.queue.shift();
-      if (oldest) this.onDrop(oldest.message, 'overflow');
+      if (oldest) this.host.dropped(oldest.message, 'overflow');
     }
     this.queue.push({ message, at: now });
   }
 
   /** Drops every queued message, oldest first, reporting each with `reason`. */
   dropAll(reason: OutboxDropReason): void {
-    for (let entry = this.queue.shift(); entry !== undefined; entry = this.queue.shift()) this.onDrop(entry.message, reason);
+    for (let entry = this.queue.shift(); entry !== undefined; entry = this.queue.shift()) this.host.dropped(entry.message, reason);
   }
 
   /**
@@ -88,7 +89,7 @@ export class Outbox<Out> {
     for (let entry = this.queue.at(0); entry !== undefined; entry = this.queue.at(0)) {
       if (now - entry.at > this.maxAge) {
         this.queue.shift();
-        this.onDrop(entry.message, 'expired');
+        this.host.dropped(entry.message, 'expired');
         continue;
       }
       if (!send(entry.message)) return;

@@ -5,14 +5,16 @@ import type { TopicCommand } from '../operators/replaySubscriptions';
  * The active topic set of a managed socket: state that outlives connections. It runs the core of
  * `replaySubscriptions` (one step per command, no operators held): a subscribe or unsubscribe is
  * sent for what changed only, and each ready connection gets the whole set as one subscribe. What
- * `send` throws goes to the caller, with the set already changed.
+ * `host.sendTopics` throws goes to the caller, with the set already changed.
  *
  * @internal
  */
 export class TopicSet {
-  private readonly active = new Set<string>();
+  /** Made at the first topic: a socket without topics holds no set. */
+  private active: Set<string> | null = null;
 
-  constructor(private readonly send: (command: TopicCommand) => void) {}
+  /** `host.sendTopics` sends a command's frame (when open). */
+  constructor(private readonly host: { sendTopics(command: TopicCommand): void }) {}
 
   /** Adds topics; sends a subscribe for the new ones. */
   subscribe(topics: readonly string[]): void {
@@ -26,16 +28,16 @@ export class TopicSet {
 
   /** A connection is ready: sends the whole active set as one subscribe (nothing when empty). */
   replay(): void {
-    if (this.active.size > 0) this.send({ type: 'subscribe', topics: [...this.active] });
+    if (this.active !== null && this.active.size > 0) this.host.sendTopics({ type: 'subscribe', topics: [...this.active] });
   }
 
   /** The active topics, in subscription order. */
   list(): readonly string[] {
-    return [...this.active];
+    return this.active === null ? [] : [...this.active];
   }
 
   private apply(command: TopicCommand): void {
-    const delta = applyCommand(this.active, command);
-    if (delta !== undefined) this.send(delta);
+    const delta = applyCommand((this.active ??= new Set()), command);
+    if (delta !== undefined) this.host.sendTopics(delta);
   }
 }

@@ -56,9 +56,11 @@ export const CLOSING = 2;
 export const CLOSED = 3;
 
 /**
- * A transport's own frame listener, where it has one (the `/node` entry's `ws` socket): the data of
- * each frame as the socket hands it over (text as a string), with no event object per frame.
- * Returns the listener's removal. A managed socket uses it instead of a `'message'` listener.
+ * A transport's own frame listener, where it has one (the `/node` entry's `ws` socket): each frame
+ * as the socket hands it over, with no event object per frame. `isBinary` is `false` for a text
+ * frame, whose `data` then gives its text by `String(data)` (a `Buffer`, as `ws` hands it over);
+ * a binary frame's `data` is what the socket's `binaryType` makes it. Returns the listener's
+ * removal. A managed socket uses it instead of a `'message'` listener.
  *
  * @internal
  */
@@ -66,7 +68,7 @@ export const FRAMES: unique symbol = Symbol.for('rxjs-managed-socket.frames');
 
 /** A socket with {@link FRAMES}. @internal */
 export interface FrameSource {
-  [FRAMES](listener: (data: unknown) => void): () => void;
+  [FRAMES](listener: (data: unknown, isBinary: boolean) => void): () => void;
 }
 
 /**
