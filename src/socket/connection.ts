@@ -42,9 +42,9 @@ export interface ConnectionHost<In, Out> {
   /** The socket was created (open or not): a refused upgrade is read from it. */
   created(socket: WebSocketLike): void;
   /** The socket opened: send the handshake (and, without `ready`, go on as {@link ConnectionHost.ready}). */
-  opened(connection: Connection<In, Out>, socket: WebSocketLike, ctx: ConnectContext): void;
+  opened(connection: Connection<In, Out>, socket: WebSocketLike): void;
   /** The server answered the handshake (`ready`): replay the topics, flush the outbox. */
-  ready(ctx: ConnectContext): void;
+  ready(connection: Connection<In, Out>): void;
   /** One inbound frame of `connection`, as the socket handed it over. */
   frame(connection: Connection<In, Out>, data: unknown): void;
   /** `connection` ended with `error`. */
@@ -87,20 +87,18 @@ export class Connection<In, Out> implements IdleWatched {
   /** The token of this attempt (`null` without a provider). */
   private token: string | null = null;
   /** The context handed to the user's callbacks, made when one asks. */
-  private context: ConnectContext | null = null;
+  private ctxCache: ConnectContext | null = null;
   /** What else this attempt runs beside the socket (the token and URL lookups, the keep-alive lanes), made when there is any. */
   private side: Subscription | null = null;
   /** The zombie check, while open. */
   private idleTimer: Subscription | null = null;
-  private listeners: {
-    readonly open: () => void;
-    readonly message: (event: WebSocketMessageEvent) => void;
-    /** The removal of the transport's own frame listener, when it has one. */
-    readonly frames: (() => void) | null;
-    readonly close: (event: WebSocketCloseEvent) => void;
-    readonly error: () => void;
-    readonly pong: () => void;
-  } | null = null;
+  // The socket's listeners, from its creation to the end of the attempt.
+  private onOpen: (() => void) | null = null;
+  /** The `'message'` listener, or the removal of the transport's own frame listener. */
+  private onMessage: ((event: WebSocketMessageEvent) => void) | null = null;
+  private removeFrames: (() => void) | null = null;
+  private onClose: ((event: WebSocketCloseEvent) => void) | null = null;
+  private onPong: (() => void) | null = null;
 
   constructor(
     private readonly host: ConnectionHost<In, Out>,
@@ -108,10 +106,15 @@ export class Connection<In, Out> implements IdleWatched {
   ) {
   }
 
-  /** The context of this attempt, for the user's callbacks. */
-  private get ctx(): ConnectContext {
+  /** The context of this attempt, for the user's callbacks (made when first asked for). */
+  get ctx(): ConnectContext {
     const { info } = this;
-    return (this.context ??= { attempt: info.attempt, token: this.token, retries: info.retries, lastError: info.lastError });
+    return (this.ctxCache ??= { attempt: info.attempt, token: this.token, retries: info.retries, lastError: info.lastError });
+  }
+
+  /** 1 for the first attempt of the socket, then 2, 3, ... */
+  get attempt(): number {
+    return this.info.attempt;
   }
 
   /** Runs `subscription` beside the socket until the attempt ends. */
@@ -139,7 +142,7 @@ export class Connection<In, Out> implements IdleWatched {
     const href$ = token$.pipe(
       switchMap((token) => {
         this.token = token;
-        this.context = null;
+        this.ctxCache = null;
         return resolveUrl(url, this.ctx).pipe(throwIfEmpty(() => new UrlError({ attempt: info.attempt, reason: 'empty' })));
       }),
     );
@@ -165,14 +168,14 @@ export class Connection<In, Out> implements IdleWatched {
     this.connectTimer?.unsubscribe();
     this.readyTimer?.unsubscribe();
     this.idleTimer?.unsubscribe();
-    const { socket, listeners } = this;
-    if (socket === null || listeners === null) return;
-    this.listeners = null;
-    socket.removeEventListener('open', listeners.open);
-    if (listeners.frames !== null) listeners.frames();
-    else socket.removeEventListener('message', listeners.message);
-    socket.removeEventListener('close', listeners.close);
-    socket.off?.('pong', listeners.pong);
+    const { socket, onOpen, onMessage, removeFrames, onClose, onPong } = this;
+    if (socket === null || onOpen === null) return;
+    this.onOpen = this.onMessage = this.removeFrames = this.onClose = this.onPong = null;
+    socket.removeEventListener('open', onOpen);
+    if (removeFrames !== null) removeFrames();
+    else if (onMessage !== null) socket.removeEventListener('message', onMessage);
+    if (onClose !== null) socket.removeEventListener('close', onClose);
+    if (onPong !== null) socket.off?.('pong', onPong);
     // A paused socket could not read the peer's close frame (nor anything else): read again.
     socket.resume?.();
     if (socket.readyState < CLOSING) socket.close(1000, 'client closed');
@@ -203,7 +206,7 @@ export class Connection<In, Out> implements IdleWatched {
     this.awaitingReady = false;
     this.readyTimer?.unsubscribe();
     this.readyTimer = null;
-    this.host.ready(this.ctx);
+    this.host.ready(this);
   }
 
   private connect(href: string): void {
@@ -220,24 +223,24 @@ export class Connection<In, Out> implements IdleWatched {
     }
     this.socket = socket;
     host.created(socket);
-    const listeners = {
-      open: () => this.opened(),
-      message: (event: WebSocketMessageEvent) => host.frame(this, event.data),
-      frames: null as (() => void) | null,
-      close: (event: WebSocketCloseEvent) => this.fail(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false })),
-      // A browser fires `error` and then `close`; the close carries the information we report.
-      error: ignore,
-      pong: () => this.pong(),
-    };
-    this.listeners = listeners;
-    socket.addEventListener('open', listeners.open);
+    this.onOpen = () => this.opened();
+    socket.addEventListener('open', this.onOpen);
     const frames = (socket as Partial<FrameSource>)[FRAMES];
     // The transport's own frame listener when it has one: no event object per frame.
-    if (typeof frames === 'function') listeners.frames = frames.call(socket, (data, isBinary) => host.frame(this, isBinary ? data : String(data)));
-    else socket.addEventListener('message', listeners.message);
-    socket.addEventListener('close', listeners.close);
-    socket.addEventListener('error', listeners.error);
-    socket.on?.('pong', listeners.pong);
+    if (typeof frames === 'function') {
+      this.removeFrames = frames.call(socket, (data, isBinary) => host.frame(this, isBinary ? data : String(data)));
+    } else {
+      this.onMessage = (event) => host.frame(this, event.data);
+      socket.addEventListener('message', this.onMessage);
+    }
+    this.onClose = (event) => this.fail(new CloseError({ code: event.code, reason: event.reason ?? '', wasClean: event.wasClean ?? false }));
+    socket.addEventListener('close', this.onClose);
+    // A browser fires `error` and then `close`; the close carries the information we report.
+    socket.addEventListener('error', ignore);
+    if (socket.on !== undefined) {
+      this.onPong = () => this.pong();
+      socket.on('pong', this.onPong);
+    }
     this.connectTimer = scheduler.schedule(() => this.fail(new ConnectTimeoutError({ timeoutMs: connectTimeout })), connectTimeout);
   }
 
@@ -251,7 +254,7 @@ export class Connection<In, Out> implements IdleWatched {
       const { ready, scheduler } = this.host.options;
       // Before the handshake is sent: a reply may come at once.
       this.awaitingReady = ready !== undefined;
-      this.host.opened(this, socket, this.ctx);
+      this.host.opened(this, socket);
       if (!this.live) return;
       this.runLanes(socket);
       if (ready !== undefined && this.awaitingReady) {

@@ -25,7 +25,6 @@ import { TopicSet } from './topics';
 import { CLOSED, OPEN, whenClosed } from './transport';
 import type { WebSocketLike } from './transport';
 import { upgradeErrorOf } from './upgrade';
-import type { ConnectContext } from './config';
 
 /**
  * The state of a managed socket, in one object: what outlives connections (the lifecycle, the
@@ -275,7 +274,7 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
     this.createdSocket = socket;
   }
 
-  opened(connection: Connection<In, Out>, socket: WebSocketLike, ctx: ConnectContext): void {
+  opened(connection: Connection<In, Out>, socket: WebSocketLike): void {
     const { options, cursor } = this;
     this.socket = socket;
     // Before any frame can arrive (frames only come after the open event).
@@ -285,13 +284,13 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
       else this.paused = false;
     }
     const resumeToken = options.resumeTokenOf !== undefined ? (cursor?.resumeToken() ?? null) : null;
-    const frame = options.handshake?.({ ...ctx, resumeFromSeq: cursor?.value ?? null, cursor, resumeToken });
+    const frame = options.handshake?.({ ...connection.ctx, resumeFromSeq: cursor?.value ?? null, cursor, resumeToken });
     if (frame !== undefined) this.writeFrame(frame);
-    if (options.ready === undefined && connection.live) this.ready(ctx);
+    if (options.ready === undefined && connection.live) this.ready(connection);
   }
 
   /** The connection is ready: replay the topics, flush the outbox, and count it as a success. */
-  ready(ctx: ConnectContext): void {
+  ready(connection: Connection<In, Out>): void {
     this.topics.replay();
     // What waited for an answer on the last connection goes first, in order; then the outbox.
     this.conversations?.ready();
@@ -299,7 +298,7 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
     this.isReady = true;
     this.retries = 0;
     this.failures.connected();
-    this.lifecycle.emit({ type: 'connected', attempt: ctx.attempt });
+    this.lifecycle.emit({ type: 'connected', attempt: connection.attempt });
     this.backoff?.healthy();
   }
 

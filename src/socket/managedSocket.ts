@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { MonoTypeOperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction, Subscriber, TeardownLogic } from 'rxjs';
 import { Fanout } from '../internal/fanout';
 import type { FanoutSource } from '../internal/fanout';
 import type { ResumeCursor } from '../cursor';
@@ -175,13 +175,19 @@ function buffered<In>(core: FanoutSource<In>, buffer: MonoTypeOperatorFunction<I
   };
 }
 
+/** Subscribes to a socket's messages: its fan-out (the first subscriber connects). */
+function subscribeToSocket(this: Socket<unknown, unknown>, subscriber: Subscriber<unknown>): TeardownLogic {
+  return this.fanout.attach(subscriber);
+}
+
 /** The handle: the shared messages, with the controls (each one a stage of the core). */
 class Socket<In, Out> extends Observable<In> implements ManagedSocket<In, Out> {
   constructor(
     private readonly core: SocketCore<In, Out>,
-    fanout: Fanout<In>,
+    /** @internal */ readonly fanout: Fanout<In>,
   ) {
-    super((subscriber) => fanout.attach(subscriber));
+    // rxjs calls the subscribe function with the Observable as `this`: one function for every socket.
+    super(subscribeToSocket as (this: Observable<In>, subscriber: Subscriber<In>) => TeardownLogic);
   }
 
   get state$(): Observable<ConnectionState> {
