@@ -3,8 +3,12 @@ import { MinHeap } from '../internal/minHeap';
 /** The state of one sequence: its cursor and what was delivered above a hole. @internal */
 export interface Track {
   c: number | null;
-  readonly ahead: Set<number>;
-  readonly heap: MinHeap;
+  /**
+   * The seqs delivered above a hole, and the same in a heap for the lowest. Both are shared empty
+   * ones until the first such seq (nothing is ever added to those): an in-order track holds none.
+   */
+  ahead: ReadonlySet<number>;
+  heap: MinHeap;
   /** The resume token of the event at `c`, or `null` when it is not known. */
   token: number | null;
   /** The tokens of seqs delivered above a hole (only when tokens are used). */
@@ -16,8 +20,11 @@ export type Key = string | number;
 
 /** @internal */
 export function newTrack(c: number | null): Track {
-  return { c, ahead: new Set<number>(), heap: new MinHeap(), token: null, tokens: null };
+  return { c, ahead: NONE_AHEAD, heap: NONE_HEAP, token: null, tokens: null };
 }
+
+const NONE_AHEAD: ReadonlySet<number> = new Set<number>();
+const NONE_HEAP = new MinHeap();
 
 /** @internal */
 export function trackOf(c: number | null, ahead: readonly number[], token: number | null = null): Track {
@@ -32,7 +39,7 @@ export function trackOf(c: number | null, ahead: readonly number[], token: numbe
 export function advance(t: Track): void {
   while (t.heap.size > 0 && t.heap.peek() === (t.c as number) + 1) {
     const s = t.heap.pop();
-    t.ahead.delete(s);
+    (t.ahead as Set<number>).delete(s);
     t.c = s;
     // The token moves with the cursor when it is known; otherwise the older one stays: lower, so safe.
     const token = t.tokens?.get(s);
@@ -45,7 +52,11 @@ export function advance(t: Track): void {
 
 /** @internal */
 export function addAhead(t: Track, s: number): void {
-  t.ahead.add(s);
+  if (t.ahead === NONE_AHEAD) {
+    t.ahead = new Set<number>();
+    t.heap = new MinHeap();
+  }
+  (t.ahead as Set<number>).add(s);
   t.heap.push(s);
 }
 

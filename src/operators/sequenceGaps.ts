@@ -180,7 +180,16 @@ export function sequenceGaps<T>(seqOf: (value: T) => number | undefined, config?
   return (source) =>
     new Observable<T>((subscriber) => {
       // All state lives in the reorder core, one per subscription; values go straight to `subscriber`.
-      const core = new Reorder<T>({ start, keyed: keyOf !== undefined, window, maxWait, gapAction, onGap, onLate, scheduler }, subscriber);
+      const core = new Reorder<T>(
+        { keyed: keyOf !== undefined, window, maxWait, gapAction, scheduler },
+        {
+          next: (value) => subscriber.next(value),
+          error: (error) => subscriber.error(error),
+          startOf: typeof start === 'function' ? start : () => start,
+          ...(onGap === undefined ? {} : { gap: onGap }),
+          ...(onLate === undefined ? {} : { late: onLate }),
+        },
+      );
       const onValue = (value: T) => {
         const raw: unknown = seqOf(value);
         if (raw === undefined && passUndefined) {
@@ -199,21 +208,30 @@ export function sequenceGaps<T>(seqOf: (value: T) => number | undefined, config?
     });
 }
 
-/** What the reorder core emits to: its values in order, and an error from a timer. @internal */
+/**
+ * Where the reorder core's results go, called as methods: its values in order, an error from a
+ * timer, the holes given up on and the late values; and where each sequence starts. @internal
+ */
 export interface ReorderSink<T> {
   next(value: T): void;
   error(error: unknown): void;
+  /** A hole given up on (before the error, with `gapAction: 'error'`). */
+  gap?(gap: SequenceGapInfo): void;
+  /** A value at or below the last one passed on, or a second copy of a held one: dropped. */
+  late?(value: T, seq: number): void;
+  /**
+   * Where the sequence of `key` starts (`null`: at its first value). Asked when the sequence's
+   * track is made: at the first value of the key, or at construction without keys.
+   */
+  startOf(key: string | number | undefined): number | null;
 }
 
 /** The checked options of a {@link Reorder}. @internal */
-export interface ReorderOptions<T> {
-  readonly start: number | null | ((key: string | number) => number | null);
+export interface ReorderOptions {
   readonly keyed: boolean;
   readonly window: number;
   readonly maxWait: number;
   readonly gapAction: 'skip' | 'error';
-  readonly onGap: ((gap: SequenceGapInfo) => void) | undefined;
-  readonly onLate: ((value: T, seq: number) => void) | undefined;
   readonly scheduler: SchedulerLike;
 }
 
@@ -227,15 +245,17 @@ export interface ReorderOptions<T> {
  * @internal
  */
 export class Reorder<T> {
-  private readonly tracks = new Map<string | number | undefined, Track<T>>();
+  /** The tracks by key (keyed only: without keys there is `single`). */
+  private readonly tracks: Map<string | number | undefined, Track<T>> | null;
   /** Without keys there is one track: created up front, so `start` applies before any value. */
   private readonly single: Track<T> | undefined;
 
   constructor(
-    private readonly options: ReorderOptions<T>,
+    private readonly options: ReorderOptions,
     private readonly sink: ReorderSink<T>,
   ) {
-    this.single = options.keyed ? undefined : this.trackFor(undefined);
+    this.tracks = options.keyed ? new Map() : null;
+    this.single = options.keyed ? undefined : this.newTrack(undefined);
   }
 
   /** One value, with its seq (a safe integer >= 0) and, when keyed, its key. */
@@ -258,7 +278,7 @@ export class Reorder<T> {
       return;
     }
     if (seq <= t.last || (t.held !== null && t.held.has(seq))) {
-      this.options.onLate?.(value, seq);
+      this.sink.late?.(value, seq);
       return;
     }
     // The first early value of this sequence: its holding places are made now (none before).
@@ -271,29 +291,37 @@ export class Reorder<T> {
 
   /** The source completed: nothing can fill the remaining holes any more. */
   flush(): void {
-    for (const t of this.tracks.values()) while (heldCount(t) > 0) this.giveUp(t, 'complete');
+    for (const t of this.all()) while (heldCount(t) > 0) this.giveUp(t, 'complete');
   }
 
   /** Stops the timers and forgets everything held. */
   dispose(): void {
-    for (const t of this.tracks.values()) {
+    for (const t of this.all()) {
       t.timer?.unsubscribe();
       t.timer = null;
       t.held = null;
       t.heap = null;
     }
-    this.tracks.clear();
+    this.tracks?.clear();
+  }
+
+  private all(): Iterable<Track<T>> {
+    return this.tracks === null ? [this.single as Track<T>] : this.tracks.values();
   }
 
   private trackFor(key: string | number | undefined): Track<T> {
-    let track = this.tracks.get(key);
+    const tracks = this.tracks as Map<string | number | undefined, Track<T>>;
+    let track = tracks.get(key);
     if (track === undefined) {
-      const { start } = this.options;
-      const base = typeof start === 'function' ? checkStart(start(key as string | number)) : start;
-      track = { key, based: base !== null, last: base ?? -1, held: null, heap: null, timer: null };
-      this.tracks.set(key, track);
+      track = this.newTrack(key);
+      tracks.set(key, track);
     }
     return track;
+  }
+
+  private newTrack(key: string | number | undefined): Track<T> {
+    const base = checkStart(this.sink.startOf(key));
+    return { key, based: base !== null, last: base ?? -1, held: null, heap: null, timer: null };
   }
 
   private drain(t: Track<T>): void {
@@ -312,7 +340,7 @@ export class Reorder<T> {
     const lowest = (t.heap as MinHeap).peek();
     const hole = { from: t.last + 1, to: lowest - 1, lastContiguous: t.last, reason };
     const gap: SequenceGapInfo = this.options.keyed ? { ...hole, key: t.key } : hole;
-    this.options.onGap?.(gap);
+    this.sink.gap?.(gap);
     if (this.options.gapAction === 'error') throw new SequenceGapError(gap);
     t.last = lowest - 1;
     this.drain(t);

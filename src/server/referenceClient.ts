@@ -56,46 +56,55 @@ export type ReferenceProtocolConfig = Pick<
  */
 export function referenceProtocol(options: ReferenceProtocolOptions = {}): ReferenceProtocolConfig {
   const { tokenInHello = true, heartbeatInterval = 0, waitForWelcome = true } = options;
+  // What does not depend on the options is made once, for every socket.
+  const config: ReferenceProtocolConfig = { ...(tokenInHello ? WITH_TOKEN : WITHOUT_TOKEN), ...(waitForWelcome ? { ready: READY } : {}) };
+  if (heartbeatInterval <= 0) return config;
   let pings = 0;
-  return {
-    codec: ServerFrame,
-    handshake: ({ resumeFromSeq, token, cursor }): ClientFrame => {
-      const resume: Record<string, number> = {};
-      for (const key of cursor?.keys() ?? []) {
-        const seq = cursor?.get(key);
-        if (seq !== null && seq !== undefined) resume[String(key)] = seq;
-      }
-      return {
-        type: 'hello',
-        // Per-topic seqs: the known topics resume from their own cursor (`resume`), and a topic
-        // not seen yet from the cursor's start; the lowest cursor would make a new topic start
-        // from another topic's position and miss its first events.
-        resumeFromSeq: cursor?.mode === 'perKey' ? cursor.start : resumeFromSeq,
-        ...(Object.keys(resume).length > 0 ? { resume } : {}),
-        ...(tokenInHello && token !== null ? { token } : {}),
-      };
-    },
-    seqOf: (frame) => (frame.type === 'event' ? frame.seq : undefined),
-    keyOf: (frame) => (frame as EventFrame).topic,
-    idOf: (frame) => (frame as EventFrame).id,
-    isControl: (frame) => frame.type !== 'event',
-    ...(waitForWelcome ? { ready: { isReady: (frame: ServerFrame) => frame.type === 'welcome' } } : {}),
-    resets: { epochOf: (frame) => (frame.type === 'welcome' ? frame.epoch : undefined) },
-    requests: {
-      idOf: (frame) => (frame.type === 'request' ? frame.id : undefined),
-      replyIdOf: (frame) => (frame.type === 'reply' ? frame.id : undefined),
-    },
-    acks: {
-      idOf: (frame) => (frame.type === 'publish' ? frame.id : undefined),
-      ackIdOf: (frame) => (frame.type === 'ack' ? frame.id : undefined),
-    },
-    topics: {
-      subscribe: (topics) => ({ type: 'subscribe', topics: [...topics] }),
-      unsubscribe: (topics) => ({ type: 'unsubscribe', topics: [...topics] }),
-    },
-    ...(tokenInHello ? { refreshMessage: (token: string): ClientFrame => ({ type: 'auth', token }) } : {}),
-    ...(heartbeatInterval > 0
-      ? { heartbeat: { interval: heartbeatInterval, message: (): ClientFrame => ({ type: 'ping', id: ++pings }), isReply: (frame: ServerFrame) => frame.type === 'pong' } }
-      : {}),
+  return { ...config, heartbeat: { interval: heartbeatInterval, message: (): ClientFrame => ({ type: 'ping', id: ++pings }), isReply: (frame: ServerFrame) => frame.type === 'pong' } };
+}
+
+/** The hello: per-topic seqs, and the token when `tokenInHello`. */
+function hello(withToken: boolean): NonNullable<ReferenceProtocolConfig['handshake']> {
+  return ({ resumeFromSeq, token, cursor }): ClientFrame => {
+    const resume: Record<string, number> = {};
+    for (const key of cursor?.keys() ?? []) {
+      const seq = cursor?.get(key);
+      if (seq !== null && seq !== undefined) resume[String(key)] = seq;
+    }
+    return {
+      type: 'hello',
+      // Per-topic seqs: the known topics resume from their own cursor (`resume`), and a topic
+      // not seen yet from the cursor's start; the lowest cursor would make a new topic start
+      // from another topic's position and miss its first events.
+      resumeFromSeq: cursor?.mode === 'perKey' ? cursor.start : resumeFromSeq,
+      ...(Object.keys(resume).length > 0 ? { resume } : {}),
+      ...(withToken && token !== null ? { token } : {}),
+    };
   };
 }
+
+const READY: NonNullable<ReferenceProtocolConfig['ready']> = Object.freeze({ isReady: (frame: ServerFrame) => frame.type === 'welcome' });
+
+const COMMON: ReferenceProtocolConfig = Object.freeze({
+  codec: ServerFrame,
+  seqOf: (frame: ServerFrame) => (frame.type === 'event' ? frame.seq : undefined),
+  keyOf: (frame: ServerFrame) => (frame as EventFrame).topic,
+  idOf: (frame: ServerFrame) => (frame as EventFrame).id,
+  isControl: (frame: ServerFrame) => frame.type !== 'event',
+  resets: Object.freeze({ epochOf: (frame: ServerFrame) => (frame.type === 'welcome' ? frame.epoch : undefined) }),
+  requests: Object.freeze({
+    idOf: (frame: ClientFrame) => (frame.type === 'request' ? frame.id : undefined),
+    replyIdOf: (frame: ServerFrame) => (frame.type === 'reply' ? frame.id : undefined),
+  }),
+  acks: Object.freeze({
+    idOf: (frame: ClientFrame) => (frame.type === 'publish' ? frame.id : undefined),
+    ackIdOf: (frame: ServerFrame) => (frame.type === 'ack' ? frame.id : undefined),
+  }),
+  topics: Object.freeze({
+    subscribe: (topics: readonly string[]): ClientFrame => ({ type: 'subscribe', topics: [...topics] }),
+    unsubscribe: (topics: readonly string[]): ClientFrame => ({ type: 'unsubscribe', topics: [...topics] }),
+  }),
+});
+
+const WITH_TOKEN: ReferenceProtocolConfig = Object.freeze({ ...COMMON, handshake: hello(true), refreshMessage: (token: string): ClientFrame => ({ type: 'auth', token }) });
+const WITHOUT_TOKEN: ReferenceProtocolConfig = Object.freeze({ ...COMMON, handshake: hello(false) });

@@ -1,6 +1,7 @@
 import { defer, of, shareReplay, Subscription, tap } from 'rxjs';
 import type { Observable, Observer } from 'rxjs';
 import { IdleTimeoutError, InvalidOptionError } from '../errors';
+import type { DeliveryErrorInfo } from '../errors';
 import { backoffPolicy } from '../operators/retryBackoff';
 import type { Backoff, BackoffPolicy, RetryInfo, RetryJudge } from '../operators/retryBackoff';
 import type { TopicCommand } from '../operators/replaySubscriptions';
@@ -19,6 +20,7 @@ import type { SocketOptions } from './options';
 import { Outbox } from './outbox';
 import type { OutboxDropReason } from './outbox';
 import { Conversations } from './requests';
+import type { ConversationDeps } from './requests';
 import { createResetDetector } from './resets';
 import type { ResetDetector } from './resets';
 import { TopicSet } from './topics';
@@ -92,12 +94,7 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
     this.conversations =
       options.requests === undefined && options.acks === undefined
         ? undefined
-        : new Conversations({
-            scheduler,
-            ready: () => this.isReady,
-            write: (message) => this.writeFrame(message as Out),
-            onGiveUp: (message, info) => lifecycle.emit({ type: 'dropped', reason: 'undelivered', message, error: info }),
-          });
+        : new Conversations(scheduler, this as ConversationDeps);
     // Checks the cursor against the options now (a perKey cursor needs keyOf, and the reverse).
     if (cursor !== undefined) resumeFrom(cursor, { seqOf: () => undefined, ...(options.keyOf !== undefined ? { keyOf: options.keyOf } : {}) });
     const resets = this.resets;
@@ -123,6 +120,11 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   onRetry(info: RetryInfo): void {
     this.options.retry.onRetry?.(info);
     this.lifecycle.emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
+  }
+
+  /** @internal A request or acknowledged send was given up on. */
+  undelivered(message: unknown, info: DeliveryErrorInfo): void {
+    this.lifecycle.emit({ type: 'dropped', reason: 'undelivered', message, error: info });
   }
 
   /** @internal The outbox dropped `message`. */

@@ -1,8 +1,10 @@
 import type { Observer } from 'rxjs';
 import { DecodeError } from '../errors';
+import type { SequenceGapInfo } from '../errors';
 import type { ResumeCursor } from '../cursor';
 import { IdWindow } from '../operators/dedupe';
 import { Reorder } from '../operators/sequenceGaps';
+import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
 import { decodeFrame, decodeText, isProblem, readEvent } from './messages';
 import type { Inbound as Record } from './messages';
 import { parseWireFrame, validate } from './wire';
@@ -46,7 +48,7 @@ export interface FrameSource {
  *
  * @internal
  */
-export class Inbound<In> {
+export class Inbound<In> implements ReorderSink<Record<In>> {
   /** Where messages are handed over (the output), while a run is on. */
   private out: Observer<In> | null = null;
   private reorder: Reorder<Record<In>> | null = null;
@@ -57,6 +59,10 @@ export class Inbound<In> {
   /** The id dedupe reads: `null` when dedupe is off. */
   private readonly idFor: ((message: In) => unknown) | 'keyAndSeq' | null;
   private readonly fast: boolean;
+  /** The reorder stage's options (`gaps`), the same for every attempt; `null` without it. */
+  private readonly reorderOptions: ReorderOptions | null;
+  /** The current attempt: where the reorder stage's timer failures go. */
+  private attempt: FrameSource | null = null;
 
   constructor(
     private readonly options: SocketOptions<In, unknown>,
@@ -73,6 +79,9 @@ export class Inbound<In> {
     this.sequenced = options.seqOf !== undefined;
     this.idFor = options.dedupeWindow === undefined ? null : (options.idOf ?? 'keyAndSeq');
     this.fast = options.deserialize === undefined && options.eventsOf === undefined;
+    const { gaps, scheduler } = options;
+    this.reorderOptions =
+      gaps === undefined ? null : { keyed: options.keyOf !== undefined, window: gaps.window, maxWait: gaps.maxWait, gapAction: 'error', scheduler };
   }
 
   /** A run of the output starts: the id window is new (it lives across the run's attempts). */
@@ -92,29 +101,46 @@ export class Inbound<In> {
   /** An attempt starts: the reorder stage starts each sequence where the cursor stands now. */
   startAttempt(source: FrameSource): void {
     this.endAttempt();
-    const { gaps, keyOf, scheduler } = this.options;
-    if (gaps === undefined) return;
-    const cursor = this.cursor;
-    const lifecycle = this.lifecycle;
-    this.reorder = new Reorder<Record<In>>(
-      {
-        start: keyOf !== undefined ? (key: string | number) => cursor?.get(key) ?? null : (cursor?.value ?? null),
-        keyed: keyOf !== undefined,
-        window: gaps.window,
-        maxWait: gaps.maxWait,
-        gapAction: 'error',
-        onGap: (gap) => lifecycle.emit({ type: 'gap', gap }),
-        onLate: (record) => this.duplicate(record, 'gaps'),
-        scheduler,
-      },
-      { next: (record) => this.delivered(record), error: (error) => source.fail(error) },
-    );
+    this.attempt = source;
+    const { reorderOptions } = this;
+    // The stage reports to this object (ReorderSink): nothing is made per attempt but its state.
+    if (reorderOptions !== null) this.reorder = new Reorder<Record<In>>(reorderOptions, this);
+  }
+
+  // ---- what the reorder stage reports (ReorderSink) ----
+
+  /** @internal Where a sequence starts: where the cursor stands when its track is made. */
+  startOf(key: string | number | undefined): number | null {
+    const { cursor } = this;
+    if (cursor === undefined) return null;
+    return key === undefined ? cursor.value : cursor.get(key);
+  }
+
+  /** @internal An event in order: on to the cursor. */
+  next(record: Record<In>): void {
+    this.delivered(record);
+  }
+
+  /** @internal A hole given up on after `gaps.maxWait`: the attempt ends (a resync). */
+  error(error: unknown): void {
+    this.attempt?.fail(error);
+  }
+
+  /** @internal A hole given up on. */
+  gap(gap: SequenceGapInfo): void {
+    this.lifecycle.emit({ type: 'gap', gap });
+  }
+
+  /** @internal A repeat of an event this attempt already passed on. */
+  late(record: Record<In>): void {
+    this.duplicate(record, 'gaps');
   }
 
   /** The attempt ended: what the reorder stage held is dropped (the next attempt's replay brings it back). */
   endAttempt(): void {
     this.reorder?.dispose();
     this.reorder = null;
+    this.attempt = null;
   }
 
   /** One inbound frame of `source`. */

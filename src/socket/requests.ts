@@ -18,13 +18,12 @@ interface Pending<R> {
 
 /** What a {@link Conversations} needs from the socket. @internal */
 export interface ConversationDeps {
-  readonly scheduler: SchedulerLike;
   /** Whether the connection is ready for user messages. */
-  ready(): boolean;
+  readonly isReady: boolean;
   /** Sends a frame on the open socket; `false` when there is none. */
-  write(message: unknown): boolean;
+  writeFrame(message: unknown): boolean;
   /** A message is given up on: report it (a `dropped` event). */
-  onGiveUp(message: unknown, info: DeliveryErrorInfo): void;
+  undelivered(message: unknown, info: DeliveryErrorInfo): void;
 }
 
 /**
@@ -39,9 +38,13 @@ export interface ConversationDeps {
  * @internal
  */
 export class Conversations {
-  private readonly pending = new Map<string | number, Pending<unknown>>();
+  /** What waits, by id: a shared empty map until the first message (nothing is ever added to it). */
+  private pending: Map<string | number, Pending<unknown>> = NONE;
 
-  constructor(private readonly deps: ConversationDeps) {}
+  constructor(
+    private readonly scheduler: SchedulerLike,
+    private readonly deps: ConversationDeps,
+  ) {}
 
   /** How many wait for an answer. */
   get size(): number {
@@ -65,9 +68,10 @@ export class Conversations {
         return;
       }
       const entry: Pending<R> = { id, message, kind, sent: false, resend, subscriber, timer: null };
+      if (this.pending === NONE) this.pending = new Map();
       this.pending.set(id, entry as Pending<unknown>);
-      if (timeoutMs !== Infinity) entry.timer = this.deps.scheduler.schedule(() => this.giveUp(entry as Pending<unknown>, 'timeout', timeoutMs), timeoutMs);
-      if (this.deps.ready()) entry.sent = this.deps.write(message);
+      if (timeoutMs !== Infinity) entry.timer = this.scheduler.schedule(() => this.giveUp(entry as Pending<unknown>, 'timeout', timeoutMs), timeoutMs);
+      if (this.deps.isReady) entry.sent = this.deps.writeFrame(message);
       return () => {
         if (this.pending.get(id) === (entry as Pending<unknown>)) this.forget(entry as Pending<unknown>);
       };
@@ -92,7 +96,7 @@ export class Conversations {
   ready(): void {
     for (const entry of [...this.pending.values()]) {
       if (entry.sent || this.pending.get(entry.id) !== entry) continue;
-      if (!this.deps.write(entry.message)) return;
+      if (!this.deps.writeFrame(entry.message)) return;
       entry.sent = true;
     }
   }
@@ -121,7 +125,9 @@ export class Conversations {
     if (this.pending.get(entry.id) !== entry) return;
     this.forget(entry);
     const info: DeliveryErrorInfo = { kind: entry.kind, reason, id: entry.id, message: entry.message, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
-    this.deps.onGiveUp(entry.message, info);
+    this.deps.undelivered(entry.message, info);
     entry.subscriber.error(new DeliveryError(info));
   }
 }
+
+const NONE: Map<string | number, Pending<unknown>> = new Map();

@@ -45,60 +45,78 @@ export function createResetDetector(
   lifecycle: Lifecycle,
   fail: (error: ServerResetError) => void,
 ): ResetDetector {
-  const { policy, fallback } = resets;
-  let known: string | number | undefined;
-  let epochRead = false;
-  let seen = false;
-  /** Where the cursor stood (per key) when this connection started: "right after a reconnect" is before it moves. */
-  let atStart: ReadonlyMap<unknown, number | null> = new Map();
-  /** The last repeat of this connection that looked like a reset. */
-  let candidate: { readonly key: unknown; readonly seq: number } | null = null;
-  const position = (key: unknown): number | null =>
-    cursor === undefined ? null : cursor.mode === 'perKey' ? cursor.get(key as string | number) : cursor.value;
-  let numbering = 0;
-  const reset = (info: ServerResetInfo): void => {
-    seen = true;
-    lifecycle.emit({ type: 'reset', info });
-    if (policy === 'restart') numbering++;
-    if (policy === 'restart' && cursor !== undefined) rewind(cursor);
-    fail(new ServerResetError(info));
-  };
-  return {
-    connecting: () => {
-      epochRead = resets.epochOf === undefined;
-      seen = false;
-      candidate = null;
-      if (fallback === undefined || cursor === undefined) return;
-      atStart = cursor.mode === 'perKey' ? new Map(cursor.keys().map((key) => [key, cursor.get(key)])) : new Map([[undefined, cursor.value]]);
-    },
-    get wantsEpoch() {
-      return !epochRead;
-    },
-    get numbering() {
-      return numbering;
-    },
-    epoch: (epoch) => {
-      epochRead = true;
-      const previous = known;
-      known = epoch;
-      if (previous === undefined || previous === epoch || seen) return;
-      reset({ reason: 'epoch', policy, previousEpoch: previous, epoch, cursor: cursor?.value ?? null });
-    },
-    observe: (event) => {
-      if (seen || fallback === undefined || cursor === undefined || event.type !== 'duplicate' || event.stage === 'dedupe') return;
-      const { seq, key } = event;
-      if (seq === undefined) return;
-      const at = position(key);
-      // Only right after a (re)connect: once this connection delivered an event of this sequence,
-      // a repeat is a repeat.
-      if (at === null || (atStart.has(key) ? atStart.get(key) : (cursor.start ?? null)) !== at) return;
-      if (!fallback({ seq, key, cursor: at })) return;
-      // Two in a row (seq, then seq + 1, of one sequence): a new numbering counting up, not one
-      // stale event resent by the server.
-      const previous = candidate;
-      candidate = { key, seq };
-      if (previous === null || previous.key !== key || previous.seq + 1 !== seq) return;
-      reset({ reason: 'seq', policy, seq: previous.seq, ...(key === undefined ? {} : { key: key as string | number }), cursor: at });
-    },
-  };
+  return new Resets(resets.policy, resets.fallback, resets.epochOf !== undefined, cursor, lifecycle, fail);
 }
+
+class Resets implements ResetDetector {
+  private known: string | number | undefined = undefined;
+  private epochRead = false;
+  /** A reset was seen on this connection: nothing more to look for until the next. */
+  private seen = false;
+  /** Where each sequence stood at the connect (the seq fallback looks only right after it). */
+  private atStart: ReadonlyMap<unknown, number | null> = EMPTY;
+  private candidate: { readonly key: unknown; readonly seq: number } | null = null;
+  private count = 0;
+
+  constructor(
+    private readonly policy: 'restart' | 'fail',
+    private readonly fallback: ((drop: { readonly seq: number; readonly key: unknown; readonly cursor: number }) => boolean) | undefined,
+    private readonly hasEpochs: boolean,
+    private readonly cursor: ResumeCursor | undefined,
+    private readonly lifecycle: Lifecycle,
+    private readonly fail: (error: ServerResetError) => void,
+  ) {}
+
+  get wantsEpoch(): boolean {
+    return !this.epochRead;
+  }
+
+  get numbering(): number {
+    return this.count;
+  }
+
+  connecting(): void {
+    this.epochRead = !this.hasEpochs;
+    this.seen = false;
+    this.candidate = null;
+    const { cursor } = this;
+    if (this.fallback === undefined || cursor === undefined) return;
+    this.atStart = cursor.mode === 'perKey' ? new Map(cursor.keys().map((key) => [key, cursor.get(key)])) : new Map([[undefined, cursor.value]]);
+  }
+
+  epoch(epoch: string | number): void {
+    this.epochRead = true;
+    const previous = this.known;
+    this.known = epoch;
+    if (previous === undefined || previous === epoch || this.seen) return;
+    this.reset({ reason: 'epoch', policy: this.policy, previousEpoch: previous, epoch, cursor: this.cursor?.value ?? null });
+  }
+
+  observe(event: ManagedSocketEvent): void {
+    const { cursor, fallback } = this;
+    if (this.seen || fallback === undefined || cursor === undefined || event.type !== 'duplicate' || event.stage === 'dedupe') return;
+    const { seq, key } = event;
+    if (seq === undefined) return;
+    const at = cursor.mode === 'perKey' ? cursor.get(key as string | number) : cursor.value;
+    // Only right after a (re)connect: once this connection delivered an event of this sequence,
+    // a repeat is a repeat.
+    if (at === null || (this.atStart.has(key) ? this.atStart.get(key) : (cursor.start ?? null)) !== at) return;
+    if (!fallback({ seq, key, cursor: at })) return;
+    // Two in a row (seq, then seq + 1, of one sequence): a new numbering counting up, not one
+    // stale event resent by the server.
+    const previous = this.candidate;
+    this.candidate = { key, seq };
+    if (previous === null || previous.key !== key || previous.seq + 1 !== seq) return;
+    this.reset({ reason: 'seq', policy: this.policy, seq: previous.seq, ...(key === undefined ? {} : { key: key as string | number }), cursor: at });
+  }
+
+  private reset(info: ServerResetInfo): void {
+    this.seen = true;
+    this.lifecycle.emit({ type: 'reset', info });
+    if (this.policy === 'restart') this.count++;
+    if (this.policy === 'restart' && this.cursor !== undefined) rewind(this.cursor);
+    this.fail(new ServerResetError(info));
+  }
+}
+
+const EMPTY: ReadonlyMap<unknown, number | null> = new Map();
