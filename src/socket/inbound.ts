@@ -15,12 +15,14 @@ import type { SocketOptions } from './options';
 const RAW_LIMIT = 256;
 
 /**
- * Sees each decoded message before it goes on (the ready handshake, heartbeat replies, epochs);
- * `true` keeps it from going on. `undefined` when no feature needs it: nothing runs per frame.
+ * Sees each decoded message before it goes on (the ready handshake, heartbeat replies, epochs,
+ * answers); `true` keeps it from going on. Left out when no feature needs it: nothing runs per frame.
  *
  * @internal
  */
-export type Watch<In> = ((message: In) => boolean) | undefined;
+export interface Watch<In> {
+  see(message: In): boolean;
+}
 
 /** The attempt a frame belongs to: what it reads, and where a failure goes. @internal */
 export interface FrameSource {
@@ -68,7 +70,7 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
     private readonly options: SocketOptions<In, unknown>,
     private readonly lifecycle: Lifecycle,
     private readonly cursor: ResumeCursor | undefined,
-    private readonly watch: Watch<In>,
+    private readonly watch: Watch<In> | undefined,
     /**
      * Server reset detection: it sees every duplicate (with the seq fallback, a repeat far below the
      * cursor is a sign of a reset), and its numbering (bumped by a reset) tells the ids of a new
@@ -191,7 +193,7 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   /** One decoded message: the watch, then a plain message is handed over, an event read and sequenced. */
   private message(message: In, data: unknown, index: number | undefined): void {
     const { watch } = this;
-    if (watch !== undefined && watch(message)) return;
+    if (watch !== undefined && watch.see(message)) return;
     const { isControl } = this.options;
     if (!this.sequenced) {
       if (isControl === undefined || !isControl(message)) (this.out as Observer<In>).next(message);
