@@ -1002,6 +1002,22 @@ describe('managedSocket$', () => {
       });
     });
 
+    it('should work detached from the socket, as the other controls do (an event handler, a destructured control)', () => {
+      ts.run(() => {
+        const { fake, socket, timeline } = setup({ topics: { subscribe: (topics) => ({ type: 'subscribe', topics }), unsubscribe: (topics) => ({ type: 'unsubscribe', topics }) } });
+        const { reconnect, send, subscribeTopics, topics, metrics } = socket;
+        subscribeTopics('a');
+        serve('--S--R', { S: () => send({ type: 'msg', n: 1 }), R: reconnect });
+        subscribeUntil(socket, 10);
+        ts.flush();
+        expect(timeline).toEqual(['0:connecting', '1:connected', '5:disconnected', '5:connecting', '6:connected', '10:closed']);
+        expect(socketAt(fake, 0).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: null }, { type: 'subscribe', topics: ['a'] }, { type: 'msg', n: 1 }]);
+        expect(topics()).toEqual(['a']);
+        expect(metrics().messagesOut).toBe(5);
+        expect(socket.send).toBe(send); // the same function every time it is read
+      });
+    });
+
     it('should cut a waiting backoff short', () => {
       ts.run(() => {
         const { fake, socket, timeline } = setup({ retry: { initialInterval: 100, jitter: 0 } });

@@ -202,51 +202,61 @@ class Socket<In, Out> extends Observable<In> implements ManagedSocket<In, Out> {
     return this.core.cursor;
   }
 
-  metrics(): ManagedSocketMetrics {
-    return { ...this.core.lifecycle.counters, rttMs: this.core.rttMs };
+  // The controls work detached too (`const { send } = socket`, `onClick={socket.reconnect}`): each
+  // is a function bound to this socket, made the first time it is read.
+  private fns: Partial<Controls<In, Out>> = {};
+
+  get metrics(): Controls<In, Out>['metrics'] {
+    return (this.fns.metrics ??= () => ({ ...this.core.lifecycle.counters, rttMs: this.core.rttMs }));
   }
 
-  send(message: Out): void {
-    this.core.send(message);
+  get send(): Controls<In, Out>['send'] {
+    return (this.fns.send ??= (message) => this.core.send(message));
   }
 
-  request(message: Out, options?: { readonly timeout?: number; readonly idempotent?: boolean }): Observable<In> {
-    return this.core.request(message, options);
+  get request(): Controls<In, Out>['request'] {
+    return (this.fns.request ??= (message, options) => this.core.request(message, options));
   }
 
-  sendAcked(message: Out): Observable<void> {
-    return this.core.sendAcked(message);
+  get sendAcked(): Controls<In, Out>['sendAcked'] {
+    return (this.fns.sendAcked ??= (message) => this.core.sendAcked(message));
   }
 
-  subscribeTopics(...topics: string[]): void {
-    this.core.topics.subscribe(topics);
+  get subscribeTopics(): Controls<In, Out>['subscribeTopics'] {
+    return (this.fns.subscribeTopics ??= (...topics) => this.core.topics.subscribe(topics));
   }
 
-  unsubscribeTopics(...topics: string[]): void {
-    this.core.topics.unsubscribe(topics);
+  get unsubscribeTopics(): Controls<In, Out>['unsubscribeTopics'] {
+    return (this.fns.unsubscribeTopics ??= (...topics) => this.core.topics.unsubscribe(topics));
   }
 
-  topics(): readonly string[] {
-    return this.core.topics.list();
+  get topics(): Controls<In, Out>['topics'] {
+    return (this.fns.topics ??= () => this.core.topics.list());
   }
 
-  reconnect(): void {
-    this.core.reconnect();
+  get reconnect(): Controls<In, Out>['reconnect'] {
+    return (this.fns.reconnect ??= () => this.core.reconnect());
   }
 
-  pause(): boolean {
-    return this.core.pause();
+  get pause(): Controls<In, Out>['pause'] {
+    return (this.fns.pause ??= () => this.core.pause());
   }
 
-  resume(): void {
-    this.core.resume();
+  get resume(): Controls<In, Out>['resume'] {
+    return (this.fns.resume ??= () => this.core.resume());
   }
 
   get paused(): boolean {
     return this.core.paused;
   }
 
-  close(): Observable<void> {
-    return this.core.close();
+  get close(): Controls<In, Out>['close'] {
+    return (this.fns.close ??= () => this.core.close());
   }
 }
+
+/** The methods of a {@link ManagedSocket}. */
+type Controls<In, Out> = Pick<
+  ManagedSocket<In, Out>,
+  'metrics' | 'send' | 'request' | 'sendAcked' | 'subscribeTopics' | 'unsubscribeTopics' | 'topics' | 'reconnect' | 'pause' | 'resume' | 'close'
+>;
