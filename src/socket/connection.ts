@@ -9,7 +9,7 @@ import type { IdleWatched } from './idle';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 import { CLOSING, FRAMES } from './transport';
-import type { FrameSource, WebSocketCloseEvent, WebSocketLike, WebSocketMessageEvent } from './transport';
+import type { FrameListenable, WebSocketCloseEvent, WebSocketLike, WebSocketMessageEvent } from './transport';
 import { checkSecure, resolveUrl } from './url';
 import type { ConnectContext } from './config';
 
@@ -225,7 +225,7 @@ export class Connection<In, Out> implements IdleWatched {
     host.created(socket);
     this.onOpen = () => this.opened();
     socket.addEventListener('open', this.onOpen);
-    const frames = (socket as Partial<FrameSource>)[FRAMES];
+    const frames = (socket as Partial<FrameListenable>)[FRAMES];
     // The transport's own frame listener when it has one: no event object per frame.
     if (typeof frames === 'function') {
       this.removeFrames = frames.call(socket, (data, isBinary) => host.frame(this, isBinary ? data : String(data)));

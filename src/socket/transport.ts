@@ -67,7 +67,7 @@ export const CLOSED = 3;
 export const FRAMES: unique symbol = Symbol.for('rxjs-managed-socket.frames');
 
 /** A socket with {@link FRAMES}. @internal */
-export interface FrameSource {
+export interface FrameListenable {
   [FRAMES](listener: (data: unknown, isBinary: boolean) => void): () => void;
 }
 

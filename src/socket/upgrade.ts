@@ -1,5 +1,5 @@
 import { CloseError, UpgradeRefusedError } from '../errors';
-import type { WebSocketCtor, WebSocketLike } from './transport';
+import type { WebSocketLike } from './transport';
 
 /**
  * What a transport knows about a refused upgrade: the HTTP status and the raw `Retry-After`
@@ -30,21 +30,6 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/**
- * The constructor of one attempt, handing the socket it creates to `created`, so a close before
- * the open can be read for a refused upgrade.
- *
- * @internal
- */
-export function capturing(Ctor: WebSocketCtor, created: (socket: WebSocketLike) => void): WebSocketCtor {
-  function Capture(url: string, protocols?: string | string[], options?: never): WebSocketLike {
-    const socket = new Ctor(url, protocols, options);
-    created(socket);
-    return socket;
-  }
-  return Capture as unknown as WebSocketCtor;
 }
 
 /**
