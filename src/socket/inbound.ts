@@ -10,19 +10,10 @@ import type { Inbound as Record } from './messages';
 import { parseWireFrame, validate } from './wire';
 import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { ResetDetector } from './resets';
+import type { Watch } from './watch';
 import type { SocketOptions } from './options';
 
 const RAW_LIMIT = 256;
-
-/**
- * Sees each decoded message before it goes on (the ready handshake, heartbeat replies, epochs,
- * answers); `true` keeps it from going on. Left out when no feature needs it: nothing runs per frame.
- *
- * @internal
- */
-export interface Watch<In> {
-  see(message: In): boolean;
-}
 
 /** The attempt a frame belongs to: what it reads, and where a failure goes. @internal */
 export interface FrameSource {

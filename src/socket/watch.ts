@@ -1,0 +1,73 @@
+import type { ResetDetector } from './resets';
+import type { SocketCore } from './core';
+
+/**
+ * Sees each decoded message before it goes on (the ready handshake, heartbeat replies, epochs,
+ * answers); `true` keeps it from going on. Left out when no feature needs it: nothing runs per frame.
+ *
+ * @internal
+ */
+export interface Watch<In> {
+  see(message: In): boolean;
+}
+
+/**
+ * The one look at each decoded message that the ready handshake, heartbeat round-trip times,
+ * epochs and conversations need; `undefined` when none is configured (then nothing runs per
+ * message). Each check runs only while it is waiting for something: a ready reply, an unanswered
+ * heartbeat, an epoch, an answer.
+ *
+ * @internal
+ */
+export function createWatch<In, Out>(core: SocketCore<In, Out>, resets: ResetDetector | undefined): Watch<In> | undefined {
+  const { options, conversations } = core;
+  const epochOf = resets === undefined ? undefined : options.resets?.epochOf;
+  if (options.ready === undefined && options.heartbeat?.isReply === undefined && epochOf === undefined && conversations === undefined) return undefined;
+  return new Watcher(core, resets, epochOf);
+}
+
+class Watcher<In, Out> implements Watch<In> {
+  constructor(
+    private readonly core: SocketCore<In, Out>,
+    private readonly resets: ResetDetector | undefined,
+    private readonly epochOf: ((message: In) => string | number | undefined) | undefined,
+  ) {}
+
+  see(message: In): boolean {
+    const { core, resets } = this;
+    const { options, conversations } = core;
+    // Replies and acks are looked for only while something waits for one.
+    if (conversations !== undefined && conversations.size > 0) {
+      const replyIdOf = options.requests?.replyIdOf;
+      if (replyIdOf !== undefined && conversations.answer(replyIdOf(message), message, 'request')) return true;
+      const ackIdOf = options.acks?.ackIdOf;
+      if (ackIdOf !== undefined && conversations.answer(ackIdOf(message), undefined, 'ack')) return true;
+    }
+    const isReady = options.ready?.isReady;
+    if (isReady !== undefined) {
+      // With a ready handshake the epoch is read from the ready reply only: once ready, neither
+      // check runs again on this connection.
+      if (!core.isReady && isReady(message)) {
+        if (this.readEpoch(message)) return true;
+        core.readyReceived();
+      }
+    } else if (resets !== undefined && resets.wantsEpoch && this.readEpoch(message)) {
+      return true;
+    }
+    const isReply = options.heartbeat?.isReply;
+    if (isReply !== undefined && core.heartbeatAt !== null && isReply(message)) {
+      core.rttMs = options.scheduler.now() - core.heartbeatAt;
+      core.heartbeatAt = null;
+    }
+    return false;
+  }
+
+  /** Reads the epoch of `message`, if any; `true` when a reset ended this attempt. */
+  private readEpoch(message: In): boolean {
+    const { epochOf, resets } = this;
+    if (epochOf === undefined || resets === undefined) return false;
+    const epoch = epochOf(message);
+    if (epoch !== undefined) resets.epoch(epoch);
+    return !this.core.live;
+  }
+}
