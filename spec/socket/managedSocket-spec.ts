@@ -2065,6 +2065,34 @@ describe('managedSocket$', () => {
       });
     });
 
+    it('should end the attempt with the error of an isControl that throws on a frame, and go on after it on the next connection', () => {
+      ts.run(() => {
+        const boom = new Error('isControl bug');
+        let thrown = false;
+        const { fake, socket, events } = setup({
+          seqOf: (m) => (m.type === 'event' ? m.seq : undefined),
+          isControl: (m) => {
+            // A bug that bites once: on the first copy of event 2.
+            if (m.type === 'event' && m.seq === 2 && !thrown) {
+              thrown = true;
+              throw boom;
+            }
+            return m.type !== 'event';
+          },
+        });
+        const got: number[] = [];
+        socket.subscribe((m) => m.type === 'event' && got.push(m.seq));
+        serve('--a-b', { a: () => fake.latest().receive(ev(1)), b: () => fake.latest().receive(ev(2)) });
+        // the replay after the resume point on the next connection
+        serve('-------------------(cd)', { c: () => fake.latest().receive(ev(2)), d: () => fake.latest().receive(ev(3)) });
+        ts.flush();
+        expect(got).toEqual([1, 2, 3]);
+        expect(ofType(events, 'disconnected')).toEqual([{ type: 'disconnected', error: boom, kind: 'transient' }]);
+        expect(fake.sockets).toHaveLength(2);
+        expect(socketAt(fake, 1).sentJson()).toEqual([{ type: 'hello', resumeFromSeq: 1 }]);
+      });
+    });
+
     it('should refuse a message whose seqOf throws as a seq decode error, and go on', () => {
       ts.run(({ expectObservable }) => {
         const boom = new Error('seqOf bug');
