@@ -26,10 +26,14 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  * wire formats (a serializer and deserializer, binary frames, byte-sized limits, batch frames,
  * resume tokens and new-key bases on the cursor: 13,278 B -> 14,694 B); raised to 18,500 B for
  * the conversations (the ready handshake, refused upgrades, server resets, request()/sendAcked()
- * with their typed errors, metrics by cause and the round-trip time: about +3,300 B). Raise it on
- * purpose, in the change that needs it, and update the table in docs/package.md.
+ * with their typed errors, metrics by cause and the round-trip time: about +3,300 B); raised to
+ * 20,600 B when the socket's core became objects that hold their state in fields (an idle
+ * connection went from about 26 KB of heap to under 8 KB, and no operator runs per message):
+ * property and method names survive minification where closure variables did not, about +2,000 B
+ * (18,219 B -> 20,277 B). Raise it on purpose, in the change that needs it, and update the table
+ * in docs/package.md.
  */
-export const BUDGET = 18_500;
+export const BUDGET = 20_600;
 
 const json = process.argv.includes('--json');
 
