@@ -60,7 +60,7 @@ describe('Connection', () => {
       requestReconnect: () => undefined,
       isHeld: () => false,
     };
-    const connection = new Connection(host, { attempt: 3, retries: 0, lastError: undefined, forceToken: false });
+    const connection = new Connection(host, 3, 0, undefined, false);
     return { fake, host, connection, log, opened, failures };
   }
 

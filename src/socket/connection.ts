@@ -13,15 +13,6 @@ import type { FrameListenable, WebSocketCloseEvent, WebSocketLike, WebSocketMess
 import { checkSecure, resolveUrl } from './url';
 import type { ConnectContext } from './config';
 
-/** What an attempt knows before it starts. @internal */
-export interface AttemptInfo {
-  readonly attempt: number;
-  readonly retries: number;
-  readonly lastError: unknown;
-  /** The server refused the last token: fetch a new one first. */
-  readonly forceToken: boolean;
-}
-
 /**
  * What one connection needs from the socket that runs it: the options and the long-lived state,
  * where its frames go, and what to tell it.
@@ -102,20 +93,21 @@ export class Connection<In, Out> implements IdleWatched {
 
   constructor(
     private readonly host: ConnectionHost<In, Out>,
-    private readonly info: AttemptInfo,
+    /** 1 for the first attempt of the socket, then 2, 3, ... */
+    readonly attempt: number,
+    /** Failures in a row before this attempt, and what ended the last one. */
+    private readonly retries: number,
+    private readonly lastError: unknown,
+    /** The server refused the last token: fetch a new one first. */
+    private readonly forceToken: boolean,
   ) {
   }
 
   /** The context of this attempt, for the user's callbacks (made when first asked for). */
   get ctx(): ConnectContext {
-    const { info } = this;
-    return (this.ctxCache ??= { attempt: info.attempt, token: this.token, retries: info.retries, lastError: info.lastError });
+    return (this.ctxCache ??= { attempt: this.attempt, token: this.token, retries: this.retries, lastError: this.lastError });
   }
 
-  /** 1 for the first attempt of the socket, then 2, 3, ... */
-  get attempt(): number {
-    return this.info.attempt;
-  }
 
   /** Runs `subscription` beside the socket until the attempt ends. */
   private beside(subscription: Subscription): void {
@@ -124,7 +116,7 @@ export class Connection<In, Out> implements IdleWatched {
 
   /** Starts the attempt: the token and the URL (when they need a lookup), then the socket. */
   start(): void {
-    const { host, info } = this;
+    const { host, forceToken } = this;
     const { options, tokens } = host;
     const { url } = options;
     // A fixed URL and no token provider (the common case): straight to the socket.
@@ -132,9 +124,9 @@ export class Connection<In, Out> implements IdleWatched {
     const token$: Observable<string | null> =
       tokens === undefined
         ? of(null)
-        : tokens.get$(info.forceToken || options.tokenPerConnect).pipe(
+        : tokens.get$(forceToken || options.tokenPerConnect).pipe(
             tap(() => {
-              if (info.forceToken) host.tokenRenewed();
+              if (forceToken) host.tokenRenewed();
             }),
             map((token): string | null => token.token),
           );
@@ -143,7 +135,7 @@ export class Connection<In, Out> implements IdleWatched {
       switchMap((token) => {
         this.token = token;
         this.ctxCache = null;
-        return resolveUrl(url, this.ctx).pipe(throwIfEmpty(() => new UrlError({ attempt: info.attempt, reason: 'empty' })));
+        return resolveUrl(url, this.ctx).pipe(throwIfEmpty(() => new UrlError({ attempt: this.attempt, reason: 'empty' })));
       }),
     );
     this.beside(href$.subscribe({ next: (href) => this.connect(href), error: (error: unknown) => this.fail(error) }));

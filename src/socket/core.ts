@@ -169,7 +169,7 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
     const attempt = ++this.attempts;
     this.resets?.connecting();
     this.lifecycle.emit({ type: 'connecting', attempt });
-    const connection = new Connection<In, Out>(this, { attempt, retries: this.retries, lastError: this.lastError, forceToken: this.tokenRefused });
+    const connection = new Connection<In, Out>(this, attempt, this.retries, this.lastError, this.tokenRefused);
     this.connection = connection;
     this.inbound.startAttempt(connection);
     connection.start();

@@ -26,17 +26,19 @@ const TRANSIENT: FailureVerdict = { kind: 'transient' };
 
 /** The policy of one socket (its resync budget lives here). @internal */
 export function createFailurePolicy(options: Pick<SocketOptions<unknown, unknown>, 'classify' | 'gaps'>, hasToken: boolean): FailurePolicy {
-  return new Failures(options.classify, createResyncBudget(options.gaps?.maxResyncs ?? Infinity), hasToken);
+  return new Failures(options.classify, options.gaps?.maxResyncs ?? Infinity, hasToken);
 }
 
 class Failures implements FailurePolicy {
   // The attempt's end and the retry both ask about the same error: decide once.
   private last: { readonly error: unknown; readonly verdict: FailureVerdict } | null = null;
   private refusedAuth = false;
+  /** Made at the first hole given up on (never without `gaps`). */
+  private resyncs: ResyncBudget | null = null;
 
   constructor(
     private readonly classify: (error: unknown) => FailureVerdict,
-    private readonly resyncs: ResyncBudget,
+    private readonly maxResyncs: number,
     private readonly hasToken: boolean,
   ) {}
 
@@ -53,7 +55,7 @@ class Failures implements FailurePolicy {
   }
 
   private decide(error: unknown): FailureVerdict {
-    if (error instanceof SequenceGapError && !this.resyncs.spend(error)) return PERMANENT;
+    if (error instanceof SequenceGapError && !(this.resyncs ??= createResyncBudget(this.maxResyncs)).spend(error)) return PERMANENT;
     if (error instanceof ServerResetError) return error.info.policy === 'fail' ? PERMANENT : TRANSIENT;
     const verdict = this.classify(error);
     const authRefusal = error instanceof UpgradeRefusedError && verdict.kind === 'reauth';

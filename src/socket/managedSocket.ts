@@ -204,46 +204,46 @@ class Socket<In, Out> extends Observable<In> implements ManagedSocket<In, Out> {
 
   // The controls work detached too (`const { send } = socket`, `onClick={socket.reconnect}`): each
   // is a function bound to this socket, made the first time it is read.
-  private fns: Partial<Controls<In, Out>> = {};
+  private fns: Partial<Controls<In, Out>> | null = null;
 
   get metrics(): Controls<In, Out>['metrics'] {
-    return (this.fns.metrics ??= () => ({ ...this.core.lifecycle.counters, rttMs: this.core.rttMs }));
+    return ((this.fns ??= {}).metrics ??= () => ({ ...this.core.lifecycle.counters, rttMs: this.core.rttMs }));
   }
 
   get send(): Controls<In, Out>['send'] {
-    return (this.fns.send ??= (message) => this.core.send(message));
+    return ((this.fns ??= {}).send ??= (message) => this.core.send(message));
   }
 
   get request(): Controls<In, Out>['request'] {
-    return (this.fns.request ??= (message, options) => this.core.request(message, options));
+    return ((this.fns ??= {}).request ??= (message, options) => this.core.request(message, options));
   }
 
   get sendAcked(): Controls<In, Out>['sendAcked'] {
-    return (this.fns.sendAcked ??= (message) => this.core.sendAcked(message));
+    return ((this.fns ??= {}).sendAcked ??= (message) => this.core.sendAcked(message));
   }
 
   get subscribeTopics(): Controls<In, Out>['subscribeTopics'] {
-    return (this.fns.subscribeTopics ??= (...topics) => this.core.topics.subscribe(topics));
+    return ((this.fns ??= {}).subscribeTopics ??= (...topics) => this.core.topics.subscribe(topics));
   }
 
   get unsubscribeTopics(): Controls<In, Out>['unsubscribeTopics'] {
-    return (this.fns.unsubscribeTopics ??= (...topics) => this.core.topics.unsubscribe(topics));
+    return ((this.fns ??= {}).unsubscribeTopics ??= (...topics) => this.core.topics.unsubscribe(topics));
   }
 
   get topics(): Controls<In, Out>['topics'] {
-    return (this.fns.topics ??= () => this.core.topics.list());
+    return ((this.fns ??= {}).topics ??= () => this.core.topics.list());
   }
 
   get reconnect(): Controls<In, Out>['reconnect'] {
-    return (this.fns.reconnect ??= () => this.core.reconnect());
+    return ((this.fns ??= {}).reconnect ??= () => this.core.reconnect());
   }
 
   get pause(): Controls<In, Out>['pause'] {
-    return (this.fns.pause ??= () => this.core.pause());
+    return ((this.fns ??= {}).pause ??= () => this.core.pause());
   }
 
   get resume(): Controls<In, Out>['resume'] {
-    return (this.fns.resume ??= () => this.core.resume());
+    return ((this.fns ??= {}).resume ??= () => this.core.resume());
   }
 
   get paused(): boolean {
@@ -251,7 +251,7 @@ class Socket<In, Out> extends Observable<In> implements ManagedSocket<In, Out> {
   }
 
   get close(): Controls<In, Out>['close'] {
-    return (this.fns.close ??= () => this.core.close());
+    return ((this.fns ??= {}).close ??= () => this.core.close());
   }
 }
 
