@@ -68,6 +68,9 @@ class SingleTracks implements Tracks {
 class PerKeyTracks implements Tracks {
   private lowest: number | null = null;
   private stale = true;
+  /** The key found last and its track (tracks are never removed, only added or replaced whole). */
+  private lastKey: Key | undefined = undefined;
+  private lastTrack: Track | undefined = undefined;
 
   constructor(
     private readonly start: number | null,
@@ -86,7 +89,12 @@ class PerKeyTracks implements Tracks {
   }
 
   find(key: Key | undefined): Track | undefined {
-    return this.tracks.get(key as Key);
+    // The last key's track first: a feed's events often come in runs of one key.
+    if (key === this.lastKey && this.lastTrack !== undefined) return this.lastTrack;
+    const track = this.tracks.get(key as Key);
+    this.lastKey = key;
+    this.lastTrack = track;
+    return track;
   }
 
   add(key: Key, track: Track): void {

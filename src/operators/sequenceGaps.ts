@@ -247,6 +247,8 @@ export interface ReorderOptions {
 export class Reorder<T> {
   /** The tracks by key (keyed only: without keys there is `single`). */
   private readonly tracks: Map<string | number | undefined, Track<T>> | null;
+  /** The track found last (keyed only). */
+  private lastTrack: Track<T> | null = null;
   /** Without keys there is one track: created up front, so `start` applies before any value. */
   private readonly single: Track<T> | undefined;
 
@@ -303,6 +305,7 @@ export class Reorder<T> {
       t.heap = null;
     }
     this.tracks?.clear();
+    this.lastTrack = null;
   }
 
   private all(): Iterable<Track<T>> {
@@ -310,12 +313,16 @@ export class Reorder<T> {
   }
 
   private trackFor(key: string | number | undefined): Track<T> {
+    // The last key's track first: a feed's events often come in runs of one key.
+    const last = this.lastTrack;
+    if (last !== null && last.key === key) return last;
     const tracks = this.tracks as Map<string | number | undefined, Track<T>>;
     let track = tracks.get(key);
     if (track === undefined) {
       track = this.newTrack(key);
       tracks.set(key, track);
     }
+    this.lastTrack = track;
     return track;
   }
 
