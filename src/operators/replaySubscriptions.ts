@@ -1,5 +1,5 @@
-import { defer, filter, isObservable, map, merge, Subject, takeUntil, tap } from 'rxjs';
-import type { Observable, OperatorFunction } from 'rxjs';
+import { isObservable, Observable } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 
 const OP = 'replaySubscriptions';
@@ -83,31 +83,38 @@ export function replaySubscriptions<K = string>(
   }
 
   return (commands$) =>
-    defer(() => {
+    new Observable<TopicCommand<K>>((subscriber) => {
       const active = new Set<K>();
-      // Fires when the command stream completes. `merge` subscribes to replays$ (and so to this)
-      // before it subscribes to the commands, so even a synchronous completion is seen.
-      const commandsDone$ = new Subject<void>();
-
-      const replays$ = opened$.pipe(
-        takeUntil(commandsDone$),
-        filter(() => active.size > 0),
-        map((): TopicCommand<K> => ({ type: 'subscribe', topics: [...active] })),
-      );
-
-      const deltas$ = commands$.pipe(
-        tap({
-          complete: () => commandsDone$.next(),
+      // First, so an `opened$` that emits at once replays the (empty) set before any command.
+      // Its completion stops the replays only; its error errors the output.
+      subscriber.add(
+        opened$.subscribe({
+          next: () => {
+            if (active.size > 0) subscriber.next({ type: 'subscribe', topics: [...active] });
+          },
+          error: (error: unknown) => subscriber.error(error),
         }),
-        map((command) => applyCommand(active, command)),
-        filter((delta): delta is TopicCommand<K> => delta !== undefined),
       );
-
-      return merge(replays$, deltas$);
+      if (subscriber.closed) return;
+      subscriber.add(
+        commands$.subscribe({
+          next: (command) => {
+            let delta: TopicCommand<K> | undefined;
+            try {
+              delta = applyCommand(active, command);
+            } catch (error) {
+              return subscriber.error(error);
+            }
+            if (delta !== undefined) subscriber.next(delta);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          // The set can no longer change: the output completes (and the replays stop with it).
+          complete: () => subscriber.complete(),
+        }),
+      );
     });
 }
 
-/** Applies a command to the set; returns the change it made, or undefined when it changed nothing. */
 /**
  * The single-step core of `replaySubscriptions`, shared with the managed socket's topic set:
  * applies `command` to `active` and returns what changed (only the topics not already in, or
