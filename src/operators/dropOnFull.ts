@@ -158,10 +158,25 @@ export function dropOnFull<T, R>(
         if (sourceDone && running === 0 && waiting.size === 0) allDone.complete();
       };
 
-      const forward = (result: R) => subscriber.next(result);
-      const fail = (err: unknown) => subscriber.error(err);
+      /** One work's run: its results go on; its end frees a place (a class: no closures per value). */
+      class Run {
+        completed = false;
+        subscription: Subscription | undefined = undefined;
+        next(result: R): void {
+          subscriber.next(result);
+        }
+        error(err: unknown): void {
+          subscriber.error(err);
+        }
+        complete(): void {
+          this.completed = true;
+          if (this.subscription !== undefined) runningWork.delete(this.subscription);
+          running--;
+          release();
+          finishIfDone();
+        }
+      }
 
-      /** Runs `work` for one value: its values go out, its completion frees the slot. */
       const start = ({ value, index }: Waiting<T>) => {
         let input: ObservableInput<R>;
         try {
@@ -170,24 +185,15 @@ export function dropOnFull<T, R>(
           subscriber.error(err);
           return;
         }
-        let completed = false;
-        // Unset while `subscribe` runs: synchronous work completes before it returns.
-        let subscription: Subscription | undefined = undefined;
-        subscription = from(input).subscribe({
-          next: forward,
-          error: fail,
-          complete: () => {
-            completed = true;
-            if (subscription !== undefined) runningWork.delete(subscription);
-            running--;
-            release();
-            finishIfDone();
-          },
-        });
-        if (!completed) runningWork.add(subscription);
+        const run = new Run();
+        // `run.subscription` is unset while `subscribe` runs: synchronous work completes before it returns.
+        const subscription = from(input).subscribe(run);
+        if (!run.completed) {
+          run.subscription = subscription;
+          runningWork.add(subscription);
+        }
       };
 
-      /** Starts waiting values while there is room. Iterative, so synchronous work cannot recurse deeply. */
       const release = () => {
         if (releasing) return;
         releasing = true;
