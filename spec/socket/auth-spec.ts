@@ -1,6 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { EMPTY, lastValueFrom, NEVER, Observable, of, throwError } from 'rxjs';
-import { jwtExpiry, TokenCache, TokenProvider, TokenValue } from '../../src/socket/auth';
+import { jwtExpiry, TokenCache, tokenRefresh$, TokenProvider, TokenValue } from '../../src/socket/auth';
+import type { TokenInfo } from '../../src/socket/auth';
 import { TokenError } from '../../src/errors';
 
 /** An unsigned JWT with the given payload. */
@@ -27,6 +28,7 @@ describe('jwtExpiry', () => {
     ['an opaque token', 'opaque-token'],
     ['two parts', 'a.b'],
     ['four parts', 'a.b.c.d'],
+    ['four parts whose second is a payload with exp', `${jwt({ exp: 100 })}.extra`],
     ['a payload that is not base64 JSON', 'a.!!!.c'],
     ['no exp', jwt({ sub: 'x' })],
     ['a string exp', jwt({ exp: '100' })],
@@ -194,6 +196,76 @@ describe('TokenCache', () => {
         ts.flush();
         expect(seen).toEqual(['timeout', 't2']);
       });
+    });
+  });
+});
+
+describe('TokenCache without a token', () => {
+  it('should be stale and have no refresh time before the first fetch', () => {
+    const tokens = new TokenCache(() => 't1', 10, 50, new TestScheduler(() => undefined));
+    expect(tokens.info).toBeNull();
+    expect(tokens.isStale(0)).toBe(true);
+    expect(tokens.refreshAt()).toBeNull();
+  });
+});
+
+describe('tokenRefresh$', () => {
+  let ts: TestScheduler;
+  beforeEach(() => {
+    ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  /** A cache whose first token (from `first`) is fetched at once; every later fetch goes to `later`. */
+  const fetched = (first: TokenValue, later: () => Observable<TokenValue>, refreshBefore = 10) => {
+    let calls = 0;
+    const provider = jest.fn((): Observable<TokenValue> => (calls++ === 0 ? of(first) : later()));
+    const tokens = new TokenCache(provider, refreshBefore, 50, ts);
+    tokens.get$(false).subscribe();
+    return { tokens, provider };
+  };
+
+  it('should complete at once, asking for nothing, without a token or without an expiry', () => {
+    ts.run(({ expectObservable }) => {
+      const provider = jest.fn(() => 't1');
+      const empty = new TokenCache(provider, 10, 50, ts);
+      expectObservable(tokenRefresh$(empty, ts, () => true)).toBe('|');
+      const noExpiry = fetched('opaque', () => of('t2'));
+      expectObservable(tokenRefresh$(noExpiry.tokens, ts, () => true)).toBe('|');
+      ts.flush();
+      expect(provider).not.toHaveBeenCalled();
+      expect(noExpiry.provider).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it('should complete at once for a token that expires at this very moment', () => {
+    ts.run(() => {
+      const { tokens, provider } = fetched({ token: 't1', expiresAt: 100 }, () => of('t2'));
+      const refreshed: TokenInfo[] = [];
+      let completedAt: number | undefined;
+      ts.schedule(() => tokenRefresh$(tokens, ts, (next) => refreshed.push(next) > 0).subscribe({ complete: () => (completedAt = ts.now()) }), 100);
+      ts.flush();
+      expect(completedAt).toBe(100);
+      expect(provider).toHaveBeenCalledTimes(1);
+      expect(refreshed).toEqual([]);
+    });
+  });
+
+  it('should retry a failing refresh halfway to the expiry, down to a 1 ms wait, then error', () => {
+    ts.run(({ expectObservable }) => {
+      const cause = new Error('auth server down');
+      const { tokens, provider } = fetched({ token: 't1', expiresAt: 100 }, () => throwError(() => cause));
+      const failed: Array<[number, number]> = [];
+      const refresh$ = tokenRefresh$(tokens, ts, () => true, (_error, retryIn) => failed.push([ts.now(), retryIn]));
+      // due at 90; 10 ms left: wait 5; at 95: 2; at 97 (3 left): 1; at 98 (2 left): 1; at 99 (1 left): give up
+      expectObservable(refresh$).toBe('99ms #', undefined, new TokenError({ reason: 'failed', initial: false, cause }));
+      ts.flush();
+      expect(failed).toEqual([
+        [90, 5],
+        [95, 2],
+        [97, 1],
+        [98, 1],
+      ]);
+      expect(provider).toHaveBeenCalledTimes(6);
     });
   });
 });

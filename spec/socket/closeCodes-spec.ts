@@ -1,5 +1,5 @@
 import { classifyFailure, retryHintOf } from '../../src/socket/closeCodes';
-import { CloseError, ConnectTimeoutError, IdleTimeoutError, SequenceGapError, TokenError } from '../../src/errors';
+import { CloseError, ConnectTimeoutError, IdleTimeoutError, SequenceGapError, TokenError, UpgradeRefusedError } from '../../src/errors';
 
 const close = (code: number) => new CloseError({ code, reason: '', wasClean: true });
 
@@ -40,6 +40,15 @@ describe('classifyFailure', () => {
         { code: 1008 }, // not a CloseError: not read as one
       ];
       for (const error of others) expect(classifyFailure(error)).toBe('transient');
+    });
+  });
+
+  describe('a refused upgrade', () => {
+    it('should call a status below 400 (a redirect, an odd answer) transient, like 5xx', () => {
+      for (const status of [200, 301, 302, 399]) expect(classifyFailure(new UpgradeRefusedError({ status }))).toBe('transient');
+      expect(classifyFailure(new UpgradeRefusedError({ status: 400 }))).toBe('permanent');
+      expect(classifyFailure(new UpgradeRefusedError({ status: 499 }))).toBe('permanent');
+      expect(classifyFailure(new UpgradeRefusedError({ status: 500 }))).toBe('transient');
     });
   });
 

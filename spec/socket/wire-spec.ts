@@ -323,3 +323,38 @@ describe('wire formats', () => {
     });
   });
 });
+
+describe('parseWireFrame', () => {
+  const failing = (thrown: unknown) => (): unknown => {
+    throw thrown;
+  };
+
+  it('should refuse a text frame above the limit in bytes as size, with its text, before deserialize runs', () => {
+    const deserialize = jest.fn(() => 1);
+    const refused = parseWireFrame('"éé"', 5, deserialize); // 4 characters, 6 bytes
+    expect(refused).toMatchObject({ ok: false, error: { name: 'DecodeError', info: { kind: 'size', raw: '"éé"', size: 4, errors: [] } } });
+    expect(deserialize).not.toHaveBeenCalled();
+    expect(parseWireFrame('"éé"', 6, deserialize)).toEqual({ ok: true, value: 1 });
+    expect(deserialize).toHaveBeenCalledWith('"éé"');
+  });
+
+  it('should hand an empty binary frame to deserialize', () => {
+    const empty = new ArrayBuffer(0);
+    const deserialize = jest.fn(() => 'nothing');
+    expect(parseWireFrame(empty, 10, deserialize)).toEqual({ ok: true, value: 'nothing' });
+    expect(deserialize).toHaveBeenCalledWith(empty);
+  });
+
+  it('should say why a binary frame it cannot read is refused: binaryType', () => {
+    const refused = parseWireFrame({ size: 3 }, 100, jest.fn());
+    expect(refused).toMatchObject({ ok: false, error: { info: { kind: 'binary', raw: undefined, size: 0 } } });
+    expect(refused.ok ? [] : refused.error.info.errors).toEqual([expect.stringContaining('binaryType')]);
+  });
+
+  it("should refuse an ArrayBuffer deserialize throws on with its byte size, no raw text, and the error's message", () => {
+    const refused = parseWireFrame(new ArrayBuffer(5), 100, failing(new Error('bad msgpack')));
+    expect(refused).toMatchObject({ ok: false, error: { info: { kind: 'deserialize', raw: undefined, size: 5, errors: ['bad msgpack'] } } });
+    const view = parseWireFrame(new Uint16Array(3), 100, failing('not an Error'));
+    expect(view).toMatchObject({ ok: false, error: { info: { kind: 'deserialize', raw: undefined, size: 6, errors: ['not an Error'] } } });
+  });
+});
