@@ -1,4 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
+import { VirtualTimeScheduler } from 'rxjs';
+import type { SchedulerAction, Subscription } from 'rxjs';
 import { EMPTY, lastValueFrom, NEVER, Observable, of, throwError } from 'rxjs';
 import { jwtExpiry, TokenCache, tokenRefresh$, TokenProvider, TokenValue } from '../../src/socket/auth';
 import type { TokenInfo } from '../../src/socket/auth';
@@ -266,6 +268,34 @@ describe('tokenRefresh$', () => {
         [98, 1],
       ]);
       expect(provider).toHaveBeenCalledTimes(6);
+    });
+  });
+
+  describe('a far expiry', () => {
+    /** Records the delay of every timer asked for. */
+    class RecordingScheduler extends VirtualTimeScheduler {
+      readonly delays: number[] = [];
+      override schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay = 0, state?: S): Subscription {
+        this.delays.push(delay);
+        return super.schedule(work, delay, state);
+      }
+    }
+
+    it('should wait for a refresh 60 days ahead in timers of at most 2^31 - 1 ms (a longer one fires at once), and refresh once, on time', async () => {
+      const scheduler = new RecordingScheduler();
+      const day = 86_400_000;
+      const tokens = new TokenCache(() => ({ token: 't1', expiresAt: 60 * day }), 10, 50, scheduler);
+      await lastValueFrom(tokens.get$(false));
+      const refreshedAt: number[] = [];
+      const subscription = tokenRefresh$(tokens, scheduler, () => {
+        refreshedAt.push(scheduler.now());
+        return false;
+      }).subscribe();
+      scheduler.flush();
+      subscription.unsubscribe();
+      expect(refreshedAt).toEqual([60 * day - 10]);
+      expect(scheduler.delays.length).toBeGreaterThan(1);
+      expect(Math.max(...scheduler.delays)).toBeLessThanOrEqual(2 ** 31 - 1);
     });
   });
 });

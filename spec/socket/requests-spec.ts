@@ -14,11 +14,11 @@ interface Harness {
   readonly conversations: Conversations;
   /** Frames written, in order. */
   readonly written: unknown[];
-  /** What `onGiveUp` was told. */
+  /** What `undelivered` was told. */
   readonly givenUp: DeliveryErrorInfo[];
-  /** Whether the connection is ready (what `ready()` answers). */
+  /** Whether the connection is ready (what `isReady` answers). */
   setReady(ready: boolean): void;
-  /** Whether `write` succeeds. */
+  /** Whether `writeFrame` succeeds. */
   setWritable(writable: boolean): void;
   /** Called on every write, before it returns. */
   onWrite(hook: (message: unknown) => void): void;
@@ -36,16 +36,17 @@ describe('Conversations', () => {
     let ready = initiallyReady;
     let writable = true;
     let hook: (message: unknown) => void = () => undefined;
-    const conversations = new Conversations({
-      scheduler: ts,
-      ready: () => ready,
-      write: (message) => {
+    const conversations = new Conversations(ts, {
+      get isReady() {
+        return ready;
+      },
+      writeFrame: (message) => {
         if (!writable) return false;
         written.push(message);
         hook(message);
         return true;
       },
-      onGiveUp: (_message, info) => givenUp.push(info),
+      undelivered: (_message, info) => void givenUp.push(info),
     });
     return {
       conversations,

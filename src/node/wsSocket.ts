@@ -24,9 +24,19 @@ class LeanWebSocket extends WebSocket {
   /** The HTTP status (and `Retry-After`) of a refused upgrade. */
   upgradeRefusal: UpgradeRefusal | undefined;
 
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event !== 'unexpected-response') return super.emit(event, ...args);
-    const response = args[1] as IncomingMessage | undefined;
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    if (event !== 'unexpected-response') {
+      // Every frame passes here: `ws`'s events carry at most two arguments, passed on as they came
+      // without an array per frame (a rest parameter would make one).
+      // eslint-disable-next-line prefer-rest-params
+      const count = arguments.length;
+      if (count === 3) return super.emit(event, a, b);
+      if (count === 2) return super.emit(event, a);
+      if (count === 1) return super.emit(event);
+      // eslint-disable-next-line prefer-rest-params
+      return super.emit(event, ...Array.prototype.slice.call(arguments, 1));
+    }
+    const response = b as IncomingMessage | undefined;
     if (response?.statusCode !== undefined) {
       const header = response.headers['retry-after'];
       this.upgradeRefusal = { status: response.statusCode, retryAfter: Array.isArray(header) ? header[0] : header };

@@ -1,6 +1,7 @@
-import { catchError, defaultIfEmpty, defer, EMPTY, map, Observable, of, retry, SchedulerLike, switchMap, take, throwError, timeout, timer } from 'rxjs';
+import { catchError, defaultIfEmpty, defer, EMPTY, map, Observable, of, retry, SchedulerLike, switchMap, take, throwError, timeout } from 'rxjs';
 import { TokenError } from '../errors';
 import { toObservable } from '../internal/toObservable';
+import { longTimer } from '../internal/longTimer';
 
 /** A token, with its expiry (epoch ms) when the provider knows it. */
 export type TokenValue = string | { readonly token: string; readonly expiresAt?: number | null };
@@ -137,7 +138,8 @@ export function tokenRefresh$(
   // will make the next attempt fetch one. This also keeps a provider that keeps returning
   // expired tokens from being called in a loop.
   if (expiresAt <= now) return EMPTY;
-  return timer(Math.max(0, due - now), scheduler).pipe(
+  // A far expiry (a long-lived JWT) is waited for in steps: a timer above 2^31 - 1 ms fires at once.
+  return longTimer(Math.max(0, due - now), scheduler).pipe(
     switchMap(() =>
       tokens.get$(true).pipe(
         retry({
@@ -146,7 +148,7 @@ export function tokenRefresh$(
             const wait = Math.floor(left / 2);
             if (wait < 1) return throwError(() => error);
             onFailed(error, wait);
-            return timer(wait, scheduler);
+            return longTimer(wait, scheduler);
           },
         }),
       ),

@@ -220,7 +220,7 @@ export class Connection<In, Out> implements IdleWatched {
     const frames = (socket as Partial<FrameListenable>)[FRAMES];
     // The transport's own frame listener when it has one: no event object per frame.
     if (typeof frames === 'function') {
-      this.removeFrames = frames.call(socket, (data, isBinary) => host.frame(this, isBinary ? data : String(data)));
+      this.removeFrames = frames.call(socket, (data, isBinary) => host.frame(this, isBinary ? data : (data as object).toString()));
     } else {
       this.onMessage = (event) => host.frame(this, event.data);
       socket.addEventListener('message', this.onMessage);

@@ -2,6 +2,7 @@ import { defer, of, shareReplay, Subscription, tap } from 'rxjs';
 import type { Observable, Observer } from 'rxjs';
 import { IdleTimeoutError, InvalidOptionError } from '../errors';
 import type { DeliveryErrorInfo } from '../errors';
+import { longTimer } from '../internal/longTimer';
 import { backoffPolicy } from '../operators/retryBackoff';
 import type { Backoff, BackoffPolicy, RetryInfo, RetryJudge } from '../operators/retryBackoff';
 import type { TopicCommand } from '../operators/replaySubscriptions';
@@ -209,7 +210,8 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
       this.wait = null;
       this.connect();
     };
-    if (ms !== Infinity) wait.add(scheduler.schedule(next, ms));
+    // A long floor (a server's `Retry-After` days ahead) is waited for in steps: a timer above 2^31 - 1 ms fires at once.
+    if (ms !== Infinity) wait.add(longTimer(ms, scheduler).subscribe(next));
     if (retry.retryNow !== undefined) wait.add(retry.retryNow.subscribe({ next, error: (error: unknown) => this.finish(error) }));
   }
 

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { DeliveryError } from '../errors';
+import { longTimer } from '../internal/longTimer';
 import type { DeliveryErrorInfo } from '../errors';
 
 /** What a conversation (a request, or an acknowledged send) waits for, by id. @internal */
@@ -70,7 +71,7 @@ export class Conversations {
       const entry: Pending<R> = { id, message, kind, sent: false, resend, subscriber, timer: null };
       if (this.pending === NONE) this.pending = new Map();
       this.pending.set(id, entry as Pending<unknown>);
-      if (timeoutMs !== Infinity) entry.timer = this.scheduler.schedule(() => this.giveUp(entry as Pending<unknown>, 'timeout', timeoutMs), timeoutMs);
+      if (timeoutMs !== Infinity) entry.timer = longTimer(timeoutMs, this.scheduler).subscribe(() => this.giveUp(entry as Pending<unknown>, 'timeout', timeoutMs));
       if (this.deps.isReady) entry.sent = this.deps.writeFrame(message);
       return () => {
         if (this.pending.get(id) === (entry as Pending<unknown>)) this.forget(entry as Pending<unknown>);

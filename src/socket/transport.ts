@@ -58,7 +58,7 @@ export const CLOSED = 3;
 /**
  * A transport's own frame listener, where it has one (the `/node` entry's `ws` socket): each frame
  * as the socket hands it over, with no event object per frame. `isBinary` is `false` for a text
- * frame, whose `data` then gives its text by `String(data)` (a `Buffer`, as `ws` hands it over);
+ * frame, whose `data` then gives its text by `data.toString()` (a `Buffer`, as `ws` hands it over);
  * a binary frame's `data` is what the socket's `binaryType` makes it. Returns the listener's
  * removal. A managed socket uses it instead of a `'message'` listener.
  *
