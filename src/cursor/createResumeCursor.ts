@@ -79,10 +79,11 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
 }
 
 /**
+ * @internal
  * The cursor: its state is its fields (the tracks, one implementation per mode in modes.ts), its
  * methods are on the prototype. `value$`'s subject is made when first subscribed.
  */
-class Cursor implements ResumeCursor {
+export class Cursor implements ResumeCursor {
   /** Where the track of a key never seen starts. */
   private readonly unseen: number | null;
   private readonly perKey: boolean;
@@ -164,6 +165,25 @@ class Cursor implements ResumeCursor {
     if (existing === undefined) tracks.add(k as Key, t);
     else tracks.moved(before);
     this.commit();
+    return true;
+  }
+
+  /**
+   * The managed socket's in-order step: `seq` is the next one of `key`'s track, already checked
+   * (a safe integer >= 0, a key of the right kind), nothing waits above it, no storage saves and
+   * nobody watches `value$`: the cursor moves and `true` comes back. In any other case nothing
+   * changes and `false` says to call {@link Cursor.markDelivered}.
+   *
+   * @internal
+   */
+  next(seq: number, key: Key | undefined, token: number | undefined): boolean {
+    if (this.storage !== undefined || this.skipping || (this.subject !== null && this.subject.observed)) return false;
+    const t = this.tracks.find(key);
+    if (t === undefined || t.c === null || seq !== t.c + 1 || t.ahead.size !== 0) return false;
+    const before = t.c;
+    t.c = seq;
+    if (token !== undefined) t.token = token;
+    this.tracks.moved(before);
     return true;
   }
 

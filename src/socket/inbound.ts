@@ -2,6 +2,7 @@ import type { Observer } from 'rxjs';
 import { DecodeError } from '../errors';
 import type { SequenceGapInfo } from '../errors';
 import type { ResumeCursor } from '../cursor';
+import { Cursor } from '../cursor/createResumeCursor';
 import { IdWindow } from '../operators/dedupe';
 import { Reorder } from '../operators/sequenceGaps';
 import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
@@ -52,6 +53,8 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   /** The id dedupe reads: `null` when dedupe is off. */
   private readonly idFor: ((message: In) => unknown) | 'keyAndSeq' | null;
   private readonly fast: boolean;
+  /** The cursor, when it is the library's own (with its in-order step). */
+  private readonly ownCursor: Cursor | null;
   /** The reorder stage's options (`gaps`), the same for every attempt; `null` without it. */
   private readonly reorderOptions: ReorderOptions | null;
   /** The current attempt: where the reorder stage's timer failures go. */
@@ -72,6 +75,7 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
     this.sequenced = options.seqOf !== undefined;
     this.idFor = options.dedupeWindow === undefined ? null : (options.idOf ?? 'keyAndSeq');
     this.fast = options.deserialize === undefined && options.eventsOf === undefined;
+    this.ownCursor = cursor instanceof Cursor ? cursor : null;
     const { gaps, scheduler } = options;
     this.reorderOptions =
       gaps === undefined ? null : { keyed: options.keyOf !== undefined, window: gaps.window, maxWait: gaps.maxWait, gapAction: 'error', scheduler };
@@ -206,7 +210,13 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   /** In order (or without the reorder stage): the cursor, then the id window. */
   private delivered(record: Record<In>): void {
     const { cursor } = this;
-    if (cursor !== undefined && !cursor.markDelivered(record.seq as number, record.key, record.token)) return this.duplicate(record, 'cursor');
+    if (cursor !== undefined) {
+      const seq = record.seq as number;
+      // The library's own cursor takes an in-order event in one step (the record was checked at
+      // decode); anything else goes through markDelivered and its checks.
+      const inOrder = this.ownCursor !== null && this.ownCursor.next(seq, record.key, record.token);
+      if (!inOrder && !cursor.markDelivered(seq, record.key, record.token)) return this.duplicate(record, 'cursor');
+    }
     this.handOver(record);
   }
 
