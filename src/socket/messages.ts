@@ -102,9 +102,17 @@ export interface SequenceProblem {
   readonly reason: string;
 }
 
+/** A refusal by {@link readEvent}: a class, so telling it from a record is one `instanceof`. */
+class Problem implements SequenceProblem {
+  constructor(
+    readonly kind: SequenceProblem['kind'],
+    readonly reason: string,
+  ) {}
+}
+
 /** Whether {@link readEvent} refused the message. @internal */
 export function isProblem<In>(read: Inbound<In> | SequenceProblem): read is SequenceProblem {
-  return 'reason' in read;
+  return read instanceof Problem;
 }
 
 /**
@@ -127,36 +135,36 @@ export function readEvent<In>(
   try {
     seq = seqOf(message);
   } catch (err) {
-    return { kind: 'seq', reason: `seqOf threw: ${reasonOf(err)}` };
+    return new Problem('seq', `seqOf threw: ${reasonOf(err)}`);
   }
   if (seq === undefined) return { message, seq: undefined, key: undefined, id: undefined, token: undefined };
-  if (!isSeq(seq)) return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
+  if (!isSeq(seq)) return new Problem('seq', `seq ${String(seq)} is not a safe integer >= 0`);
   let key: unknown;
   if (keyOf !== undefined) {
     try {
       key = keyOf(message);
     } catch (err) {
-      return { kind: 'key', reason: `keyOf threw: ${reasonOf(err)}` };
+      return new Problem('key', `keyOf threw: ${reasonOf(err)}`);
     }
     if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key))) {
       const shown = key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
-      return { kind: 'key', reason: `key ${shown} is not a string or a finite number` };
+      return new Problem('key', `key ${shown} is not a string or a finite number`);
     }
   }
   let id: unknown;
   try {
     id = idOf === null ? undefined : idOf === 'keyAndSeq' ? `${(key as string | number | undefined) ?? ''}\u0000${seq}` : idOf(message);
   } catch (err) {
-    return { kind: 'id', reason: `idOf threw: ${reasonOf(err)}` };
+    return new Problem('id', `idOf threw: ${reasonOf(err)}`);
   }
   let token: unknown;
   if (resumeTokenOf !== undefined) {
     try {
       token = resumeTokenOf(message);
     } catch (err) {
-      return { kind: 'seq', reason: `resumeTokenOf threw: ${reasonOf(err)}` };
+      return new Problem('seq', `resumeTokenOf threw: ${reasonOf(err)}`);
     }
-    if (typeof token !== 'number' || !Number.isFinite(token)) return { kind: 'seq', reason: `resume token ${String(token)} is not a finite number` };
+    if (typeof token !== 'number' || !Number.isFinite(token)) return new Problem('seq', `resume token ${String(token)} is not a finite number`);
   }
   return { message, seq, key: key as string | number | undefined, id, token: token as number | undefined };
 }
