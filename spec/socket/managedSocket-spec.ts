@@ -128,7 +128,23 @@ describe('managedSocket$', () => {
       ['initialInterval', { retry: { initialInterval: -1 } }],
       ['jitter', { retry: { initialInterval: 1, jitter: 2 } }],
       ['capacity', { consumer: { capacity: -1, work: () => EMPTY } }],
+      // Durations that drive a timer: above 2^31 - 1 ms a timer fires at once.
+      ['connectTimeout', { connectTimeout: 2 ** 31 }],
+      ['idleTimeout', { idleTimeout: 30 * 86_400_000 }],
+      ['closeTimeout', { closeTimeout: 2 ** 31 }],
+      ['tokenTimeout', { tokenTimeout: 2 ** 31 }],
+      ['pingInterval', { pingInterval: 2 ** 31 }],
+      ['heartbeat.interval', { heartbeat: { interval: 2 ** 31, message: () => ({ type: 'ping' }) } }],
+      ['ready.timeout', { ready: { isReady: () => true, timeout: 2 ** 31 } }],
+      ['gaps.maxWait', { seqOf: () => undefined, gaps: { maxWait: 2 ** 31 } }],
     ];
+    it('should take a timer duration of exactly 2^31 - 1 ms, and Infinity for gaps.maxWait', () => {
+      const longest = 2 ** 31 - 1;
+      expect(() =>
+        managedSocket$({ ...base, connectTimeout: longest, idleTimeout: longest, closeTimeout: longest, tokenTimeout: longest, pingInterval: longest, seqOf: () => undefined, gaps: { maxWait: Infinity, window: 10 } }),
+      ).not.toThrow();
+    });
+
     /** The operator managedSocket$ passes an option on to, which refuses it under its own name. */
     const composed: Partial<Record<string, string>> = { initialInterval: 'retryBackoff', jitter: 'retryBackoff', capacity: 'dropOnFull' };
     it.each(invalid)('should throw InvalidOptionError at creation for a bad %s', (option, overrides) => {

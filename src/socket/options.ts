@@ -2,7 +2,7 @@ import { asyncScheduler } from 'rxjs';
 import type { ObservableInput, SchedulerLike } from 'rxjs';
 import type { Decoder } from 'io-ts';
 import { InvalidOptionError } from '../errors';
-import { count, duration, func, oneOf } from '../internal/validate';
+import { count, duration, func, oneOf, timerDuration } from '../internal/validate';
 import { sequenceGaps } from '../operators/sequenceGaps';
 import type { DropPolicy } from '../operators/dropOnFull';
 import type { RetryBackoffConfig } from '../operators/retryBackoff';
@@ -139,6 +139,7 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
   }
   if (heartbeat !== undefined) {
     count(OP, 'heartbeat.interval', heartbeat.interval, 1);
+    timerDuration(OP, 'heartbeat.interval', heartbeat.interval);
     func(OP, 'heartbeat.message', heartbeat.message);
     if (heartbeat.isReply !== undefined) func(OP, 'heartbeat.isReply', heartbeat.isReply);
   }
@@ -148,7 +149,7 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
       ? undefined
       : {
           isReady: func<(message: In) => boolean>(OP, 'ready.isReady', (config.ready as { isReady?: unknown } | null)?.isReady),
-          timeout: duration(OP, 'ready.timeout', config.ready.timeout ?? 10_000),
+          timeout: timerDuration(OP, 'ready.timeout', config.ready.timeout ?? 10_000),
         };
   const resets = resolveResets(config.resets, seqOf !== undefined && config.resume !== false);
   const requestsGiven = config.requests as Partial<NonNullable<ManagedSocketConfig<In, Out>['requests']>> | null | undefined;
@@ -188,6 +189,8 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
   // The reorder stage is built inside each attempt, where a bad option would look like a
   // transient failure and reconnect forever: build one now, so it throws here.
   if (gaps !== undefined) sequenceGaps<unknown>(() => 0, { window: gaps.window, maxWait: gaps.maxWait });
+  // A hole's wait is a timer: at most 2^31 - 1 ms (or Infinity).
+  if (gaps !== undefined) timerDuration(OP, 'gaps.maxWait', gaps.maxWait, true);
 
   // For a sequenced stream the cursor's watermark already is the duplicate filter (an event at or
   // below it, or already ahead of it, is dropped): the id window is only on by default without
@@ -249,12 +252,12 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
     secureOnly: config.secureOnly ?? false,
     scheduler: config.scheduler ?? asyncScheduler,
     maxMessageSize: count(OP, 'maxMessageSize', config.maxMessageSize ?? 1_048_576, 1, true),
-    connectTimeout: duration(OP, 'connectTimeout', config.connectTimeout ?? 10_000),
-    idleMs: duration(OP, 'idleTimeout', config.idleTimeout ?? 30_000),
-    closeTimeout: duration(OP, 'closeTimeout', config.closeTimeout ?? 5_000),
-    pingInterval: duration(OP, 'pingInterval', config.pingInterval ?? 0),
+    connectTimeout: timerDuration(OP, 'connectTimeout', config.connectTimeout ?? 10_000),
+    idleMs: timerDuration(OP, 'idleTimeout', config.idleTimeout ?? 30_000),
+    closeTimeout: timerDuration(OP, 'closeTimeout', config.closeTimeout ?? 5_000),
+    pingInterval: timerDuration(OP, 'pingInterval', config.pingInterval ?? 0),
     refreshBefore: duration(OP, 'refreshBefore', config.refreshBefore ?? 300_000),
-    tokenTimeout: duration(OP, 'tokenTimeout', config.tokenTimeout ?? 10_000),
+    tokenTimeout: timerDuration(OP, 'tokenTimeout', config.tokenTimeout ?? 10_000),
     outbox: { mode, capacity, maxAge, overflow },
     gaps,
     dedupeWindow,
