@@ -30,10 +30,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  * 20,600 B when the socket's core became objects that hold their state in fields (an idle
  * connection went from about 26 KB of heap to under 8 KB, and no operator runs per message):
  * property and method names survive minification where closure variables did not, about +2,000 B
- * (18,219 B -> 20,277 B). Raise it on purpose, in the change that needs it, and update the table
- * in docs/package.md.
+ * (18,219 B -> 20,277 B); then 21,000 B for waits beyond 2^31 - 1 ms taken in steps, timer
+ * durations refused above that, and the cursor's in-order step (20,654 B). Raise it on purpose,
+ * in the change that needs it, and update the table in docs/package.md.
  */
-export const BUDGET = 20_600;
+export const BUDGET = 21_000;
 
 const json = process.argv.includes('--json');
 

@@ -1,5 +1,5 @@
 import { concat, defer, map, mergeMap, NEVER, Observable, of, queueScheduler, share, take, takeUntil, throwError, VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import type { SchedulerAction, Subscription } from 'rxjs';
+import { RecordingScheduler } from '../support/recordingScheduler';
 import { TestScheduler } from 'rxjs/testing';
 import fc from 'fast-check';
 import { exponentialBackoffDelay, retryBackoff } from '../../src/operators/retryBackoff';
@@ -17,13 +17,6 @@ function inTurn<T>(...list: Observable<T>[]): Observable<T> {
 }
 
 /** A virtual scheduler that records the delay of everything scheduled on it. */
-class RecordingScheduler extends VirtualTimeScheduler {
-  readonly delays: number[] = [];
-  override schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay = 0, state?: S): Subscription {
-    this.delays.push(delay);
-    return super.schedule(work, delay, state);
-  }
-}
 
 describe('retryBackoff', () => {
   let ts: TestScheduler;

@@ -1,6 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { VirtualTimeScheduler } from 'rxjs';
-import type { SchedulerAction, Subscription } from 'rxjs';
+import { RecordingScheduler } from '../support/recordingScheduler';
 import { EMPTY, lastValueFrom, NEVER, Observable, of, throwError } from 'rxjs';
 import { jwtExpiry, TokenCache, tokenRefresh$, TokenProvider, TokenValue } from '../../src/socket/auth';
 import type { TokenInfo } from '../../src/socket/auth';
@@ -272,14 +271,6 @@ describe('tokenRefresh$', () => {
   });
 
   describe('a far expiry', () => {
-    /** Records the delay of every timer asked for. */
-    class RecordingScheduler extends VirtualTimeScheduler {
-      readonly delays: number[] = [];
-      override schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay = 0, state?: S): Subscription {
-        this.delays.push(delay);
-        return super.schedule(work, delay, state);
-      }
-    }
 
     it('should wait for a refresh 60 days ahead in timers of at most 2^31 - 1 ms (a longer one fires at once), and refresh once, on time', async () => {
       const scheduler = new RecordingScheduler();

@@ -1,18 +1,9 @@
-import { VirtualTimeScheduler } from 'rxjs';
-import type { SchedulerAction, Subscription } from 'rxjs';
+import { RecordingScheduler } from '../support/recordingScheduler';
 import { longTimer, MAX_TIMER_DELAY } from '../../src/internal/longTimer';
 import { managedSocket$ } from '../../src/socket/managedSocket';
 import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
 
-/** Records the delay of every timer asked for. */
-class RecordingScheduler extends VirtualTimeScheduler {
-  readonly delays: number[] = [];
-  override schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay = 0, state?: S): Subscription {
-    this.delays.push(delay);
-    return super.schedule(work, delay, state);
-  }
-}
 
 const DAY = 86_400_000;
 
