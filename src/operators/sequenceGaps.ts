@@ -291,6 +291,23 @@ export class Reorder<T> {
     this.arm(t);
   }
 
+  /**
+   * The in-order step: when `seq` may pass at once (the base of its sequence, or the next one with
+   * nothing held), the sequence moves and `true` comes back, and the caller passes the value on
+   * itself. Otherwise nothing changes: `false`, and the value goes to {@link Reorder.push}.
+   */
+  advance(seq: number, key: string | number | undefined): boolean {
+    const t = this.single ?? this.trackFor(key);
+    if (!t.based) {
+      t.based = true;
+      t.last = seq;
+      return true;
+    }
+    if (seq !== t.last + 1 || (t.held !== null && t.held.size > 0)) return false;
+    t.last = seq;
+    return true;
+  }
+
   /** The source completed: nothing can fill the remaining holes any more. */
   flush(): void {
     for (const t of this.all()) while (heldCount(t) > 0) this.giveUp(t, 'complete');

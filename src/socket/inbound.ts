@@ -6,8 +6,8 @@ import { Cursor } from '../cursor/createResumeCursor';
 import { IdWindow } from '../operators/dedupe';
 import { Reorder } from '../operators/sequenceGaps';
 import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
-import { decodeFrame, decodeText, isProblem, readEvent } from './messages';
-import type { Inbound as Record } from './messages';
+import { decodeFrame, decodeText, readEventInto } from './messages';
+import type { EventRecord, Inbound as Record } from './messages';
 import { parseWireFrame, validate } from './wire';
 import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { ResetDetector } from './resets';
@@ -55,6 +55,8 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   private readonly fast: boolean;
   /** The cursor, when it is the library's own (with its in-order step). */
   private readonly ownCursor: Cursor | null;
+  /** The record each event is read into (made at the first); no stage keeps it (the reorder stage keeps copies). */
+  private scratch: EventRecord<In> | null = null;
   /** The reorder stage's options (`gaps`), the same for every attempt; `null` without it. */
   private readonly reorderOptions: ReorderOptions | null;
   /** The current attempt: where the reorder stage's timer failures go. */
@@ -195,16 +197,21 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
       return;
     }
     const { seqOf, keyOf, resumeTokenOf } = this.options;
-    const read = readEvent(message, seqOf as (message: In) => number | undefined, keyOf, this.idFor, resumeTokenOf);
-    if (isProblem(read)) {
+    // Read into the one record this path reuses: a copy is made only for an event the reorder stage holds.
+    const read = (this.scratch ??= { message, seq: undefined, key: undefined, id: undefined, token: undefined });
+    const problem = readEventInto(read, message, seqOf as (message: In) => number | undefined, keyOf, this.idFor, resumeTokenOf);
+    if (problem !== undefined) {
       const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
-      const info = { kind: read.kind, raw, size: raw?.length ?? 0, errors: [read.reason] };
+      const info = { kind: problem.kind, raw, size: raw?.length ?? 0, errors: [problem.reason] };
       return this.lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
     }
     if (isControl !== undefined && isControl(message)) return;
-    if (read.seq === undefined) return this.handOver(read);
-    if (this.reorder !== null) this.reorder.push(read, read.seq, read.key);
-    else this.delivered(read);
+    const { seq, key } = read;
+    if (seq === undefined) return this.handOver(read);
+    const { reorder } = this;
+    // In order (the common case): straight on. Else the stage takes a copy and decides.
+    if (reorder === null || reorder.advance(seq, key)) this.delivered(read);
+    else reorder.push({ message, seq, key, id: read.id, token: read.token }, seq, key);
   }
 
   /** In order (or without the reorder stage): the cursor, then the id window. */

@@ -131,13 +131,45 @@ export function readEvent<In>(
   idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
   resumeTokenOf?: (message: In) => number,
 ): Inbound<In> | SequenceProblem {
+  const read: EventRecord<In> = { message, seq: undefined, key: undefined, id: undefined, token: undefined };
+  return readEventInto(read, message, seqOf, keyOf, idOf, resumeTokenOf) ?? read;
+}
+
+/** An {@link Inbound} record the receive path fills in place, once per event. @internal */
+export interface EventRecord<In> {
+  message: In;
+  seq: number | undefined;
+  key: string | number | undefined;
+  id: unknown;
+  token: number | undefined;
+}
+
+/**
+ * {@link readEvent} into `into` (every field is written when the message is accepted): the
+ * receive path reads each event into one record it reuses, and copies it only when the reorder
+ * stage must hold the event. Returns the refusal, or `undefined`.
+ *
+ * @internal
+ */
+export function readEventInto<In>(
+  into: EventRecord<In>,
+  message: In,
+  seqOf: (message: In) => unknown,
+  keyOf: ((message: In) => unknown) | undefined,
+  idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
+  resumeTokenOf?: (message: In) => number,
+): SequenceProblem | undefined {
   let seq: unknown;
   try {
     seq = seqOf(message);
   } catch (err) {
     return new Problem('seq', `seqOf threw: ${reasonOf(err)}`);
   }
-  if (seq === undefined) return { message, seq: undefined, key: undefined, id: undefined, token: undefined };
+  if (seq === undefined) {
+    into.message = message;
+    into.seq = into.key = into.id = into.token = undefined;
+    return undefined;
+  }
   if (!isSeq(seq)) return new Problem('seq', `seq ${String(seq)} is not a safe integer >= 0`);
   let key: unknown;
   if (keyOf !== undefined) {
@@ -166,7 +198,12 @@ export function readEvent<In>(
     }
     if (typeof token !== 'number' || !Number.isFinite(token)) return new Problem('seq', `resume token ${String(token)} is not a finite number`);
   }
-  return { message, seq, key: key as string | number | undefined, id, token: token as number | undefined };
+  into.message = message;
+  into.seq = seq;
+  into.key = key as string | number | undefined;
+  into.id = id;
+  into.token = token as number | undefined;
+  return undefined;
 }
 
 function reasonOf(err: unknown): string {
