@@ -55,8 +55,6 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   private readonly fast: boolean;
   /** The cursor, when it is the library's own (with its in-order step). */
   private readonly ownCursor: Cursor | null;
-  /** The record each event is read into (made at the first); no stage keeps it (the reorder stage keeps copies). */
-  private scratch: EventRecord<In> | null = null;
   /** The reorder stage's options (`gaps`), the same for every attempt; `null` without it. */
   private readonly reorderOptions: ReorderOptions | null;
   /** The current attempt: where the reorder stage's timer failures go. */
@@ -117,7 +115,7 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
 
   /** @internal An event in order: on to the cursor. */
   next(record: Record<In>): void {
-    this.delivered(record);
+    this.delivered(record.message, record.seq as number, record.key, record.id, record.token);
   }
 
   /** @internal A hole given up on after `gaps.maxWait`: the attempt ends (a resync). */
@@ -132,7 +130,7 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
 
   /** @internal A repeat of an event this attempt already passed on. */
   late(record: Record<In>): void {
-    this.duplicate(record, 'gaps');
+    this.duplicate(record.seq, record.key, 'gaps');
   }
 
   /** The attempt ended: what the reorder stage held is dropped (the next attempt's replay brings it back). */
@@ -197,55 +195,58 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
       return;
     }
     const { seqOf, keyOf, resumeTokenOf } = this.options;
-    // Read into the one record this path reuses: a copy is made only for an event the reorder stage holds.
-    const read = (this.scratch ??= { message, seq: undefined, key: undefined, id: undefined, token: undefined });
-    const problem = readEventInto(read, message, seqOf as (message: In) => number | undefined, keyOf, this.idFor, resumeTokenOf);
+    // Read into the one record every socket shares, and out of it at once: nothing else runs
+    // between (a user callback that reads a frame of its own finishes before these writes).
+    const problem = readEventInto(READ as EventRecord<In>, message, seqOf as (message: In) => number | undefined, keyOf, this.idFor, resumeTokenOf);
+    const { seq, key, id, token } = READ;
+    READ.message = undefined;
     if (problem !== undefined) {
       const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
       const info = { kind: problem.kind, raw, size: raw?.length ?? 0, errors: [problem.reason] };
       return this.lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
     }
     if (isControl !== undefined && isControl(message)) return;
-    const { seq, key } = read;
-    if (seq === undefined) return this.handOver(read);
+    if (seq === undefined) return this.handOver(message, seq, key, undefined);
     const { reorder } = this;
-    // In order (the common case): straight on. Else the stage takes a copy and decides.
-    if (reorder === null || reorder.advance(seq, key)) this.delivered(read);
-    else reorder.push({ message, seq, key, id: read.id, token: read.token }, seq, key);
+    // In order (the common case): straight on, no record made. Else the stage holds a record and decides.
+    if (reorder === null || reorder.advance(seq, key)) this.delivered(message, seq, key, id, token);
+    else reorder.push({ message, seq, key, id, token }, seq, key);
   }
 
   /** In order (or without the reorder stage): the cursor, then the id window. */
-  private delivered(record: Record<In>): void {
+  private delivered(message: In, seq: number, key: string | number | undefined, id: unknown, token: number | undefined): void {
     const { cursor } = this;
     if (cursor !== undefined) {
-      const seq = record.seq as number;
-      // The library's own cursor takes an in-order event in one step (the record was checked at
+      // The library's own cursor takes an in-order event in one step (seq and key were checked at
       // decode); anything else goes through markDelivered and its checks.
-      const inOrder = this.ownCursor !== null && this.ownCursor.next(seq, record.key, record.token);
-      if (!inOrder && !cursor.markDelivered(seq, record.key, record.token)) return this.duplicate(record, 'cursor');
+      const inOrder = this.ownCursor !== null && this.ownCursor.next(seq, key, token);
+      if (!inOrder && !cursor.markDelivered(seq, key, token)) return this.duplicate(seq, key, 'cursor');
     }
-    this.handOver(record);
+    this.handOver(message, seq, key, id);
   }
 
-  private handOver(record: Record<In>): void {
+  private handOver(message: In, seq: number | undefined, key: string | number | undefined, id: unknown): void {
     const { ids } = this;
-    if (ids !== null && record.id !== undefined) {
+    if (ids !== null && id !== undefined) {
       // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
       // apart by the numbering (in their string form), which costs nothing until a reset happened.
       const n = this.resets?.numbering ?? 0;
-      if (!ids.add(n === 0 ? record.id : `${n}\u0000${String(record.id)}`)) return this.duplicate(record, 'dedupe');
+      if (!ids.add(n === 0 ? id : `${n}\u0000${String(id)}`)) return this.duplicate(seq, key, 'dedupe');
     }
     // Not after the attempt ended (a reset found by a duplicate, a gap given up on mid-drain).
-    if ((this.source as FrameSource).live) (this.out as Observer<In>).next(record.message);
+    if ((this.source as FrameSource).live) (this.out as Observer<In>).next(message);
   }
 
   /** Every stage that drops a repeated event reports it the same way, naming the stage. */
-  private duplicate(record: Record<In>, stage: DuplicateStage): void {
-    const event = { type: 'duplicate', seq: record.seq, key: record.key, stage } as const;
+  private duplicate(seq: number | undefined, key: string | number | undefined, stage: DuplicateStage): void {
+    const event = { type: 'duplicate', seq, key, stage } as const;
     this.lifecycle.emit(event);
     this.resets?.observe(event);
   }
 }
+
+/** The record every event is read into, shared by every socket: read out of at once (see `message`). */
+const READ: EventRecord<unknown> = { message: undefined, seq: undefined, key: undefined, id: undefined, token: undefined };
 
 function binarySize(data: unknown): number {
   return data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0;
