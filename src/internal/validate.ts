@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors';
+import { MAX_TIMER_DELAY } from './longTimer';
 
 /**
  * Creation-time option checks shared by every operator. Each returns the value, typed, or throws
@@ -50,9 +51,6 @@ export function oneOf<S extends string>(operator: string, option: string, value:
   return value as S;
 }
 
-/** The longest delay a timer takes as it is (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
-const MAX_TIMER = 2 ** 31 - 1;
-
 /**
  * A {@link duration} that drives a timer: also at most 2^31 - 1 ms (about 24.8 days), since Node
  * and browsers run a longer timer at once. `Infinity` passes when allowed (no timer is made then).
@@ -61,8 +59,8 @@ const MAX_TIMER = 2 ** 31 - 1;
  */
 export function timerDuration(operator: string, option: string, value: unknown, allowInfinity = false): number {
   const ms = duration(operator, option, value, allowInfinity);
-  if (ms !== Infinity && ms > MAX_TIMER) {
-    const reason = `at most ${MAX_TIMER} ms (about 24.8 days: a longer timer fires at once)${allowInfinity ? ', or Infinity' : ''}`;
+  if (ms !== Infinity && ms > MAX_TIMER_DELAY) {
+    const reason = `at most ${MAX_TIMER_DELAY} ms (about 24.8 days: a longer timer fires at once)${allowInfinity ? ', or Infinity' : ''}`;
     throw new InvalidOptionError({ operator, option, reason, value });
   }
   return ms;

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { InvalidOptionError } from '../errors';
+import { MAX_TIMER_DELAY } from '../internal/longTimer';
 import * as check from '../internal/validate';
 import { decodeClientFrame, ProtocolCloseCode } from './protocol';
 import type { ClientFrame, EventFrame, WelcomeFrame } from './protocol';
@@ -63,8 +64,6 @@ type Verdict =
   | { readonly ok: false; readonly code: number; readonly reason: string };
 
 const OPERATOR = 'startReferenceServer';
-/** setTimeout fires at once for delays beyond 2^31 - 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 const DEFAULT_WAIT_MS = 2_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -707,7 +706,7 @@ function isSendableCloseCode(code: number): boolean {
  */
 function realTimer(ms: number, fn: () => void, keepAlive = false): () => void {
   // eslint-disable-next-line no-restricted-syntax -- real network server: real time, see the doc comment
-  const handle = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  const handle = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_DELAY));
   if (!keepAlive) handle.unref();
   return () => clearTimeout(handle);
 }
