@@ -122,26 +122,42 @@ async function throughput() {
     server.send({ cmd: 'prepare', size, n: counts[size] });
     await server.next('prepared');
   }
-  const samples = {}; // size -> kind -> [{ round, msgsPerSec }]
+  /** One client process, one measured pass of n events of `size`: msgs/s. */
+  const pass = async (kind, size) => {
+    const client = spawnProc('throughputClient');
+    await client.next('ready');
+    const n = counts[size];
+    client.send({ cmd: 'run', kind, url: `ws://127.0.0.1:${port}/?size=${size}`, n, warm: MODE === 'smoke' ? 0 : Math.floor(n / 10) });
+    const result = await client.next('result', 300_000);
+    await client.stop();
+    if (result.wrong > 0) throw new Error(`${kind}: ${result.wrong} events out of sequence`);
+    return result.msgsPerSec;
+  };
+  const others = THROUGHPUT_KINDS.filter((kind) => kind !== BASELINE);
+  const samples = {}; // size -> kind -> [{ round, msgsPerSec, base }]
   const totalRounds = config.rounds + (WARMUP_ROUND ? 1 : 0);
   try {
     for (let round = 0; round < totalRounds; round++) {
       const warmup = WARMUP_ROUND && round === 0;
+      // Every other round runs the kinds in the opposite order, so where a kind sits in a round
+      // (early, late) weighs the same on every kind.
+      const order = round % 2 === 0 ? others : [...others].reverse();
       for (const size of Object.keys(SIZES)) {
+        // The baseline runs before the first kind and after each one: each kind's ratio is to the
+        // baseline runs on either side of it (a few seconds away), so the host's drift cancels.
         const line = [];
-        for (const kind of THROUGHPUT_KINDS) {
-          const client = spawnProc('throughputClient');
-          await client.next('ready');
-          const n = counts[size];
-          client.send({ cmd: 'run', kind, url: `ws://127.0.0.1:${port}/?size=${size}`, n, warm: MODE === 'smoke' ? 0 : Math.floor(n / 10) });
-          const result = await client.next('result', 300_000);
-          await client.stop();
-          if (result.wrong > 0) throw new Error(`${kind}: ${result.wrong} events out of sequence`);
-          line.push(`${kind} ${fmt(result.msgsPerSec)}`);
-          if (warmup) continue;
-          ((samples[size] ??= {})[kind] ??= []).push({ round, msgsPerSec: result.msgsPerSec });
+        let before = await pass(BASELINE, size);
+        const bases = [before];
+        for (const kind of order) {
+          const rate = await pass(kind, size);
+          const after = await pass(BASELINE, size);
+          bases.push(after);
+          line.push(`${kind} ${fmt(rate)}`);
+          if (!warmup) ((samples[size] ??= {})[kind] ??= []).push({ round, msgsPerSec: rate, base: Math.sqrt(before * after) });
+          before = after;
         }
-        log(`  ${warmup ? 'warm-up' : `round ${WARMUP_ROUND ? round : round + 1}/${config.rounds}`} ${SIZES[size].label}: ${line.join(', ')}`);
+        if (!warmup) for (const rate of bases) ((samples[size] ??= {})[BASELINE] ??= []).push({ round, msgsPerSec: rate, base: rate });
+        log(`  ${warmup ? 'warm-up' : `round ${WARMUP_ROUND ? round : round + 1}/${config.rounds}`} ${SIZES[size].label}: ${BASELINE} ${bases.map(fmt).join('/')}, ${line.join(', ')}`);
       }
     }
   } finally {
@@ -149,11 +165,11 @@ async function throughput() {
   }
   const results = {};
   for (const [size, byKind] of Object.entries(samples)) {
-    const base = byKind[BASELINE];
     results[size] = { messages: counts[size], frameBytes: SIZES[size].bytes, kinds: {} };
-    for (const [kind, list] of Object.entries(byKind)) {
+    for (const kind of THROUGHPUT_KINDS) {
+      const list = byKind[kind];
       const rates = list.map((s) => s.msgsPerSec);
-      const ratios = list.map((s, i) => s.msgsPerSec / base[i].msgsPerSec);
+      const ratios = list.map((s) => s.msgsPerSec / s.base);
       results[size].kinds[kind] = {
         label: labelOf(kind),
         msgsPerSec: rates.map((r) => Math.round(r)),
@@ -164,9 +180,9 @@ async function throughput() {
         ratioMedian: Number(median(ratios).toFixed(4)),
       };
     }
-    // managedSocket$ full vs rxjs webSocket(), per round.
+    // managedSocket$ full vs rxjs webSocket(), per round: the two ratios of that round.
     const rx = byKind['rxjs-webSocket'];
-    const vsRxjs = (kind) => Number(median(byKind[kind].map((s, i) => s.msgsPerSec / rx[i].msgsPerSec)).toFixed(4));
+    const vsRxjs = (kind) => Number(median(byKind[kind].map((s, i) => s.msgsPerSec / s.base / (rx[i].msgsPerSec / rx[i].base))).toFixed(4));
     results[size].fullVsRxjs = vsRxjs('managed-full');
     if (byKind['managed-full@alt']) results[size].fullVsRxjsAlt = vsRxjs('managed-full@alt');
   }
@@ -217,15 +233,15 @@ async function operators(variant = '') {
   const result = await proc.next('result', 600_000);
   await proc.stop();
   const bare = result.ns.bare.perValue;
-  const bareCommands = result.ns['bare (commands)'].perValue;
+  // Each row comes with its own baseline (`base`): the bare pipeline measured on either side of it.
   // dropOnFull runs a `work` per value (here `of(v)`): its own cost is also given without the cost
   // of subscribing to that work, which any work function has and the operator cannot avoid.
-  const work = result.ns['work alone: of(v) subscribed per value'].perValue - bare;
+  const workRow = result.ns['work alone: of(v) subscribed per value'];
+  const work = workRow.perValue - workRow.base;
   const rows = {};
-  for (const [name, { perValue, rme }] of Object.entries(result.ns)) {
+  for (const [name, { perValue, rme, base }] of Object.entries(result.ns)) {
     if (name.startsWith('bare')) continue;
-    const base = name === 'replaySubscriptions' ? bareCommands : name.startsWith('JSON') || name.startsWith('io-ts') ? 0 : bare;
-    rows[name] = { nsPerValue: Number((perValue - base).toFixed(1)), grossNsPerValue: Number(perValue.toFixed(1)), rmePercent: Number(rme.toFixed(1)), operator: OPERATOR_NAMES.includes(name) };
+    rows[name] = { nsPerValue: Number((perValue - base).toFixed(1)), grossNsPerValue: Number(perValue.toFixed(1)), baseNsPerValue: Number(base.toFixed(1)), rmePercent: Number(rme.toFixed(1)), operator: OPERATOR_NAMES.includes(name) };
     if (name === 'dropOnFull') rows[name].ownNsPerValue = Number((perValue - base - work).toFixed(1));
   }
   return { valuesPerIteration: result.values, bareNsPerValue: Number(bare.toFixed(1)), rows, dedupeMemory: result.dedupeMemory };

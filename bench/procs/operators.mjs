@@ -72,22 +72,37 @@ async function measure(time, values) {
   const fresh = () => {
     events = makeEvents(values);
   };
-  bench.add('bare', () => from(events).subscribe(observer), { beforeEach: fresh });
+  // Each operator's baseline is the bare pipeline measured right before and right after it, on the
+  // same input (its mean): a host whose speed drifts during the run shifts both alike.
+  const bares = { events: [], commands: [] };
+  const brackets = {};
+  let last = null; // the bare task just added: { name, input }
+  const addBare = (input) => {
+    const name = `bare #${bares.events.length + bares.commands.length} (${input})`;
+    const list = input === 'commands' ? cmds : null;
+    bench.add(name, () => from(list ?? events).subscribe(observer), input === 'events' ? { beforeEach: fresh } : {});
+    bares[input].push(name);
+    last = { name, input };
+    return name;
+  };
   const ops = { ...OPERATORS, ...BLOCKS };
-  for (const [name, make] of Object.entries(ops)) {
-    let op = null;
-    const input = name === 'replaySubscriptions' ? () => cmds : () => events;
-    bench.add(name, () => from(input()).pipe(op).subscribe(observer), {
-      beforeEach: () => {
-        fresh();
-        op = make();
-      },
-    });
-  }
-  bench.add('bare (commands)', () => from(cmds).subscribe(observer));
   // What dropOnFull's `work` costs by itself: subscribing to of(value), once per value.
   const subscribeWork = { next: (e) => of(e).subscribe(observer) };
-  bench.add('work alone: of(v) subscribed per value', () => from(events).subscribe(subscribeWork), { beforeEach: fresh });
+  const tasks = Object.entries(ops).map(([name, make]) => {
+    const input = name === 'replaySubscriptions' ? 'commands' : 'events';
+    let op = null;
+    const run = () => from(input === 'commands' ? cmds : events).pipe(op).subscribe(observer);
+    return { name, input, run, beforeEach: () => {
+      fresh();
+      op = make();
+    } };
+  });
+  tasks.push({ name: 'work alone: of(v) subscribed per value', input: 'events', run: () => from(events).subscribe(subscribeWork), beforeEach: fresh });
+  for (const task of tasks) {
+    const before = last !== null && last.input === task.input ? last.name : addBare(task.input);
+    bench.add(task.name, task.run, { beforeEach: task.beforeEach });
+    brackets[task.name] = [before, addBare(task.input)];
+  }
   // The codec and JSON.parse per value, for comparison with the operators.
   const text = frameFactory('small');
   const texts = Array.from({ length: values }, (_, i) => text(i + 1));
@@ -99,11 +114,22 @@ async function measure(time, values) {
     for (let i = 0; i < parsed.length; i++) sink = server.ServerFrame.decode(parsed[i]);
   }, { beforeEach: () => (parsed = texts.map((t) => JSON.parse(t))) });
   await bench.run();
-  const ns = {};
+  const all = {};
   for (const task of bench.tasks) {
     const r = task.result;
     if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state} ${r.error ?? ''}`);
-    ns[task.name] = { perValue: (r.latency.p50 * 1e6) / values, rme: r.latency.rme, samples: r.latency.samplesCount ?? r.latency.samples?.length };
+    all[task.name] = { perValue: (r.latency.p50 * 1e6) / values, rme: r.latency.rme, samples: r.latency.samplesCount ?? r.latency.samples?.length };
+  }
+  const medianOf = (names) => {
+    const list = names.map((name) => all[name].perValue).sort((x, y) => x - y);
+    return list[list.length >> 1];
+  };
+  // `bare` and `bare (commands)`: the median of their runs; each other row carries its own `base`.
+  const ns = { bare: { perValue: medianOf(bares.events), rme: 0 }, 'bare (commands)': { perValue: medianOf(bares.commands), rme: 0 } };
+  for (const [name, result] of Object.entries(all)) {
+    if (name.startsWith('bare #')) continue;
+    const pair = brackets[name];
+    ns[name] = pair === undefined ? { ...result, base: 0 } : { ...result, base: (all[pair[0]].perValue + all[pair[1]].perValue) / 2 };
   }
   return ns;
 }
