@@ -332,6 +332,7 @@ describe('idleTimeout', () => {
       ['a NaN ms', NaN, undefined, 'ms'],
       ['a string ms', '5', undefined, 'ms'],
       ['an undefined ms', undefined, undefined, 'ms'],
+      ['an ms longer than a timer takes (2^31 ms)', 2 ** 31, undefined, 'ms'],
       ['null options', 5, null, 'options'],
       ['non-object options', 5, 'fast', 'options'],
     ])('should throw InvalidOptionError at creation time for %s', (_label, ms, options, option) => {

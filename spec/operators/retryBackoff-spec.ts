@@ -598,6 +598,22 @@ describe('retryBackoff', () => {
       subscription.unsubscribe();
     });
 
+    it('should wait out a delay longer than a timer takes (2^31 - 1 ms) in steps, then retry once', () => {
+      const scheduler = new RecordingScheduler();
+      const DAY = 86_400_000;
+      const at: number[] = [];
+      const subscription = defer(() => {
+        at.push(scheduler.now());
+        return at.length === 1 ? throwError(() => 'e') : NEVER;
+      })
+        .pipe(retryBackoff({ initialInterval: 1, backoffDelay: () => 40 * DAY, maxInterval: Infinity, scheduler }))
+        .subscribe();
+      scheduler.flush();
+      expect(at).toEqual([0, 40 * DAY]);
+      expect(scheduler.delays).toEqual([2 ** 31 - 1, 40 * DAY - (2 ** 31 - 1)]);
+      subscription.unsubscribe();
+    });
+
     it('should error with what backoffDelay throws', () => {
       ts.run(({ cold, expectObservable, expectSubscriptions }) => {
         const boom = new Error('policy bug');

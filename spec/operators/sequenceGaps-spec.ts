@@ -798,6 +798,7 @@ describe('sequenceGaps', () => {
         ['window', () => sequenceGaps(seqOf, { window: Infinity, maxWait: Infinity })],
         ['maxWait', () => sequenceGaps(seqOf, { maxWait: -1 })],
         ['maxWait', () => sequenceGaps(seqOf, { maxWait: NaN })],
+        ['maxWait', () => sequenceGaps(seqOf, { maxWait: 2 ** 31 })],
         ['gapAction', () => sequenceGaps(seqOf, { gapAction: 'ignore' as 'skip' })],
         ['onGap', () => sequenceGaps(seqOf, { onGap: 'x' as unknown as () => void })],
         ['onLate', () => sequenceGaps(seqOf, { onLate: 1 as unknown as () => void })],

@@ -28,7 +28,6 @@ class LeanWebSocket extends WebSocket {
     if (event !== 'unexpected-response') {
       // Every frame passes here: `ws`'s events carry at most two arguments, passed on as they came
       // without an array per frame (a rest parameter would make one).
-      // eslint-disable-next-line prefer-rest-params
       const count = arguments.length;
       if (count === 3) return super.emit(event, a, b);
       if (count === 2) return super.emit(event, a);

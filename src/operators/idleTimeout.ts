@@ -1,7 +1,7 @@
 import { asyncScheduler, identity, Observable, tap } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerAction, SchedulerLike } from 'rxjs';
 import { IdleTimeoutError, InvalidOptionError } from '../errors';
-import { duration } from '../internal/validate';
+import { timerDuration } from '../internal/validate';
 
 const OP = 'idleTimeout';
 
@@ -60,12 +60,13 @@ export interface IdleTimeoutOptions {
  * silence) when the limit is reached; the source's own errors unchanged. Creating it with a bad
  * `ms` throws {@link InvalidOptionError}.
  *
- * @param ms The longest silence allowed, in milliseconds: a number >= 0 (`0` or `Infinity` = off).
+ * @param ms The longest silence allowed, in milliseconds: a number >= 0 and at most 2^31 - 1 (about
+ *   24.8 days: a longer timer fires at once in Node and browsers), or `0` or `Infinity` for off.
  * @param options The {@link IdleTimeoutOptions}.
  * @returns An operator that mirrors the source until it has been silent for `ms` milliseconds.
  */
 export function idleTimeout<T>(ms: number, options: IdleTimeoutOptions = {}): MonoTypeOperatorFunction<T> {
-  duration(OP, 'ms', ms, true);
+  timerDuration(OP, 'ms', ms, true);
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError({ operator: OP, option: 'options', reason: 'an options object', value: options });
   }

@@ -1,7 +1,8 @@
-import { asyncScheduler, defer, identity, isObservable, merge, NEVER, retry, take, tap, throwError, timer } from 'rxjs';
+import { asyncScheduler, defer, identity, isObservable, merge, retry, take, tap, throwError } from 'rxjs';
 import type { MonoTypeOperatorFunction, Observable, SchedulerLike } from 'rxjs';
 import { InvalidOptionError } from '../errors';
 import { alongside } from '../internal/alongside';
+import { longTimer } from '../internal/longTimer';
 import { count, duration, fraction, func } from '../internal/validate';
 
 const OP = 'retryBackoff';
@@ -225,7 +226,8 @@ export function retryBackoff(config: number | RetryBackoffConfig): <T>(source: O
           delay: (error: unknown) => {
             const wait = backoff.next(error);
             if (wait === null) return throwError(() => error);
-            const wait$ = wait === Infinity ? NEVER : timer(wait, scheduler);
+            // Taken in steps when longer than a timer can wait (a month's retry hint, a large cap).
+            const wait$ = longTimer(wait, scheduler);
             return retryNow === undefined ? wait$ : merge(wait$, retryNow).pipe(take(1));
           },
         }),

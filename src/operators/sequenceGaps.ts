@@ -35,7 +35,8 @@ export interface SequenceGapsConfig<T> {
   window?: number;
   /**
    * How long, in ms, a hole may stay open before it is given up on with reason `'timeout'`
-   * (a number >= 0, or Infinity to rely on `window` alone). A hole's clock starts when the first
+   * (a number >= 0 and at most 2^31 - 1, about 24.8 days, or Infinity to rely on `window` alone).
+   * A hole's clock starts when the first
    * value beyond it arrives, so the values held ahead of it never wait longer than this. `0` lets
    * only values that arrive in the same synchronous burst (the same task) fill a hole.
    * @default 1000
@@ -165,7 +166,7 @@ export function sequenceGaps<T>(seqOf: (value: T) => number | undefined, config?
   }
   if (keyOf !== undefined) check.func(OP, 'keyOf', keyOf);
   check.count(OP, 'window', window, 0, true);
-  check.duration(OP, 'maxWait', maxWait, true);
+  check.timerDuration(OP, 'maxWait', maxWait, true);
   if (window === Infinity && maxWait === Infinity) {
     const reason = 'finite when `maxWait` is Infinity (a hole would never be given up on)';
     throw new InvalidOptionError({ operator: OP, option: 'window', reason, value: window });
