@@ -157,7 +157,7 @@ async function throughput() {
           before = after;
         }
         if (!warmup) for (const rate of bases) ((samples[size] ??= {})[BASELINE] ??= []).push({ round, msgsPerSec: rate, base: rate });
-        log(`  ${warmup ? 'warm-up' : `round ${WARMUP_ROUND ? round : round + 1}/${config.rounds}`} ${SIZES[size].label}: ${BASELINE} ${bases.map(fmt).join('/')}, ${line.join(', ')}`);
+        log(`  ${warmup ? 'warm-up' : `round ${WARMUP_ROUND ? round : round + 1}/${config.rounds}`} ${SIZES[size].label}: ${BASELINE} ${bases.map((rate) => fmt(rate)).join('/')}, ${line.join(', ')}`);
       }
     }
   } finally {
