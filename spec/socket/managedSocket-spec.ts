@@ -165,7 +165,7 @@ describe('managedSocket$', () => {
     const refusedBy: Partial<Record<string, ExpectedInvalidOption>> = {
       'dedupe.window': { operator: 'managedSocket$', option: 'dedupe.window' },
       'resume (a contiguous cursor with keyOf)': { operator: 'resumeFrom', option: 'keyOf' },
-      'gaps.maxWait': { operator: 'sequenceGaps', option: 'maxWait' },
+      'gaps.maxWait': { operator: 'managedSocket$', option: 'gaps.maxWait' },
       'gaps.window': { operator: 'sequenceGaps', option: 'window' },
       'outbox.overflow': { operator: 'managedSocket$', option: 'outbox.overflow' },
       'outbox.mode': { operator: 'managedSocket$', option: 'outbox.mode' },

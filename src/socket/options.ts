@@ -186,11 +186,11 @@ export function resolveOptions<In, Out>(config: ManagedSocketConfig<In, Out>): S
           maxWait: gapsConfig.maxWait ?? GAPS_DEFAULTS.maxWait,
           maxResyncs: count(OP, 'gaps.maxResyncs', gapsConfig.maxResyncs ?? GAPS_DEFAULTS.maxResyncs, 0, true),
         };
+  // A hole's wait is a timer: at most 2^31 - 1 ms (or Infinity).
+  if (gaps !== undefined) timerDuration(OP, 'gaps.maxWait', gaps.maxWait, true);
   // The reorder stage is built inside each attempt, where a bad option would look like a
   // transient failure and reconnect forever: build one now, so it throws here.
   if (gaps !== undefined) sequenceGaps<unknown>(() => 0, { window: gaps.window, maxWait: gaps.maxWait });
-  // A hole's wait is a timer: at most 2^31 - 1 ms (or Infinity).
-  if (gaps !== undefined) timerDuration(OP, 'gaps.maxWait', gaps.maxWait, true);
 
   // For a sequenced stream the cursor's watermark already is the duplicate filter (an event at or
   // below it, or already ahead of it, is dropped): the id window is only on by default without
