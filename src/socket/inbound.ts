@@ -6,8 +6,8 @@ import { Cursor } from '../cursor/createResumeCursor';
 import { IdWindow } from '../operators/dedupe';
 import { Reorder } from '../operators/sequenceGaps';
 import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
-import { decodeFrame, decodeText, readEventInto } from './messages';
-import type { EventRecord, Inbound as Record } from './messages';
+import { decodeFrame, decodeText, readEventInto, REFUSED } from './messages';
+import type { EventRecord, Inbound as Record, SequenceProblem } from './messages';
 import { parseWireFrame, validate } from './wire';
 import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { ResetDetector } from './resets';
@@ -59,6 +59,8 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   private readonly reorderOptions: ReorderOptions | null;
   /** The current attempt: where the reorder stage's timer failures go. */
   private attempt: FrameSource | null = null;
+  /** A frame refused at decode: reported, and the stream goes on. */
+  private readonly refused = (error: DecodeError): void => this.lifecycle.emit({ type: 'decodeError', error });
 
   constructor(
     private readonly options: SocketOptions<In, unknown>,
@@ -146,9 +148,8 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
     this.source = source;
     try {
       if (this.fast) {
-        const decoded = decodeText<In>(data, this.options.maxMessageSize, this.options.codec);
-        if (decoded instanceof DecodeError) return this.lifecycle.emit({ type: 'decodeError', error: decoded });
-        this.message(decoded, data, undefined);
+        const decoded = decodeText<In>(data, this.options.maxMessageSize, this.options.codec, this.refused);
+        if (decoded !== REFUSED) this.message(decoded, data, undefined);
       } else {
         this.wireFrame(data);
       }
@@ -200,17 +201,20 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
     const problem = readEventInto(READ as EventRecord<In>, message, seqOf as (message: In) => number | undefined, keyOf, this.idFor, resumeTokenOf);
     const { seq, key, id, token } = READ;
     READ.message = undefined;
-    if (problem !== undefined) {
-      const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
-      const info = { kind: problem.kind, raw, size: raw?.length ?? 0, errors: [problem.reason] };
-      return this.lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
-    }
+    if (problem !== undefined) return this.refuseEvent(problem, data, index);
     if (isControl !== undefined && isControl(message)) return;
     if (seq === undefined) return this.handOver(message, seq, key, undefined);
     const { reorder } = this;
     // In order (the common case): straight on, no record made. Else the stage holds a record and decides.
     if (reorder === null || reorder.advance(seq, key)) this.delivered(message, seq, key, id, token);
     else reorder.push({ message, seq, key, id, token }, seq, key);
+  }
+
+  /** An event whose seq, key, id or token could not be read: reported, and the stream goes on. */
+  private refuseEvent(problem: SequenceProblem, data: unknown, index: number | undefined): void {
+    const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
+    const info = { kind: problem.kind, raw, size: raw?.length ?? 0, errors: [problem.reason] };
+    this.lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
   }
 
   /** In order (or without the reorder stage): the cursor, then the id window. */
@@ -226,15 +230,17 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   }
 
   private handOver(message: In, seq: number | undefined, key: string | number | undefined, id: unknown): void {
-    const { ids } = this;
-    if (ids !== null && id !== undefined) {
-      // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
-      // apart by the numbering (in their string form), which costs nothing until a reset happened.
-      const n = this.resets?.numbering ?? 0;
-      if (!ids.add(n === 0 ? id : `${n}\u0000${String(id)}`)) return this.duplicate(seq, key, 'dedupe');
-    }
+    if (this.ids !== null && id !== undefined && !this.firstSeen(this.ids, id)) return this.duplicate(seq, key, 'dedupe');
     // Not after the attempt ended (a reset found by a duplicate, a gap given up on mid-drain).
     if ((this.source as FrameSource).live) (this.out as Observer<In>).next(message);
+  }
+
+  /** Whether the id window had not seen `id` yet (it has now). */
+  private firstSeen(ids: IdWindow, id: unknown): boolean {
+    // After a server reset (numbering > 0) the new numbering reuses the old ids: they are told
+    // apart by the numbering (in their string form), which costs nothing until a reset happened.
+    const n = this.resets?.numbering ?? 0;
+    return ids.add(n === 0 ? id : `${n}\u0000${String(id)}`);
   }
 
   /** Every stage that drops a repeated event reports it the same way, naming the stage. */

@@ -52,29 +52,51 @@ export function describeErrors(errors: readonly ValidationError[]): string[] {
  * @internal
  */
 export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: Decoder<unknown, In> | undefined): Decoded<In> {
-  const decoded = decodeText(data, maxMessageSize, codec);
-  return decoded instanceof DecodeError ? { ok: false, error: decoded } : { ok: true, value: decoded };
+  let error: DecodeError | undefined;
+  const decoded = decodeText(data, maxMessageSize, codec, (refusal) => (error = refusal));
+  return decoded === REFUSED ? { ok: false, error: error as DecodeError } : { ok: true, value: decoded };
 }
 
+/** What {@link decodeText} returns for a refused frame (no parsed or validated message is a symbol). @internal */
+export const REFUSED: unique symbol = Symbol('refused');
+
 /**
- * {@link decodeFrame} for the receive path: the message, or the {@link DecodeError} that refused
- * it (no result object per frame). A parsed or validated message is never a `DecodeError`.
+ * {@link decodeFrame} for the receive path: the message, or {@link REFUSED} after handing the
+ * {@link DecodeError} to `refused` (no result object per frame, and telling a message from a
+ * refusal is one comparison).
  *
  * @internal
  */
-export function decodeText<In>(data: unknown, maxMessageSize: number, codec: Decoder<unknown, In> | undefined): In | DecodeError {
-  if (typeof data !== 'string') return refusal('binary', undefined, binarySize(data));
-  if (textTooLarge(data, maxMessageSize)) return refusal('size', data, data.length);
+export function decodeText<In>(
+  data: unknown,
+  maxMessageSize: number,
+  codec: Decoder<unknown, In> | undefined,
+  refused: (error: DecodeError) => void,
+): In | typeof REFUSED {
+  // Once per frame: the refusals are built out of line, so this stays small enough to be inlined.
+  if (typeof data !== 'string' || textTooLarge(data, maxMessageSize)) return refuseWith(refused, unreadable(data));
   let json: unknown;
   try {
     json = JSON.parse(data);
   } catch (err) {
-    return refusal('json', data, data.length, [err instanceof Error ? err.message : String(err)]);
+    return refuseWith(refused, refusal('json', data, data.length, [err instanceof Error ? err.message : String(err)]));
   }
-  if (codec === undefined) return json as In;
+  return codec === undefined ? (json as In) : validateText(codec, json, data, refused);
+}
+
+/** A frame refused before parsing: binary, or larger than the limit. */
+function unreadable(data: unknown): DecodeError {
+  return typeof data === 'string' ? refusal('size', data, data.length) : refusal('binary', undefined, binarySize(data));
+}
+
+function validateText<In>(codec: Decoder<unknown, In>, json: unknown, text: string, refused: (error: DecodeError) => void): In | typeof REFUSED {
   const result = codec.decode(json);
-  if (result._tag === 'Left') return refusal('codec', data, data.length, describeErrors(result.left));
-  return result.right;
+  return result._tag === 'Left' ? refuseWith(refused, refusal('codec', text, text.length, describeErrors(result.left))) : result.right;
+}
+
+function refuseWith(refused: (error: DecodeError) => void, error: DecodeError): typeof REFUSED {
+  refused(error);
+  return REFUSED;
 }
 
 /**
@@ -159,51 +181,63 @@ export function readEventInto<In>(
   idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
   resumeTokenOf?: (message: In) => number,
 ): SequenceProblem | undefined {
+  // Once per event: one guard for the callbacks (`step` says which one threw) and every refusal
+  // built out of line, so this stays small enough to be inlined into the receive path.
+  let step: Step = 'seqOf';
   let seq: unknown;
+  let key: unknown;
+  let id: unknown;
+  let token: unknown;
   try {
     seq = seqOf(message);
+    if (seq !== undefined) {
+      if (!isSeq(seq)) return badSeq(seq);
+      if (keyOf !== undefined) {
+        step = 'keyOf';
+        key = keyOf(message);
+        if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key))) return badKey(key);
+      }
+      if (idOf !== null) {
+        step = 'idOf';
+        id = idOf === 'keyAndSeq' ? `${(key as string | number | undefined) ?? ''}\u0000${seq}` : idOf(message);
+      }
+      if (resumeTokenOf !== undefined) {
+        step = 'resumeTokenOf';
+        token = resumeTokenOf(message);
+        if (typeof token !== 'number' || !Number.isFinite(token)) return badToken(token);
+      }
+    }
   } catch (err) {
-    return new Problem('seq', `seqOf threw: ${reasonOf(err)}`);
-  }
-  if (seq === undefined) {
-    into.message = message;
-    into.seq = into.key = into.id = into.token = undefined;
-    return undefined;
-  }
-  if (!isSeq(seq)) return new Problem('seq', `seq ${String(seq)} is not a safe integer >= 0`);
-  let key: unknown;
-  if (keyOf !== undefined) {
-    try {
-      key = keyOf(message);
-    } catch (err) {
-      return new Problem('key', `keyOf threw: ${reasonOf(err)}`);
-    }
-    if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key))) {
-      const shown = key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
-      return new Problem('key', `key ${shown} is not a string or a finite number`);
-    }
-  }
-  let id: unknown;
-  try {
-    id = idOf === null ? undefined : idOf === 'keyAndSeq' ? `${(key as string | number | undefined) ?? ''}\u0000${seq}` : idOf(message);
-  } catch (err) {
-    return new Problem('id', `idOf threw: ${reasonOf(err)}`);
-  }
-  let token: unknown;
-  if (resumeTokenOf !== undefined) {
-    try {
-      token = resumeTokenOf(message);
-    } catch (err) {
-      return new Problem('seq', `resumeTokenOf threw: ${reasonOf(err)}`);
-    }
-    if (typeof token !== 'number' || !Number.isFinite(token)) return new Problem('seq', `resume token ${String(token)} is not a finite number`);
+    return threw(step, err);
   }
   into.message = message;
-  into.seq = seq;
+  into.seq = seq as number | undefined;
   into.key = key as string | number | undefined;
   into.id = id;
   into.token = token as number | undefined;
   return undefined;
+}
+
+/** The callback {@link readEventInto} was running. */
+type Step = 'seqOf' | 'keyOf' | 'idOf' | 'resumeTokenOf';
+
+const STEP_KIND: Readonly<Record<Step, SequenceProblem['kind']>> = { seqOf: 'seq', keyOf: 'key', idOf: 'id', resumeTokenOf: 'seq' };
+
+function threw(step: Step, err: unknown): SequenceProblem {
+  return new Problem(STEP_KIND[step], `${step} threw: ${reasonOf(err)}`);
+}
+
+function badSeq(seq: unknown): SequenceProblem {
+  return new Problem('seq', `seq ${String(seq)} is not a safe integer >= 0`);
+}
+
+function badKey(key: unknown): SequenceProblem {
+  const shown = key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
+  return new Problem('key', `key ${shown} is not a string or a finite number`);
+}
+
+function badToken(token: unknown): SequenceProblem {
+  return new Problem('seq', `resume token ${String(token)} is not a finite number`);
 }
 
 function reasonOf(err: unknown): string {

@@ -27,39 +27,57 @@ export function createWatch<In, Out>(core: SocketCore<In, Out>, resets: ResetDet
 }
 
 class Watcher<In, Out> implements Watch<In> {
+  /** `ready.isReady` and `heartbeat.isReply`, read once: the options never change. */
+  private readonly isReady: ((message: In) => boolean) | undefined;
+  private readonly isReply: ((message: In) => boolean) | undefined;
+
   constructor(
     private readonly core: SocketCore<In, Out>,
     private readonly resets: ResetDetector | undefined,
     private readonly epochOf: ((message: In) => string | number | undefined) | undefined,
-  ) {}
+  ) {
+    this.isReady = core.options.ready?.isReady;
+    this.isReply = core.options.heartbeat?.isReply;
+  }
 
+  // Runs once per message: each check that finds something is its own method, so this stays small.
   see(message: In): boolean {
-    const { core, resets } = this;
-    const { options, conversations } = core;
+    const { core, isReady, resets } = this;
     // Replies and acks are looked for only while something waits for one.
-    if (conversations !== undefined && conversations.size > 0) {
-      const replyIdOf = options.requests?.replyIdOf;
-      if (replyIdOf !== undefined && conversations.answer(replyIdOf(message), message, 'request')) return true;
-      const ackIdOf = options.acks?.ackIdOf;
-      if (ackIdOf !== undefined && conversations.answer(ackIdOf(message), undefined, 'ack')) return true;
-    }
-    const isReady = options.ready?.isReady;
+    const { conversations } = core;
+    if (conversations !== undefined && conversations.size > 0 && this.answer(message, conversations)) return true;
     if (isReady !== undefined) {
       // With a ready handshake the epoch is read from the ready reply only: once ready, neither
       // check runs again on this connection.
-      if (!core.isReady && isReady(message)) {
-        if (this.readEpoch(message)) return true;
-        core.readyReceived();
-      }
+      if (!core.isReady && isReady(message) && this.ready(message)) return true;
     } else if (resets !== undefined && resets.wantsEpoch && this.readEpoch(message)) {
       return true;
     }
-    const isReply = options.heartbeat?.isReply;
-    if (isReply !== undefined && core.heartbeatAt !== null && isReply(message)) {
-      core.rttMs = options.scheduler.now() - core.heartbeatAt;
-      core.heartbeatAt = null;
-    }
+    if (this.isReply !== undefined && core.heartbeatAt !== null && this.isReply(message)) this.replied(core.heartbeatAt);
     return false;
+  }
+
+  /** Whether `message` answers a request or an ack that waits. */
+  private answer(message: In, conversations: NonNullable<SocketCore<In, Out>['conversations']>): boolean {
+    const { options } = this.core;
+    const replyIdOf = options.requests?.replyIdOf;
+    if (replyIdOf !== undefined && conversations.answer(replyIdOf(message), message, 'request')) return true;
+    const ackIdOf = options.acks?.ackIdOf;
+    return ackIdOf !== undefined && conversations.answer(ackIdOf(message), undefined, 'ack');
+  }
+
+  /** The ready reply: `true` when its epoch shows a reset that ended this attempt; else the connection is ready. */
+  private ready(message: In): boolean {
+    if (this.readEpoch(message)) return true;
+    this.core.readyReceived();
+    return false;
+  }
+
+  /** A heartbeat reply to the heartbeat sent at `sentAt`: the round-trip time. */
+  private replied(sentAt: number): void {
+    const { core } = this;
+    core.rttMs = core.options.scheduler.now() - sentAt;
+    core.heartbeatAt = null;
   }
 
   /** Reads the epoch of `message`, if any; `true` when a reset ended this attempt. */
