@@ -7,7 +7,7 @@ import { IdWindow } from '../operators/dedupe';
 import { Reorder } from '../operators/sequenceGaps';
 import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
 import { decodeFrame, decodeText, readEventInto, REFUSED } from './messages';
-import type { EventRecord, Inbound as Record, SequenceProblem } from './messages';
+import type { EventRecord, Inbound as Record, RefusalSink, SequenceProblem } from './messages';
 import { parseWireFrame, validate } from './wire';
 import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { ResetDetector } from './resets';
@@ -42,7 +42,7 @@ export interface FrameSource {
  *
  * @internal
  */
-export class Inbound<In> implements ReorderSink<Record<In>> {
+export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
   /** Where messages are handed over (the output), while a run is on. */
   private out: Observer<In> | null = null;
   private reorder: Reorder<Record<In>> | null = null;
@@ -59,8 +59,6 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
   private readonly reorderOptions: ReorderOptions | null;
   /** The current attempt: where the reorder stage's timer failures go. */
   private attempt: FrameSource | null = null;
-  /** A frame refused at decode: reported, and the stream goes on. */
-  private readonly refused = (error: DecodeError): void => this.lifecycle.emit({ type: 'decodeError', error });
 
   constructor(
     private readonly options: SocketOptions<In, unknown>,
@@ -120,6 +118,11 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
     this.delivered(record.message, record.seq as number, record.key, record.id, record.token);
   }
 
+  /** @internal A frame refused at decode (RefusalSink): reported, and the stream goes on. */
+  refused(error: DecodeError): void {
+    this.lifecycle.emit({ type: 'decodeError', error });
+  }
+
   /** @internal A hole given up on after `gaps.maxWait`: the attempt ends (a resync). */
   error(error: unknown): void {
     this.attempt?.fail(error);
@@ -148,7 +151,7 @@ export class Inbound<In> implements ReorderSink<Record<In>> {
     this.source = source;
     try {
       if (this.fast) {
-        const decoded = decodeText<In>(data, this.options.maxMessageSize, this.options.codec, this.refused);
+        const decoded = decodeText<In>(data, this.options.maxMessageSize, this.options.codec, this);
         if (decoded !== REFUSED) this.message(decoded, data, undefined);
       } else {
         this.wireFrame(data);

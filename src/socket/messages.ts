@@ -53,16 +53,25 @@ export function describeErrors(errors: readonly ValidationError[]): string[] {
  */
 export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: Decoder<unknown, In> | undefined): Decoded<In> {
   let error: DecodeError | undefined;
-  const decoded = decodeText(data, maxMessageSize, codec, (refusal) => (error = refusal));
+  const decoded = decodeText(data, maxMessageSize, codec, {
+    refused: (refusal) => {
+      error = refusal;
+    },
+  });
   return decoded === REFUSED ? { ok: false, error: error as DecodeError } : { ok: true, value: decoded };
 }
 
 /** What {@link decodeText} returns for a refused frame (no parsed or validated message is a symbol). @internal */
 export const REFUSED: unique symbol = Symbol('refused');
 
+/** Where {@link decodeText} hands a refusal (an object with a method: nothing is made per socket for it). @internal */
+export interface RefusalSink {
+  refused(error: DecodeError): void;
+}
+
 /**
  * {@link decodeFrame} for the receive path: the message, or {@link REFUSED} after handing the
- * {@link DecodeError} to `refused` (no result object per frame, and telling a message from a
+ * {@link DecodeError} to `sink` (no result object per frame, and telling a message from a
  * refusal is one comparison).
  *
  * @internal
@@ -71,17 +80,17 @@ export function decodeText<In>(
   data: unknown,
   maxMessageSize: number,
   codec: Decoder<unknown, In> | undefined,
-  refused: (error: DecodeError) => void,
+  sink: RefusalSink,
 ): In | typeof REFUSED {
   // Once per frame: the refusals are built out of line, so this stays small enough to be inlined.
-  if (typeof data !== 'string' || textTooLarge(data, maxMessageSize)) return refuseWith(refused, unreadable(data));
+  if (typeof data !== 'string' || textTooLarge(data, maxMessageSize)) return refuseWith(sink, unreadable(data));
   let json: unknown;
   try {
     json = JSON.parse(data);
   } catch (err) {
-    return refuseWith(refused, refusal('json', data, data.length, [err instanceof Error ? err.message : String(err)]));
+    return refuseWith(sink, refusal('json', data, data.length, [err instanceof Error ? err.message : String(err)]));
   }
-  return codec === undefined ? (json as In) : validateText(codec, json, data, refused);
+  return codec === undefined ? (json as In) : validateText(codec, json, data, sink);
 }
 
 /** A frame refused before parsing: binary, or larger than the limit. */
@@ -89,13 +98,13 @@ function unreadable(data: unknown): DecodeError {
   return typeof data === 'string' ? refusal('size', data, data.length) : refusal('binary', undefined, binarySize(data));
 }
 
-function validateText<In>(codec: Decoder<unknown, In>, json: unknown, text: string, refused: (error: DecodeError) => void): In | typeof REFUSED {
+function validateText<In>(codec: Decoder<unknown, In>, json: unknown, text: string, sink: RefusalSink): In | typeof REFUSED {
   const result = codec.decode(json);
-  return result._tag === 'Left' ? refuseWith(refused, refusal('codec', text, text.length, describeErrors(result.left))) : result.right;
+  return result._tag === 'Left' ? refuseWith(sink, refusal('codec', text, text.length, describeErrors(result.left))) : result.right;
 }
 
-function refuseWith(refused: (error: DecodeError) => void, error: DecodeError): typeof REFUSED {
-  refused(error);
+function refuseWith(sink: RefusalSink, error: DecodeError): typeof REFUSED {
+  sink.refused(error);
   return REFUSED;
 }
 
