@@ -27,19 +27,25 @@ export function createWatch<In, Out>(core: SocketCore<In, Out>, resets: ResetDet
 }
 
 class Watcher<In, Out> implements Watch<In> {
+  /** `ready.isReady` and `heartbeat.isReply`, read once: the options never change. */
+  private readonly isReady: ((message: In) => boolean) | undefined;
+  private readonly isReply: ((message: In) => boolean) | undefined;
+
   constructor(
     private readonly core: SocketCore<In, Out>,
     private readonly resets: ResetDetector | undefined,
     private readonly epochOf: ((message: In) => string | number | undefined) | undefined,
-  ) {}
+  ) {
+    this.isReady = core.options.ready?.isReady;
+    this.isReply = core.options.heartbeat?.isReply;
+  }
 
   // Runs once per message: each check that finds something is its own method, so this stays small.
   see(message: In): boolean {
-    const { core, resets } = this;
-    const { options, conversations } = core;
+    const { core, isReady, resets } = this;
     // Replies and acks are looked for only while something waits for one.
+    const { conversations } = core;
     if (conversations !== undefined && conversations.size > 0 && this.answer(message, conversations)) return true;
-    const isReady = options.ready?.isReady;
     if (isReady !== undefined) {
       // With a ready handshake the epoch is read from the ready reply only: once ready, neither
       // check runs again on this connection.
@@ -47,8 +53,7 @@ class Watcher<In, Out> implements Watch<In> {
     } else if (resets !== undefined && resets.wantsEpoch && this.readEpoch(message)) {
       return true;
     }
-    const isReply = options.heartbeat?.isReply;
-    if (isReply !== undefined && core.heartbeatAt !== null && isReply(message)) this.replied(core.heartbeatAt);
+    if (this.isReply !== undefined && core.heartbeatAt !== null && this.isReply(message)) this.replied(core.heartbeatAt);
     return false;
   }
 
