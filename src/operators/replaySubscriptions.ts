@@ -126,10 +126,9 @@ export function applyCommand<K>(active: Set<K>, command: TopicCommand<K>): Topic
   const changed: K[] = [];
   if (command.type === 'subscribe') {
     for (const topic of command.topics) {
-      if (!active.has(topic)) {
-        active.add(topic);
-        changed.push(topic);
-      }
+      // One lookup: `add` leaves the size alone for a topic already in.
+      const before = active.size;
+      if (active.add(topic).size !== before) changed.push(topic);
     }
   } else if (command.type === 'unsubscribe') {
     for (const topic of command.topics) {
