@@ -142,16 +142,17 @@ export function dropOnFull<T, R>(
         onDrop?.(entry.value, { dropped, received, reason: 'full', index: entry.index, incoming, buffered: waiting.size });
       };
 
-      /** Decides what happens to a value that has just arrived; `true` means "start it now". */
-      const admit = (entry: Waiting<T>): boolean => {
+      /** A value that has just arrived: started now, or put in the queue (made an entry only then). */
+      const arrive = (value: T): void => {
         received++;
+        const index = arrivals++;
         // A non-empty queue means a release is in progress (re-entrant arrival): keep arrival order.
         if (running < concurrency && waiting.size === 0) {
           running++;
-          return true;
+          start(value, index);
+        } else {
+          waiting.offer({ value, index, priority: 0 }, drop);
         }
-        waiting.offer(entry, drop);
-        return false;
       };
 
       const finishIfDone = () => {
@@ -177,7 +178,7 @@ export function dropOnFull<T, R>(
         }
       }
 
-      const start = ({ value, index }: Waiting<T>) => {
+      const start = (value: T, index: number) => {
         let input: ObservableInput<R>;
         try {
           input = work(value, index);
@@ -200,7 +201,8 @@ export function dropOnFull<T, R>(
         try {
           while (running < concurrency && waiting.size > 0 && !subscriber.closed) {
             running++;
-            start(waiting.shift() as Waiting<T>);
+            const { value, index } = waiting.shift() as Waiting<T>;
+            start(value, index);
           }
         } finally {
           releasing = false;
@@ -218,10 +220,7 @@ export function dropOnFull<T, R>(
       merge(
         source.pipe(
           tap({
-            next: (value) => {
-              const entry: Waiting<T> = { value, index: arrivals++, priority: 0 };
-              if (admit(entry)) start(entry);
-            },
+            next: arrive,
             complete: () => {
               sourceDone = true;
               release();
