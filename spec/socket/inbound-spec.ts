@@ -73,3 +73,45 @@ describe('Inbound: the id window', () => {
     expect(repeats).toEqual([]);
   });
 });
+
+describe('Inbound: stages that are off', () => {
+  /** The receive path with `config` on top of `seqOf` and an `idOf` that counts its calls. */
+  function bare(config: { resume?: false; gaps?: false | { window: number; maxWait: number }; dedupe?: false }) {
+    let idCalls = 0;
+    const options = resolveOptions<Msg, unknown>({
+      url: 'ws://test',
+      WebSocketCtor: createFakeWebSockets().WebSocketCtor,
+      seqOf: (m) => m.seq,
+      idOf: (m) => {
+        idCalls++;
+        return m.id;
+      },
+      ...config,
+    });
+    const inbound = new Inbound<Msg>(options, createLifecycle(undefined), undefined, undefined);
+    const out: number[] = [];
+    const failures: unknown[] = [];
+    const source: FrameSource = { live: true, fail: (error) => failures.push(error) };
+    inbound.startRun({ next: (m) => out.push(m.seq), error: (error) => failures.push(error), complete: () => undefined });
+    inbound.startAttempt(source);
+    const deliver = (seq: number) => inbound.frame(source, JSON.stringify({ seq, id: `e${seq}` }));
+    return { deliver, out, failures, idCalls: () => idCalls };
+  }
+
+  it('should reorder without a resume cursor (each sequence starts at its first event)', () => {
+    const { deliver, out, failures } = bare({ resume: false, gaps: { window: 10, maxWait: 1000 }, dedupe: false });
+    deliver(5);
+    deliver(7);
+    deliver(6);
+    expect(out).toEqual([5, 6, 7]);
+    expect(failures).toEqual([]);
+  });
+
+  it('should not call idOf when the id window is off', () => {
+    const { deliver, out, idCalls } = bare({ resume: false, gaps: false, dedupe: false });
+    deliver(1);
+    deliver(2);
+    expect(out).toEqual([1, 2]);
+    expect(idCalls()).toBe(0);
+  });
+});
