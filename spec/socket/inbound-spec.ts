@@ -115,3 +115,36 @@ describe('Inbound: stages that are off', () => {
     expect(idCalls()).toBe(0);
   });
 });
+
+describe('Inbound: what a refused event reports', () => {
+  it('should report the whole frame size and its text cut to 256 characters, for an event and for a batch', () => {
+    const options = resolveOptions<Msg, unknown>({
+      url: 'ws://test',
+      WebSocketCtor: createFakeWebSockets().WebSocketCtor,
+      seqOf: (m) => m.seq,
+      eventsOf: (frame) => {
+        const { batch } = frame as { batch?: unknown };
+        if (batch === 'throw') throw new Error('not a batch');
+        return batch as readonly unknown[] | undefined;
+      },
+      resume: false,
+      gaps: false,
+    });
+    const lifecycle = createLifecycle(undefined);
+    const refused: unknown[] = [];
+    lifecycle.events$.subscribe((event) => event.type === 'decodeError' && refused.push(event.error.info));
+    const inbound = new Inbound<Msg>(options, lifecycle, undefined, undefined);
+    const source: FrameSource = { live: true, fail: () => undefined };
+    inbound.startRun({ next: () => undefined, error: () => undefined, complete: () => undefined });
+    inbound.startAttempt(source);
+    const padding = 'p'.repeat(300);
+    const badSeq = JSON.stringify({ seq: -1, padding });
+    const badBatch = JSON.stringify({ batch: 'throw', padding });
+    inbound.frame(source, badSeq);
+    inbound.frame(source, badBatch);
+    expect(refused).toEqual([
+      { kind: 'seq', raw: badSeq.slice(0, 256), size: badSeq.length, errors: ['seq -1 is not a safe integer >= 0'] },
+      { kind: 'batch', raw: badBatch.slice(0, 256), size: badBatch.length, errors: ['eventsOf threw: not a batch'] },
+    ]);
+  });
+});

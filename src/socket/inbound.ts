@@ -215,8 +215,8 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
 
   /** An event whose seq, key, id or token could not be read: reported, and the stream goes on. */
   private refuseEvent(problem: SequenceProblem, data: unknown, index: number | undefined): void {
-    const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
-    const info = { kind: problem.kind, raw, size: raw?.length ?? 0, errors: [problem.reason] };
+    const text = typeof data === 'string';
+    const info = { kind: problem.kind, raw: text ? data.slice(0, RAW_LIMIT) : undefined, size: text ? data.length : binarySize(data), errors: [problem.reason] };
     this.lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
   }
 
