@@ -12,7 +12,11 @@ const config = {
   jest: {
     projectType: 'custom',
     configFile: 'jest.mutation.config.ts',
-    enableFindRelatedTests: false,
+    // Each mutant runs only the spec files that import the mutated file (jest --findRelatedTests).
+    // Without it jest loads every spec file of jest.mutation.config.ts for each mutant and skips
+    // the tests that do not cover it: for a socket file that was about 6 s of module loading per
+    // mutant. A spec that covers a mutant imports its file, so no kill is lost.
+    enableFindRelatedTests: true,
   },
   coverageAnalysis: 'perTest',
   mutate: ['src/operators/**/*.ts', 'src/socket/**/*.ts', '!src/**/*.d.ts', '!src/**/index.ts'],
