@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from 'jest';
 import base from './jest.config';
 
@@ -12,6 +13,9 @@ const config: Config = {
   // Transpile only: Stryker runs the specs once per mutant, and type-checking every file again
   // each time dominated a run (the type-check runs in `npm run typecheck` instead).
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  // Node's environment, plus a bail: once a test failed under a mutant, the rest of that mutant's
+  // run is skipped (Stryker's jest runner cannot bail). An absolute path: Stryker requires it.
+  testEnvironment: path.join(__dirname, 'spec/support/bailEnvironment.cjs'),
   testMatch: [
     '<rootDir>/spec/operators/**/*-spec.ts',
     '<rootDir>/spec/socket/**/*-spec.ts',
