@@ -3,6 +3,7 @@ import { managedSocket$ } from '../../src/socket/managedSocket';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
 import { InsecureUrlError } from '../../src/errors';
 import { classifyFailure } from '../../src/socket/closeCodes';
+import { checkSecure } from '../../src/socket/url';
 
 describe('managedSocket$ secureOnly', () => {
   let ts: TestScheduler;
@@ -40,6 +41,11 @@ describe('managedSocket$ secureOnly', () => {
       ts.flush();
       expect(fake.sockets).toHaveLength(1);
     });
+  });
+
+  it('should leave a malformed URL to the WebSocket constructor', () => {
+    expect(() => checkSecure('not a url')).not.toThrow();
+    expect(() => checkSecure('ws://feed.example.com')).toThrow(InsecureUrlError);
   });
 
   it('should classify InsecureUrlError as permanent', () => {

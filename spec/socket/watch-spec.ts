@@ -1,0 +1,142 @@
+import { VirtualTimeScheduler } from 'rxjs';
+import type { SocketCore } from '../../src/socket/core';
+import type { ResetDetector } from '../../src/socket/resets';
+import { createWatch } from '../../src/socket/watch';
+
+type Msg = { readonly type: string; readonly epoch?: string };
+
+/** What the watch reads of the socket: its options, its ready and heartbeat state. */
+interface FakeCore {
+  options: {
+    ready?: { isReady: (message: Msg) => boolean; timeout: number };
+    heartbeat?: { interval: number; message: () => unknown; isReply?: (message: Msg) => boolean };
+    resets?: { epochOf: ((message: Msg) => string | undefined) | undefined };
+    scheduler: VirtualTimeScheduler;
+  };
+  conversations: undefined;
+  isReady: boolean;
+  live: boolean;
+  heartbeatAt: number | null;
+  rttMs: number | null;
+  readyReceived(): void;
+  readies: number;
+}
+
+function fakeCore(options: Partial<FakeCore['options']> = {}): FakeCore {
+  return {
+    options: { scheduler: new VirtualTimeScheduler(), ...options },
+    conversations: undefined,
+    isReady: false,
+    live: true,
+    heartbeatAt: null,
+    rttMs: null,
+    readies: 0,
+    readyReceived() {
+      this.readies++;
+      this.isReady = true;
+    },
+  };
+}
+
+/** A reset detector that records the epochs it is given; `resetOn` ends the attempt (the core is no longer live). */
+function fakeResets(core: FakeCore, resetOn?: string) {
+  const epochs: string[] = [];
+  const resets = {
+    wantsEpoch: true,
+    numbering: 0,
+    connecting: () => undefined,
+    observe: () => undefined,
+    epoch(epoch: string | number) {
+      epochs.push(String(epoch));
+      resets.wantsEpoch = false;
+      if (epoch === resetOn) core.live = false;
+    },
+  };
+  return { resets: resets as ResetDetector, epochs };
+}
+
+const asCore = (core: FakeCore) => core as unknown as SocketCore<Msg, unknown>;
+const epochOf = (m: Msg) => m.epoch;
+
+describe('createWatch', () => {
+  it('should make no watch when nothing needs one', () => {
+    expect(createWatch(asCore(fakeCore()), undefined)).toBeUndefined();
+  });
+
+  it('should make no watch for an epochOf without a reset detector', () => {
+    expect(createWatch(asCore(fakeCore({ resets: { epochOf } })), undefined)).toBeUndefined();
+  });
+
+  it('should make a watch for a ready handshake, a heartbeat reply or an epoch', () => {
+    expect(createWatch(asCore(fakeCore({ ready: { isReady: () => true, timeout: 10 } })), undefined)).toBeDefined();
+    expect(createWatch(asCore(fakeCore({ heartbeat: { interval: 10, message: () => 'hb', isReply: () => true } })), undefined)).toBeDefined();
+    const core = fakeCore({ resets: { epochOf } });
+    expect(createWatch(asCore(core), fakeResets(core).resets)).toBeDefined();
+  });
+
+  describe('with a ready handshake', () => {
+    it('should read the epoch from the ready reply only, and look for the reply only until ready', () => {
+      const isReady = jest.fn((m: Msg) => m.type === 'ready');
+      const core = fakeCore({ ready: { isReady, timeout: 10 }, resets: { epochOf } });
+      const { resets, epochs } = fakeResets(core);
+      const watch = createWatch(asCore(core), resets);
+      expect(watch?.see({ type: 'ready', epoch: 'e1' })).toBe(false);
+      expect(core.readies).toBe(1);
+      expect(watch?.see({ type: 'ready', epoch: 'e2' })).toBe(false);
+      expect(watch?.see({ type: 'event', epoch: 'e3' })).toBe(false);
+      expect(epochs).toEqual(['e1']);
+      expect(core.readies).toBe(1);
+      expect(isReady).toHaveBeenCalledTimes(1);
+    });
+
+    it('should keep a ready reply whose epoch ended the attempt from going on, and not get ready', () => {
+      const core = fakeCore({ ready: { isReady: (m) => m.type === 'ready', timeout: 10 }, resets: { epochOf } });
+      const { resets, epochs } = fakeResets(core, 'e2');
+      const watch = createWatch(asCore(core), resets);
+      expect(watch?.see({ type: 'ready', epoch: 'e2' })).toBe(true);
+      expect(epochs).toEqual(['e2']);
+      expect(core.readies).toBe(0);
+    });
+  });
+
+  describe('without a ready handshake', () => {
+    it('should read the epoch of the first message that has one, and no later one', () => {
+      const core = fakeCore({ resets: { epochOf } });
+      const { resets, epochs } = fakeResets(core);
+      const watch = createWatch(asCore(core), resets);
+      expect(watch?.see({ type: 'event' })).toBe(false);
+      expect(watch?.see({ type: 'event', epoch: 'e1' })).toBe(false);
+      expect(watch?.see({ type: 'event', epoch: 'e2' })).toBe(false);
+      expect(epochs).toEqual(['e1']);
+    });
+
+    it('should keep a message whose epoch ended the attempt from going on', () => {
+      const core = fakeCore({ resets: { epochOf } });
+      const { resets } = fakeResets(core, 'e2');
+      const watch = createWatch(asCore(core), resets);
+      expect(watch?.see({ type: 'event', epoch: 'e2' })).toBe(true);
+    });
+  });
+
+  describe('with a heartbeat reply', () => {
+    it('should measure the round trip from the unanswered heartbeat, once, and let the reply go on', () => {
+      const core = fakeCore({ heartbeat: { interval: 10, message: () => 'hb', isReply: (m) => m.type === 'pong' } });
+      const watch = createWatch(asCore(core), undefined);
+      const { scheduler } = core.options;
+      scheduler.schedule(() => undefined, 30);
+      scheduler.flush();
+      // Nothing was sent: a reply says nothing about the round trip.
+      expect(watch?.see({ type: 'pong' })).toBe(false);
+      expect(core.rttMs).toBeNull();
+      core.heartbeatAt = 12;
+      expect(watch?.see({ type: 'event' })).toBe(false);
+      expect(core.rttMs).toBeNull();
+      expect(watch?.see({ type: 'pong' })).toBe(false);
+      expect(core.rttMs).toBe(18);
+      expect(core.heartbeatAt).toBeNull();
+      // A second reply to the same heartbeat changes nothing.
+      expect(watch?.see({ type: 'pong' })).toBe(false);
+      expect(core.rttMs).toBe(18);
+    });
+  });
+});
