@@ -1,4 +1,6 @@
-import { causeMetricOf, emptyMetrics, ManagedSocketEvent, metricOf, nextState, ConnectionState } from '../../src/socket/lifecycle';
+import { config as rxjsConfig } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { causeMetricOf, createLifecycle, emptyMetrics, ManagedSocketEvent, metricOf, nextState, ConnectionState } from '../../src/socket/lifecycle';
 import { DecodeError } from '../../src/errors';
 
 const EVENTS: Record<ManagedSocketEvent['type'], ManagedSocketEvent> = {
@@ -88,6 +90,43 @@ describe('lifecycle', () => {
 
     it.each(['gap', 'duplicate', 'dropped', 'decodeError', 'tokenRefreshed', 'tokenRefreshFailed', 'reset'] as const)('should leave the state alone on %s', (type) => {
       expect(row(type)).toEqual(STATES);
+    });
+  });
+
+  describe('a logger', () => {
+    let unhandled: unknown[];
+    let previous: typeof rxjsConfig.onUnhandledError;
+    beforeEach(() => {
+      unhandled = [];
+      previous = rxjsConfig.onUnhandledError;
+      rxjsConfig.onUnhandledError = (err: unknown) => unhandled.push(err);
+    });
+    afterEach(() => {
+      rxjsConfig.onUnhandledError = previous;
+    });
+
+    it('should be told each event at its level, and a throw of it reported out of band while events$ still gets the event', () => {
+      new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ flush }) => {
+        const boom = new Error('logger down');
+        const logged: string[] = [];
+        const lifecycle = createLifecycle({
+          info: (type: string) => logged.push(type),
+          warn: () => {
+            throw boom;
+          },
+        });
+        const seen: string[] = [];
+        lifecycle.events$.subscribe((e) => seen.push(e.type));
+        lifecycle.emit(EVENTS.connected);
+        // No debug method: nothing to call, nothing reported.
+        lifecycle.emit(EVENTS.connecting);
+        lifecycle.emit(EVENTS.gap);
+        flush();
+        expect(logged).toEqual(['connected']);
+        expect(seen).toEqual(['connected', 'connecting', 'gap']);
+        expect(unhandled).toEqual([boom]);
+        expect(lifecycle.counters.gaps).toBe(1);
+      });
     });
   });
 });

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { decodeFrame, isProblem, readEvent } from '../../src/socket/messages';
+import { decodeFrame, describeErrors, isProblem, readEvent } from '../../src/socket/messages';
 import { DecodeError } from '../../src/errors';
 
 /** A codec that turns `{ n: "12" }` into `{ n: 12 }`. */
@@ -59,11 +59,36 @@ describe('decodeFrame', () => {
     ['a Node Buffer', Buffer.from('{"a":1}'), 7],
     ['a Blob-like object', { size: 5 }, 5],
     ['something else', 42, 0],
+    ['null', null, 0],
+    ['an object whose sizes are not numbers', { byteLength: 'many', size: 'many' }, 0],
   ])("should refuse %s as 'binary' with its size and no raw text", (_what, data, size) => {
     expect(decodeFrame(data, 100, undefined)).toEqual({
       ok: false,
       error: expect.objectContaining({ info: { kind: 'binary', raw: undefined, size, errors: [] } }),
     });
+  });
+});
+
+describe('describeErrors', () => {
+  const Event = t.type({ seq: t.number, meta: t.type({ topic: t.string }) });
+  const errorsOf = (frame: string): readonly string[] => {
+    const result = decodeFrame(frame, 1000, Event);
+    return result.ok ? [] : result.error.info.errors;
+  };
+
+  it("should say where, what was expected and what came, for a codec without messages of its own", () => {
+    expect(errorsOf('{"seq":"7","meta":{"topic":"a"}}')).toEqual(['seq: expected number, got string']);
+    expect(errorsOf('{"seq":7,"meta":{"topic":null}}')).toEqual(['meta.topic: expected string, got null']);
+    expect(errorsOf('{"seq":7,"meta":[]}')).toEqual(['meta: expected { topic: string }, got an array']);
+  });
+
+  it("should name the message itself when the whole value is wrong", () => {
+    expect(errorsOf('null')).toEqual(['the message: expected { seq: number, meta: { topic: string } }, got null']);
+    expect(errorsOf('[1]')).toEqual(['the message: expected { seq: number, meta: { topic: string } }, got an array']);
+  });
+
+  it('should fall back to "a valid value" for an error without a context', () => {
+    expect(describeErrors([{ value: 3, context: [] }])).toEqual(['the message: expected a valid value, got number']);
   });
 });
 
@@ -133,6 +158,19 @@ describe('readEvent', () => {
     expect(sequenceProblem<M>({ seq: 1 }, seqOf, () => {
       throw 'bad';
     })).toEqual({ kind: 'key', reason: 'keyOf threw: bad' });
+  });
+
+  it('should read a finite resume token, and refuse one that is not a finite number or whose resumeTokenOf throws', () => {
+    const read = (token: () => unknown) => readEvent<M>({ seq: 1 }, seqOf, undefined, null, token as () => number);
+    expect(read(() => 5)).toMatchObject({ seq: 1, token: 5 });
+    expect(read(() => '5')).toEqual({ kind: 'seq', reason: 'resume token 5 is not a finite number' });
+    expect(read(() => NaN)).toEqual({ kind: 'seq', reason: 'resume token NaN is not a finite number' });
+    expect(read(() => Infinity)).toEqual({ kind: 'seq', reason: 'resume token Infinity is not a finite number' });
+    expect(
+      read(() => {
+        throw new Error('no token');
+      }),
+    ).toEqual({ kind: 'seq', reason: 'resumeTokenOf threw: no token' });
   });
 
   it('should refuse an event whose idOf throws, and only an event', () => {
