@@ -10,11 +10,12 @@ import type { ManagedSocketConfig } from '../../src/socket/config';
 import type { ManagedSocketEvent } from '../../src/socket/lifecycle';
 import type { TokenValue } from '../../src/socket/auth';
 import { classifyFailure } from '../../src/socket/closeCodes';
-import { retryAfterMs } from '../../src/socket/upgrade';
+import { retryAfterMs, upgradeErrorOf } from '../../src/socket/upgrade';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
 import type { FakeWebSocket, FakeWebSockets } from '../../src/testing/fakeWebSocket';
 import { createSocketHarness, scheduleAt, subscribeUntil as subscribeUntilFrame } from '../../src/testing/harness';
 import { CloseError, DeliveryError, ReadyTimeoutError, ServerResetError, UpgradeRefusedError } from '../../src/errors';
+import type { WebSocketLike } from '../../src/socket/transport';
 import { expectInvalidOption } from '../support/invalidOption';
 
 type Msg =
@@ -377,6 +378,19 @@ describe('managedSocket$ conversations', () => {
       expect(retryAfterMs('Wed, 31 Dec 2025 23:59:00 GMT', now)).toBe(0);
       expect(retryAfterMs('soon', now)).toBeUndefined();
       expect(retryAfterMs(undefined, now)).toBeUndefined();
+    });
+
+    it('should turn the close of a refused socket into an UpgradeRefusedError, with retryAfterMs only when the header was readable', () => {
+      const now = Date.parse('2026-01-01T00:00:00Z');
+      const close = new CloseError({ code: 1006, reason: '', wasClean: false });
+      const socketWith = (retryAfter: string | undefined) => ({ upgradeRefusal: { status: 503, retryAfter } }) as unknown as WebSocketLike;
+      const waited = upgradeErrorOf(close, socketWith('2'), now) as UpgradeRefusedError;
+      expect(waited).toBeInstanceOf(UpgradeRefusedError);
+      expect(waited.info).toEqual({ status: 503, retryAfterMs: 2000 });
+      const unread = upgradeErrorOf(close, socketWith('soon'), now) as UpgradeRefusedError;
+      expect(unread.info).toStrictEqual({ status: 503 });
+      expect('retryAfterMs' in unread.info).toBe(false);
+      expect(upgradeErrorOf(close, null, now)).toBe(close);
     });
 
     it('should keep a 1006 close of a socket that was never refused a CloseError', () => {

@@ -159,6 +159,31 @@ describe('server reset detection (resets.ts)', () => {
       expect(resets.map((r) => r.seq)).toEqual([5]);
     });
 
+    it('should ask the fallback only about a repeat with a seq, once the cursor knows a position', () => {
+      const asked: unknown[] = [];
+      const { cursor, detector, resets } = setup({
+        cursor: createResumeCursor(),
+        fallback: (drop) => {
+          asked.push(drop);
+          return true;
+        },
+      });
+      detector.connecting();
+      // No position yet: nothing to judge against.
+      detector.observe(repeat(1));
+      detector.observe(repeat(2));
+      deliver(cursor, 1, 100);
+      detector.connecting();
+      detector.observe(repeat(40));
+      detector.observe({ type: 'duplicate', seq: undefined, key: undefined, stage: 'cursor' });
+      detector.observe(repeat(41));
+      expect(asked).toEqual([
+        { seq: 40, key: undefined, cursor: 100 },
+        { seq: 41, key: undefined, cursor: 100 },
+      ]);
+      expect(resets.map((r) => r.seq)).toEqual([40]);
+    });
+
     it('should ignore what is not a repeat, a repeat without a seq, and the id window', () => {
       const { cursor, detector, resets } = setup();
       deliver(cursor, 1, 100);
@@ -253,6 +278,14 @@ describe('server reset detection (resets.ts)', () => {
         detector.observe(repeat(1, 'late'));
         detector.observe(repeat(2, 'late'));
         expect(resets).toEqual([]);
+      });
+
+      it('should take a key first seen on this connection as standing at a start other than 0', () => {
+        const { detector, resets } = setup({ cursor: createResumeCursor({ mode: 'perKey', start: 3 }), fallback: () => true });
+        detector.connecting();
+        detector.observe(repeat(1, 'late'));
+        detector.observe(repeat(2, 'late'));
+        expect(resets).toEqual([{ reason: 'seq', policy: 'restart', seq: 1, key: 'late', cursor: 3 }]);
       });
 
       it('should rewind every key to the start on a reset', () => {
