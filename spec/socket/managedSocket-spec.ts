@@ -1781,6 +1781,17 @@ describe('managedSocket$', () => {
   });
 
   describe('consumer buffer', () => {
+    it('should end the connection when the last subscriber leaves', () => {
+      ts.run(({ expectObservable }) => {
+        const { fake, socket, events } = setup({ consumer: { capacity: 1, work: () => EMPTY } });
+        expectObservable(socket, '^ 9ms !').toBe('');
+        ts.flush();
+        expect(fake.sockets).toHaveLength(1);
+        expect(fake.latest().readyState).toBe(3);
+        expect(events.map((e) => e.type)).toEqual(['connecting', 'connected', 'closed']);
+      });
+    });
+
     it('should run work per message, drop what does not fit, and never stop reading the socket', () => {
       ts.run(({ cold, expectObservable, expectSubscriptions }) => {
         // prettier-ignore

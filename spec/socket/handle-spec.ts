@@ -1,0 +1,23 @@
+import { managedSocket$ } from '../../src/socket/managedSocket';
+import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
+
+const CONTROLS = ['metrics', 'send', 'request', 'sendAcked', 'subscribeTopics', 'unsubscribeTopics', 'topics', 'reconnect', 'pause', 'resume', 'close'] as const;
+
+describe('managedSocket$ handle', () => {
+  const base = { url: 'ws://test', WebSocketCtor: createFakeWebSockets().WebSocketCtor };
+
+  it.each(CONTROLS)('should make %s the first time it is read, even first of all, and give the same function after', (name) => {
+    const socket = managedSocket$(base);
+    const control = socket[name];
+    expect(typeof control).toBe('function');
+    expect(socket[name]).toBe(control);
+    for (const other of CONTROLS) void socket[other];
+    expect(socket[name]).toBe(control);
+  });
+
+  it('should have no cursor without seqOf, and one with it', () => {
+    expect(managedSocket$(base).cursor).toBeUndefined();
+    expect(managedSocket$({ ...base, seqOf: () => undefined }).cursor).toBeDefined();
+    expect(managedSocket$({ ...base, seqOf: () => undefined, resume: false }).cursor).toBeUndefined();
+  });
+});
