@@ -1,3 +1,4 @@
+import { UpgradeRefusedError } from '../../src/errors';
 import { DEFAULT_RESET_FALLBACK, resolveOptions } from '../../src/socket/options';
 import type { ManagedSocketConfig } from '../../src/socket/config';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
@@ -51,6 +52,12 @@ describe('resolveOptions', () => {
     const work = () => [];
     expect(resolve({ consumer: { capacity: 2, work, concurrency: 3, policy: 'oldest' } }).consumer).toEqual({ capacity: 2, work, concurrency: 3, policy: 'oldest' });
     expect(resolve({ consumer: { capacity: 2, work } }).consumer).toEqual({ capacity: 2, work, concurrency: 1, policy: 'newest' });
+  });
+
+  it('should floor the wait with a retry hint only for a transient failure', () => {
+    const { classify } = resolve({});
+    expect(classify(new UpgradeRefusedError({ status: 503, retryAfterMs: 5000 }))).toEqual({ kind: 'transient', minDelay: 5000 });
+    expect(classify(new UpgradeRefusedError({ status: 401, retryAfterMs: 5000 }))).toEqual({ kind: 'reauth' });
   });
 
   it('should have no reorder stage without a seqOf', () => {
