@@ -205,4 +205,101 @@ describe('Connection', () => {
       expect(sockets[0]?.listenerCount('message')).toBe(0);
     });
   });
+
+  describe('keep-alive lanes', () => {
+    /** A WebSocket constructor over `fake` whose sockets get `ping` replaced (undefined: a browser socket). */
+    const withPing = (fake: ReturnType<typeof createFakeWebSockets>, ping: (() => void) | undefined): WebSocketCtor =>
+      function (url: string, protocols?: string | string[]) {
+        const socket = new fake.WebSocketCtor(url, protocols);
+        Object.defineProperty(socket, 'ping', { value: ping });
+        return socket;
+      } as unknown as WebSocketCtor;
+
+    it('should time the round trip from the first unanswered ping, and ignore a pong nothing waits for', () => {
+      ts.run(() => {
+        const { fake, connection, host } = setup({ openAfter: 1 }, { pingInterval: 10 });
+        connection.start();
+        // pings at 11 and 21; the pong at 25 answers the first
+        at(25, () => first(fake).pong());
+        at(27, () => first(fake).pong());
+        at(28, () => connection.stop());
+        ts.flush();
+        expect(first(fake).pings).toBe(2);
+        expect(host.rttMs).toBe(14);
+        expect(host.pongs).toBe(2);
+      });
+    });
+
+    it('should not ping a socket that cannot, and fail the attempt when a ping throws', () => {
+      ts.run(() => {
+        const browser = createFakeWebSockets({ openAfter: 1 });
+        const quiet = setup({}, { pingInterval: 10 }, withPing(browser, undefined));
+        quiet.connection.start();
+        const boom = new Error('ping failed');
+        const broken = createFakeWebSockets({ openAfter: 1 });
+        const throwing = setup({}, { pingInterval: 10 }, withPing(broken, () => {
+          throw boom;
+        }));
+        throwing.connection.start();
+        at(35, () => quiet.connection.stop());
+        at(35, () => throwing.connection.stop());
+        ts.flush();
+        expect(quiet.failures).toEqual([]);
+        expect(throwing.failures).toEqual([boom]);
+      });
+    });
+
+    it('should time a heartbeat only once written, from the first unanswered one', () => {
+      ts.run(() => {
+        const { connection, host } = setup({ openAfter: 1 }, { heartbeat: { interval: 10, message: () => 'hb', isReply: () => true } });
+        let writable = false;
+        host.writeFrame = () => writable;
+        connection.start();
+        const seen: Array<number | null> = [];
+        // heartbeats at 11 (not written), 21 and 31
+        at(15, () => seen.push(host.heartbeatAt));
+        at(16, () => (writable = true));
+        at(35, () => seen.push(host.heartbeatAt));
+        at(36, () => connection.stop());
+        ts.flush();
+        expect(seen).toEqual([null, 21]);
+      });
+    });
+
+    it('should fail the attempt when the heartbeat message throws', () => {
+      ts.run(() => {
+        const boom = new Error('no heartbeat');
+        const { connection, failures } = setup({ openAfter: 1 }, {
+          heartbeat: {
+            interval: 10,
+            message: () => {
+              throw boom;
+            },
+          },
+        });
+        connection.start();
+        at(25, () => connection.stop());
+        ts.flush();
+        expect(failures).toEqual([boom]);
+      });
+    });
+  });
+
+  describe('ready handshake', () => {
+    it('should take a ready reply that comes at once, during the open, and do the ready work once', () => {
+      ts.run(() => {
+        const { connection, host, failures } = setup({ openAfter: 1 }, { ready: { isReady: () => true, timeout: 5 } });
+        let readies = 0;
+        host.ready = () => readies++;
+        host.opened = () => connection.readyReceived();
+        connection.start();
+        at(3, () => connection.readyReceived());
+        at(20, () => connection.stop());
+        ts.flush();
+        expect(readies).toBe(1);
+        expect(failures).toEqual([]);
+      });
+    });
+  });
 });
+
