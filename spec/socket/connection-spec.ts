@@ -206,6 +206,35 @@ describe('Connection', () => {
     });
   });
 
+  it('should take a close event without a reason or wasClean as an empty reason, not clean', () => {
+    ts.run(() => {
+      const { fake, connection, failures } = setup({ openAfter: 1 });
+      connection.start();
+      // Some transports' close events carry the code only.
+      at(3, () => (first(fake) as unknown as { dispatch(type: string, event: object): void }).dispatch('close', { code: 1005 }));
+      ts.flush();
+      expect(failures).toEqual([new CloseError({ code: 1005, reason: '', wasClean: false })]);
+      expect((failures[0] as CloseError).info).toStrictEqual({ code: 1005, reason: '', wasClean: false });
+    });
+  });
+
+  it('should open a socket without on() (a browser socket: no protocol pongs)', () => {
+    ts.run(() => {
+      const browser = createFakeWebSockets({ openAfter: 1 });
+      const Ctor = function (url: string, protocols?: string | string[]) {
+        const socket = new browser.WebSocketCtor(url, protocols);
+        Object.defineProperty(socket, 'on', { value: undefined });
+        return socket;
+      } as unknown as WebSocketCtor;
+      const { connection, log, failures } = setup({}, {}, Ctor);
+      connection.start();
+      at(5, () => connection.stop());
+      ts.flush();
+      expect(log).toEqual(['o']);
+      expect(failures).toEqual([]);
+    });
+  });
+
   describe('keep-alive lanes', () => {
     /** A WebSocket constructor over `fake` whose sockets get `ping` replaced (undefined: a browser socket). */
     const withPing = (fake: ReturnType<typeof createFakeWebSockets>, ping: (() => void) | undefined): WebSocketCtor =>
