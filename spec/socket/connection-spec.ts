@@ -236,6 +236,19 @@ describe('Connection', () => {
   });
 
   describe('keep-alive lanes', () => {
+    it('should count a frame and a pong as two signs of life for the idle check', () => {
+      ts.run(() => {
+        const { fake, connection, host, failures } = setup({ openAfter: 1 }, { idleTimeout: 10 });
+        connection.start();
+        // looks at 6, 11, 16: a frame and a pong between the first two are two signs, not none
+        at(7, () => host.lifecycle.counters.messagesIn++);
+        at(8, () => first(fake).pong());
+        at(15, () => connection.stop());
+        ts.flush();
+        expect(failures).toEqual([]);
+      });
+    });
+
     /** A WebSocket constructor over `fake` whose sockets get `ping` replaced (undefined: a browser socket). */
     const withPing = (fake: ReturnType<typeof createFakeWebSockets>, ping: (() => void) | undefined): WebSocketCtor =>
       function (url: string, protocols?: string | string[]) {
