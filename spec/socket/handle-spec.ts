@@ -1,5 +1,6 @@
 import { managedSocket$ } from '../../src/socket/managedSocket';
 import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
+import { expectInvalidOption } from '../support/invalidOption';
 
 const CONTROLS = ['metrics', 'send', 'request', 'sendAcked', 'subscribeTopics', 'unsubscribeTopics', 'topics', 'reconnect', 'pause', 'resume', 'close'] as const;
 
@@ -19,5 +20,14 @@ describe('managedSocket$ handle', () => {
     expect(managedSocket$(base).cursor).toBeUndefined();
     expect(managedSocket$({ ...base, seqOf: () => undefined }).cursor).toBeDefined();
     expect(managedSocket$({ ...base, seqOf: () => undefined, resume: false }).cursor).toBeUndefined();
+  });
+
+  it('should refuse request() without a requests config and sendAcked() without an acks config, also beside the other one', () => {
+    const idOf = () => 1;
+    const withAcks = managedSocket$({ ...base, acks: { idOf, ackIdOf: idOf } });
+    const withRequests = managedSocket$({ ...base, requests: { idOf, replyIdOf: idOf } });
+    expectInvalidOption(() => withAcks.request('m'), { operator: 'managedSocket$', option: 'requests' });
+    expectInvalidOption(() => withRequests.sendAcked('m'), { operator: 'managedSocket$', option: 'acks' });
+    expectInvalidOption(() => managedSocket$(base).request('m'), { operator: 'managedSocket$', option: 'requests' });
   });
 });
