@@ -1,0 +1,40 @@
+import { Subject } from 'rxjs';
+import { VirtualTimeScheduler } from 'rxjs';
+import { managedSocket$ } from '../../src/socket/managedSocket';
+import { createFakeWebSockets } from '../../src/testing/fakeWebSocket';
+
+/** A socket on fake WebSockets in virtual time, with `retry` as given; what its output ends with. */
+function setup(retry: Record<string, unknown>) {
+  const scheduler = new VirtualTimeScheduler();
+  const fake = createFakeWebSockets({ scheduler, openAfter: 1 });
+  const socket = managedSocket$({ url: 'ws://test', WebSocketCtor: fake.WebSocketCtor, scheduler, idleTimeout: 0, retry: { initialInterval: 10, jitter: 0, ...retry } });
+  const ended: unknown[] = [];
+  const subscription = socket.subscribe({ error: (error: unknown) => ended.push(error), complete: () => ended.push('complete') });
+  return { scheduler, fake, ended, subscription };
+}
+
+describe('managedSocket$: a retry setting that fails', () => {
+  it('should error with what a retry callback throws when a connection fails, and connect no more', () => {
+    const bug = new Error('onRetry bug');
+    const { scheduler, fake, ended } = setup({
+      onRetry: () => {
+        throw bug;
+      },
+    });
+    scheduler.schedule(() => fake.latest().serverClose(1006, 'dropped'), 5);
+    scheduler.flush();
+    expect(ended).toEqual([bug]);
+    expect(fake.sockets).toHaveLength(1);
+  });
+
+  it('should error with the error of retry.retryNow while it waits to reconnect, and connect no more', () => {
+    const retryNow = new Subject<void>();
+    const failure = new Error('retryNow failed');
+    const { scheduler, fake, ended } = setup({ retryNow, initialInterval: 1_000 });
+    scheduler.schedule(() => fake.latest().serverClose(1006, 'dropped'), 5);
+    scheduler.schedule(() => retryNow.error(failure), 100);
+    scheduler.flush();
+    expect(ended).toEqual([failure]);
+    expect(fake.sockets).toHaveLength(1);
+  });
+});
