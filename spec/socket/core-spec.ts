@@ -38,3 +38,19 @@ describe('managedSocket$: a retry setting that fails', () => {
     expect(fake.sockets).toHaveLength(1);
   });
 });
+
+describe('managedSocket$: a socket that is closing', () => {
+  it('should not write on a socket that is closing, and send the message on the next connection', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = createFakeWebSockets({ scheduler, openAfter: 1, closeDelay: 50 });
+    const socket = managedSocket$<unknown, string>({ url: 'ws://test', WebSocketCtor: fake.WebSocketCtor, scheduler, idleTimeout: 0, retry: { initialInterval: 10, jitter: 0 } });
+    const subscription = socket.subscribe();
+    // The first socket starts closing (the page or the runtime closed it): its close event comes 50 ms later.
+    scheduler.schedule(() => fake.latest().close(1001, 'going away'), 5);
+    scheduler.schedule(() => socket.send('hello'), 10);
+    scheduler.schedule(() => subscription.unsubscribe(), 500);
+    scheduler.flush();
+    expect(fake.sockets[0]?.sent).toEqual([]);
+    expect(fake.sockets[1]?.sent).toEqual([JSON.stringify('hello')]);
+  });
+});
