@@ -54,3 +54,45 @@ describe('managedSocket$: a socket that is closing', () => {
     expect(fake.sockets[1]?.sent).toEqual([JSON.stringify('hello')]);
   });
 });
+
+describe('managedSocket$: a socket without the ws extras (a browser WebSocket)', () => {
+  /** Fake sockets without `terminate()`, `pause()` and `resume()`, as a browser's WebSocket has none. */
+  function browserLike(scheduler: VirtualTimeScheduler) {
+    return createFakeWebSockets({
+      scheduler,
+      openAfter: 1,
+      onConnect: (socket) => {
+        Object.assign(socket, { terminate: undefined, pause: undefined, resume: undefined });
+      },
+    });
+  }
+
+  it('should drop a silent connection and connect again, with no terminate() to call', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = browserLike(scheduler);
+    const socket = managedSocket$({ url: 'ws://test', WebSocketCtor: fake.WebSocketCtor, scheduler, idleTimeout: 100, retry: { initialInterval: 10, jitter: 0 } });
+    const kinds: string[] = [];
+    socket.events$.subscribe((event) => event.type === 'disconnected' && kinds.push(event.error instanceof Error ? event.error.name : String(event.error)));
+    const ended: unknown[] = [];
+    const subscription = socket.subscribe({ error: (error: unknown) => ended.push(error) });
+    scheduler.schedule(() => subscription.unsubscribe(), 200);
+    scheduler.flush();
+    expect(kinds[0]).toBe('IdleTimeoutError');
+    expect(fake.sockets.length).toBeGreaterThanOrEqual(2);
+    expect(ended).toEqual([]);
+  });
+
+  it('should close cleanly, with no resume() to call', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = browserLike(scheduler);
+    const socket = managedSocket$({ url: 'ws://test', WebSocketCtor: fake.WebSocketCtor, scheduler, idleTimeout: 0 });
+    const ended: unknown[] = [];
+    socket.subscribe({ error: (error: unknown) => ended.push(error), complete: () => ended.push('complete') });
+    const closed: unknown[] = [];
+    scheduler.schedule(() => socket.close().subscribe({ error: (error: unknown) => closed.push(error), complete: () => closed.push('closed') }), 5);
+    scheduler.flush();
+    expect(closed).toEqual(['closed']);
+    expect(fake.sockets).toHaveLength(1);
+    expect(fake.sockets[0]?.readyState).toBe(3);
+  });
+});
