@@ -1,5 +1,22 @@
 import * as t from 'io-ts';
-import { decodeFrame, describeErrors, isProblem, readEvent } from '../../src/socket/messages';
+import { decodeFrame, describeErrors, readEventInto } from '../../src/socket/messages';
+import type { EventRecord, SequenceProblem } from '../../src/socket/messages';
+
+/** `readEventInto` on a fresh record: the record when the message is accepted, else the refusal. */
+function readEvent<In>(
+  message: In,
+  seqOf: (message: In) => unknown,
+  keyOf: ((message: In) => unknown) | undefined,
+  idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
+  resumeTokenOf?: (message: In) => number,
+): EventRecord<In> | SequenceProblem {
+  const read: EventRecord<In> = { message, seq: undefined, key: undefined, id: undefined, token: undefined };
+  return readEventInto(read, message, seqOf, keyOf, idOf, resumeTokenOf) ?? read;
+}
+
+function isProblem<In>(read: EventRecord<In> | SequenceProblem): read is SequenceProblem {
+  return 'reason' in read;
+}
 import { DecodeError } from '../../src/errors';
 
 /** A codec that turns `{ n: "12" }` into `{ n: 12 }`. */

@@ -52,14 +52,20 @@ export function describeErrors(errors: readonly ValidationError[]): string[] {
  * @internal
  */
 export function decodeFrame<In>(data: unknown, maxMessageSize: number, codec: Decoder<unknown, In> | undefined): Decoded<In> {
-  let error: DecodeError | undefined;
-  const decoded = decodeText(data, maxMessageSize, codec, {
-    refused: (refusal) => {
-      error = refusal;
-    },
-  });
-  return decoded === REFUSED ? { ok: false, error: error as DecodeError } : { ok: true, value: decoded };
+  const decoded = decodeText(data, maxMessageSize, codec, LAST_REFUSAL);
+  if (decoded !== REFUSED) return { ok: true, value: decoded };
+  const error = LAST_REFUSAL.error as DecodeError;
+  LAST_REFUSAL.error = undefined;
+  return { ok: false, error };
 }
+
+/** Where {@link decodeFrame} takes a refusal from, at once (one sink for every call, as `READ` in inbound.ts). */
+const LAST_REFUSAL: RefusalSink & { error: DecodeError | undefined } = {
+  error: undefined,
+  refused(error: DecodeError): void {
+    this.error = error;
+  },
+};
 
 /** What {@link decodeText} returns for a refused frame (no parsed or validated message is a symbol). @internal */
 export const REFUSED: unique symbol = Symbol('refused');
@@ -133,39 +139,6 @@ export interface SequenceProblem {
   readonly reason: string;
 }
 
-/** A refusal by {@link readEvent}: a class, so telling it from a record is one `instanceof`. */
-class Problem implements SequenceProblem {
-  constructor(
-    readonly kind: SequenceProblem['kind'],
-    readonly reason: string,
-  ) {}
-}
-
-/** Whether {@link readEvent} refused the message. @internal */
-export function isProblem<In>(read: Inbound<In> | SequenceProblem): read is SequenceProblem {
-  return read instanceof Problem;
-}
-
-/**
- * Reads a decoded message once for the sequence stages: its seq; for an event, its key (with
- * `keyOf`), its id (with `idOf`; `'keyAndSeq'` builds one from the key and the seq; `null`:
- * no id is needed) and its resume token (with `resumeTokenOf`). Each callback runs at most once. A bad seq or key, or a callback that throws,
- * is a {@link SequenceProblem}: refused here, where the stream goes on, rather than further down,
- * where it would fail the connection and a replay of the same frame would fail the next one too.
- *
- * @internal
- */
-export function readEvent<In>(
-  message: In,
-  seqOf: (message: In) => unknown,
-  keyOf: ((message: In) => unknown) | undefined,
-  idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
-  resumeTokenOf?: (message: In) => number,
-): Inbound<In> | SequenceProblem {
-  const read: EventRecord<In> = { message, seq: undefined, key: undefined, id: undefined, token: undefined };
-  return readEventInto(read, message, seqOf, keyOf, idOf, resumeTokenOf) ?? read;
-}
-
 /** An {@link Inbound} record the receive path fills in place, once per event. @internal */
 export interface EventRecord<In> {
   message: In;
@@ -176,9 +149,13 @@ export interface EventRecord<In> {
 }
 
 /**
- * {@link readEvent} into `into` (every field is written when the message is accepted): the
- * receive path reads each event into one record it reuses, and copies it only when the reorder
- * stage must hold the event. Returns the refusal, or `undefined`.
+ * Reads a decoded message once for the sequence stages, into `into` (the receive path reuses one
+ * record; every field is written when the message is accepted): its seq; for an event, its key
+ * (with `keyOf`), its id (with `idOf`; `'keyAndSeq'` builds one from the key and the seq; `null`:
+ * no id is needed) and its resume token (with `resumeTokenOf`). Each callback runs at most once.
+ * A bad seq or key, or a callback that throws, is a {@link SequenceProblem}, returned (else
+ * `undefined`): refused here, where the stream goes on, rather than further down, where it would
+ * fail the connection and a replay of the same frame would fail the next one too.
  *
  * @internal
  */
@@ -233,20 +210,20 @@ type Step = 'seqOf' | 'keyOf' | 'idOf' | 'resumeTokenOf';
 const STEP_KIND: Readonly<Record<Step, SequenceProblem['kind']>> = { seqOf: 'seq', keyOf: 'key', idOf: 'id', resumeTokenOf: 'seq' };
 
 function threw(step: Step, err: unknown): SequenceProblem {
-  return new Problem(STEP_KIND[step], `${step} threw: ${reasonOf(err)}`);
+  return { kind: STEP_KIND[step], reason: `${step} threw: ${reasonOf(err)}` };
 }
 
 function badSeq(seq: unknown): SequenceProblem {
-  return new Problem('seq', `seq ${String(seq)} is not a safe integer >= 0`);
+  return { kind: 'seq', reason: `seq ${String(seq)} is not a safe integer >= 0` };
 }
 
 function badKey(key: unknown): SequenceProblem {
   const shown = key === null ? 'null' : typeof key === 'object' ? 'an object' : typeof key === 'function' ? 'a function' : String(key);
-  return new Problem('key', `key ${shown} is not a string or a finite number`);
+  return { kind: 'key', reason: `key ${shown} is not a string or a finite number` };
 }
 
 function badToken(token: unknown): SequenceProblem {
-  return new Problem('seq', `resume token ${String(token)} is not a finite number`);
+  return { kind: 'seq', reason: `resume token ${String(token)} is not a finite number` };
 }
 
 function reasonOf(err: unknown): string {
