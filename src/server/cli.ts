@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util';
+import { asyncScheduler, interval } from 'rxjs';
 import { startReferenceServer } from './referenceServer';
 
 async function main(): Promise<void> {
@@ -31,16 +32,16 @@ async function main(): Promise<void> {
   console.log(`reference server on ${server.url} publishing ${rate} events/s to ${topics.join(', ')}`);
 
   // Publish what is due since the start on each tick: steady on average, even above 1000/s.
-  const startedAt = Date.now();
+  const scheduler = asyncScheduler;
+  const startedAt = scheduler.now();
   let published = 0;
-  // eslint-disable-next-line no-restricted-syntax -- a real server paced by wall-clock time
-  const ticker = setInterval(() => {
-    const due = Math.floor(((Date.now() - startedAt) * rate) / 1000);
-    for (; published < due; published++) server.publish(topics[published % topics.length] as string, { n: published + 1, at: Date.now() });
-  }, Math.max(10, Math.min(1000, 1000 / Math.max(rate, 1))));
+  const ticker = interval(Math.max(10, Math.min(1000, 1000 / Math.max(rate, 1))), scheduler).subscribe(() => {
+    const due = Math.floor(((scheduler.now() - startedAt) * rate) / 1000);
+    for (; published < due; published++) server.publish(topics[published % topics.length] as string, { n: published + 1, at: scheduler.now() });
+  });
 
   const shutdown = (): void => {
-    clearInterval(ticker);
+    ticker.unsubscribe();
     void server.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
