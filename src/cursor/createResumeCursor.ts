@@ -79,9 +79,10 @@ export function createResumeCursor(config: ResumeCursorConfig = {}): ResumeCurso
 }
 
 /**
- * @internal
  * The cursor: its state is its fields (the tracks, one implementation per mode in modes.ts), its
  * methods are on the prototype. `value$`'s subject is made when first subscribed.
+ *
+ * @internal
  */
 export class Cursor implements ResumeCursor {
   /** Where the track of a key never seen starts. */

@@ -36,9 +36,9 @@ export interface SequenceGapsConfig<T> {
   /**
    * How long, in ms, a hole may stay open before it is given up on with reason `'timeout'`
    * (a number >= 0 and at most 2^31 - 1, about 24.8 days, or Infinity to rely on `window` alone).
-   * A hole's clock starts when the first
-   * value beyond it arrives, so the values held ahead of it never wait longer than this. `0` lets
-   * only values that arrive in the same synchronous burst (the same task) fill a hole.
+   * A hole's clock starts when the first value beyond it arrives, so the values held ahead of it
+   * never wait longer than this. `0` lets only values that arrive in the same synchronous burst
+   * (the same task) fill a hole.
    * @default 1000
    */
   maxWait?: number;
