@@ -96,3 +96,22 @@ describe('managedSocket$: a socket without the ws extras (a browser WebSocket)',
     expect(fake.sockets[0]?.readyState).toBe(3);
   });
 });
+
+describe('managedSocket$: a transport with only one of pause() and resume()', () => {
+  it.each([
+    ['pause() but no resume() (it could never be resumed)', { resume: undefined }],
+    ['resume() but no pause()', { pause: undefined }],
+  ])('should not pause a socket with %s: pause() answers false and the socket reads on', (_, missing) => {
+    const scheduler = new VirtualTimeScheduler();
+    const fake = createFakeWebSockets({ scheduler, openAfter: 1, onConnect: (socket) => void Object.assign(socket, missing) });
+    const socket = managedSocket$<{ n: number }, unknown>({ url: 'ws://test', WebSocketCtor: fake.WebSocketCtor, scheduler, idleTimeout: 0 });
+    const seen: number[] = [];
+    const answers: boolean[] = [];
+    const subscription = socket.subscribe((m) => seen.push(m.n));
+    scheduler.schedule(() => answers.push(socket.pause()), 5);
+    scheduler.schedule(() => fake.latest().receive({ n: 1 }), 6);
+    scheduler.schedule(() => subscription.unsubscribe(), 10);
+    scheduler.flush();
+    expect({ answers, paused: socket.paused, socketPaused: fake.latest().paused, seen }).toEqual({ answers: [false], paused: false, socketPaused: false, seen: [1] });
+  });
+});
