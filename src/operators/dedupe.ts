@@ -1,6 +1,7 @@
 import { filter, identity, Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors';
+import { IdWindow } from '../internal/idWindow';
 import { count, func } from '../internal/validate';
 
 const OP = 'dedupe';
@@ -102,41 +103,4 @@ export function dedupe<T>(keyOf: (value: T) => unknown, config: number | DedupeC
         )
         .subscribe(subscriber);
     });
-}
-
-/**
- * The single-step core of `dedupe`, shared by the operator and the managed socket: the last
- * `size` keys accepted, in a Set for the lookups and a ring of `size` slots for their order
- * (filled up first, then overwritten from the oldest on).
- *
- * @internal
- */
-export class IdWindow {
-  private readonly seen = new Set<unknown>();
-  private ring: unknown[] = [];
-  private oldest = 0;
-
-  constructor(private readonly size: number) {}
-
-  /** `true` for a key not in the window (it is added, and the oldest one leaves when full); `false` for a repeat. */
-  add(key: unknown): boolean {
-    // One lookup for both questions: `add` leaves the size alone when the key is already in.
-    const before = this.seen.size;
-    this.seen.add(key);
-    if (this.seen.size === before) return false;
-    if (this.ring.length < this.size) {
-      this.ring.push(key);
-    } else {
-      this.seen.delete(this.ring[this.oldest]);
-      this.ring[this.oldest] = key;
-      if (++this.oldest === this.size) this.oldest = 0;
-    }
-    return true;
-  }
-
-  clear(): void {
-    this.seen.clear();
-    this.ring = [];
-    this.oldest = 0;
-  }
 }

@@ -1,8 +1,8 @@
-import { from, ignoreElements, merge, Observable, Subject, tap } from 'rxjs';
-import type { ObservableInput, OperatorFunction, Subscription } from 'rxjs';
+import { concat, defer, filter, from, Observable, Subject } from 'rxjs';
+import type { ObservableInput, OperatorFunction, Subscriber, Subscription } from 'rxjs';
 import * as check from '../internal/validate';
 import { checkDropPolicy, DropBuffer } from '../internal/dropBuffer';
-import type { Waiting } from '../internal/dropBuffer';
+import type { CheckedPolicy, Waiting } from '../internal/dropBuffer';
 
 const OP = 'dropOnFull';
 
@@ -124,112 +124,140 @@ export function dropOnFull<T, R>(
 
   return (source) =>
     new Observable<R>((subscriber) => {
-      // All state lives here, one set per subscription.
-      const waiting = new DropBuffer<T>(capacity, checkedPolicy);
-      /** The work still running (synchronous work that completed at once is never added). */
-      const runningWork = new Set<Subscription>();
-      let running = 0;
-      let received = 0;
-      let dropped = 0;
-      let arrivals = 0;
-      let sourceDone = false;
-      let releasing = false;
-      /** Completes when the source is done and so is all the work: the output completes with it. */
-      const allDone = new Subject<never>();
-
-      const drop = (entry: Waiting<T>, incoming: boolean) => {
-        dropped++;
-        onDrop?.(entry.value, { dropped, received, reason: 'full', index: entry.index, incoming, buffered: waiting.size });
-      };
-
-      /** A value that has just arrived: started now, or put in the queue (made an entry only then). */
-      const arrive = (value: T): void => {
-        received++;
-        const index = arrivals++;
-        // A non-empty queue means a release is in progress (re-entrant arrival): keep arrival order.
-        if (running < concurrency && waiting.size === 0) {
-          running++;
-          start(value, index);
-        } else {
-          waiting.offer({ value, index, priority: 0 }, drop);
-        }
-      };
-
-      const finishIfDone = () => {
-        if (sourceDone && running === 0 && waiting.size === 0) allDone.complete();
-      };
-
-      /** One work's run: its results go on; its end frees a place (a class: no closures per value). */
-      class Run {
-        completed = false;
-        subscription: Subscription | undefined = undefined;
-        next(result: R): void {
-          subscriber.next(result);
-        }
-        error(err: unknown): void {
-          subscriber.error(err);
-        }
-        complete(): void {
-          this.completed = true;
-          if (this.subscription !== undefined) runningWork.delete(this.subscription);
-          running--;
-          release();
-          finishIfDone();
-        }
-      }
-
-      const start = (value: T, index: number) => {
-        let input: ObservableInput<R>;
-        try {
-          input = work(value, index);
-        } catch (err) {
-          subscriber.error(err);
-          return;
-        }
-        const run = new Run();
-        // `run.subscription` is unset while `subscribe` runs: synchronous work completes before it returns.
-        const subscription = from(input).subscribe(run);
-        if (!run.completed) {
-          run.subscription = subscription;
-          runningWork.add(subscription);
-        }
-      };
-
-      const release = () => {
-        if (releasing) return;
-        releasing = true;
-        try {
-          while (running < concurrency && waiting.size > 0 && !subscriber.closed) {
-            running++;
-            const { value, index } = waiting.shift() as Waiting<T>;
-            start(value, index);
-          }
-        } finally {
-          releasing = false;
-        }
-      };
-
-      subscriber.add(() => {
-        for (const subscription of runningWork) subscription.unsubscribe();
-        runningWork.clear();
-        waiting.clear();
-      });
-      // The source goes straight to `subscriber` (through operators), so a synchronous source
-      // stops as soon as the consumer unsubscribes. Its values are taken by `tap`; work results
-      // are sent to `subscriber` by `start`.
-      merge(
-        source.pipe(
-          tap({
-            next: arrive,
-            complete: () => {
-              sourceDone = true;
-              release();
-              finishIfDone();
-            },
-          }),
-          ignoreElements(),
-        ),
-        allDone,
+      const runner = new Runner(subscriber, capacity, concurrency, checkedPolicy, work, onDrop);
+      subscriber.add(() => runner.stop());
+      // One operator between the source and `subscriber`, so a synchronous source stops as soon as
+      // the consumer unsubscribes. `filter` takes each value (and lets none through: `arrive`
+      // answers false); work results go to `subscriber` from each run. Once the source completes,
+      // the output waits for the work still running or waiting.
+      concat(
+        source.pipe(filter((value: T): value is never => runner.arrive(value))),
+        defer(() => runner.sourceComplete()),
       ).subscribe(subscriber);
     });
+}
+
+/** One subscription's state: the waiting values, the running work and the counts. */
+class Runner<T, R> {
+  private readonly waiting: DropBuffer<T>;
+  /** The work still running (synchronous work that completed at once is never added). */
+  private readonly runs = new Set<Subscription>();
+  private running = 0;
+  private received = 0;
+  private dropped = 0;
+  private arrivals = 0;
+  private sourceDone = false;
+  private releasing = false;
+  /** Completes when the source is done and so is all the work (made when the source completes). */
+  private allDone: Subject<never> | null = null;
+
+  constructor(
+    readonly subscriber: Subscriber<R>,
+    capacity: number,
+    private readonly concurrency: number,
+    policy: CheckedPolicy<T>,
+    private readonly work: (value: T, index: number) => ObservableInput<R>,
+    private readonly onDrop: DropOnFullConfig<T>['onDrop'],
+  ) {
+    this.waiting = new DropBuffer<T>(capacity, policy);
+  }
+
+  /** A value that has just arrived: started now, or put in the queue (made an entry only then). Always `false`. */
+  arrive(value: T): false {
+    this.received++;
+    const index = this.arrivals++;
+    // A non-empty queue means a release is in progress (re-entrant arrival): keep arrival order.
+    if (this.running < this.concurrency && this.waiting.size === 0) {
+      this.running++;
+      this.start(value, index);
+    } else {
+      this.waiting.offer({ value, index, priority: 0 }, this.drop);
+    }
+    return false;
+  }
+
+  /** The source completed: what completes the output once the work still to do is done. */
+  sourceComplete(): Observable<never> {
+    this.sourceDone = true;
+    this.allDone = new Subject<never>();
+    this.release();
+    this.finishIfDone();
+    return this.allDone;
+  }
+
+  /** A run completed: its place is free. */
+  finished(run: Run<R>): void {
+    if (run.subscription !== undefined) this.runs.delete(run.subscription);
+    this.running--;
+    this.release();
+    this.finishIfDone();
+  }
+
+  stop(): void {
+    for (const subscription of this.runs) subscription.unsubscribe();
+    this.runs.clear();
+    this.waiting.clear();
+  }
+
+  private readonly drop = (entry: Waiting<T>, incoming: boolean): void => {
+    this.dropped++;
+    const { dropped, received, waiting } = this;
+    this.onDrop?.(entry.value, { dropped, received, reason: 'full', index: entry.index, incoming, buffered: waiting.size });
+  };
+
+  private start(value: T, index: number): void {
+    let input: ObservableInput<R>;
+    try {
+      input = this.work(value, index);
+    } catch (err) {
+      this.subscriber.error(err);
+      return;
+    }
+    const run = new Run<R>(this as Runner<unknown, R>);
+    // `run.subscription` is unset while `subscribe` runs: synchronous work completes before it returns.
+    const subscription = from(input).subscribe(run);
+    if (!run.completed) {
+      run.subscription = subscription;
+      this.runs.add(subscription);
+    }
+  }
+
+  private release(): void {
+    if (this.releasing || this.waiting.size === 0) return;
+    this.releasing = true;
+    try {
+      while (this.running < this.concurrency && this.waiting.size > 0 && !this.subscriber.closed) {
+        this.running++;
+        const { value, index } = this.waiting.shift() as Waiting<T>;
+        this.start(value, index);
+      }
+    } finally {
+      this.releasing = false;
+    }
+  }
+
+  private finishIfDone(): void {
+    if (this.sourceDone && this.running === 0 && this.waiting.size === 0) this.allDone?.complete();
+  }
+}
+
+/** One work's run: its results go on; its end frees a place. */
+class Run<R> {
+  completed = false;
+  subscription: Subscription | undefined = undefined;
+
+  constructor(private readonly runner: Runner<unknown, R>) {}
+
+  next(result: R): void {
+    this.runner.subscriber.next(result);
+  }
+
+  error(err: unknown): void {
+    this.runner.subscriber.error(err);
+  }
+
+  complete(): void {
+    this.completed = true;
+    this.runner.finished(this);
+  }
 }

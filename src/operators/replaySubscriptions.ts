@@ -123,19 +123,20 @@ export function replaySubscriptions<K = string>(
  * @internal
  */
 export function applyCommand<K>(active: Set<K>, command: TopicCommand<K>): TopicCommand<K> | undefined {
-  const changed: K[] = [];
-  if (command.type === 'subscribe') {
-    for (const topic of command.topics) {
-      // One lookup: `add` leaves the size alone for a topic already in.
-      const before = active.size;
-      if (active.add(topic).size !== before) changed.push(topic);
-    }
-  } else if (command.type === 'unsubscribe') {
-    for (const topic of command.topics) {
-      if (active.delete(topic)) changed.push(topic);
-    }
-  } else {
-    throw new TypeError(`${OP}: unknown command type ${JSON.stringify((command as { type: unknown }).type)}`);
+  const { type, topics } = command;
+  const subscribe = type === 'subscribe';
+  if (!subscribe && type !== 'unsubscribe') {
+    throw new TypeError(`${OP}: unknown command type ${JSON.stringify(type as unknown)}`);
   }
-  return changed.length > 0 ? { type: command.type, topics: changed } : undefined;
+  // Made at the first change, at its size for the usual single topic.
+  let changed: K[] | undefined;
+  for (let i = 0; i < topics.length; i++) {
+    const topic = topics[i] as K;
+    // One lookup each: `add` leaves the size alone for a topic already in.
+    const before = active.size;
+    if (subscribe ? active.add(topic).size === before : !active.delete(topic)) continue;
+    if (changed === undefined) changed = [topic];
+    else changed.push(topic);
+  }
+  return changed === undefined ? undefined : { type, topics: changed };
 }

@@ -3,7 +3,7 @@ import { DecodeError } from '../errors';
 import type { SequenceGapInfo } from '../errors';
 import type { ResumeCursor } from '../cursor';
 import { Cursor } from '../cursor/createResumeCursor';
-import { IdWindow } from '../operators/dedupe';
+import { IdWindow } from '../internal/idWindow';
 import { Reorder } from '../operators/sequenceGaps';
 import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
 import { decodeFrame, decodeText, readEventInto, REFUSED } from './messages';

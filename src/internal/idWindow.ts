@@ -1,0 +1,179 @@
+/**
+ * The last `size` distinct keys accepted, oldest forgotten first: the single-step core of
+ * `dedupe`, also run by the managed socket's id window. Keys are compared with SameValueZero, as a
+ * `Set` does.
+ *
+ * String and number keys (nearly all keys) live in an open-addressing table of its own: two typed
+ * arrays hold each place's hash and ring slot, so a lookup compares hashes before it reads a key,
+ * and forgetting the oldest key reads no key at all. A `Set` in this role costs a delete per
+ * accepted key and a rebuild every few thousand deletes: on the bench host 150-250 ns per key,
+ * against 55-65 ns for this table (docs/benchmarks.md, round 6). Other keys (objects by
+ * reference, booleans, `null`, `undefined`, symbols, bigints) go in a `Set`. The table starts at
+ * 16 places and, once it has 8 keys, grows to what a full window needs; the ring of keys grows as
+ * keys arrive.
+ *
+ * The hash is FNV-1a over the key's UTF-16 code units from a random seed per window, so no set
+ * of keys is prepared to collide in every process.
+ *
+ * @internal
+ */
+export class IdWindow {
+  /** The accepted keys by ring slot: filled up first, then overwritten from the oldest on. */
+  private keys: unknown[] = [];
+  /** The hash of the string or number key in each ring slot. */
+  private slotHashes = new Int32Array(MIN_PLACES);
+  /** Linear probing: each place holds a ring slot + 1, or 0 when empty... */
+  private places = new Int32Array(MIN_PLACES);
+  /** ...and the hash of the key there. */
+  private hashes = new Int32Array(MIN_PLACES);
+  /** Places used in the table. */
+  private used = 0;
+  private oldest = 0;
+  /** Keys that are neither strings nor numbers. */
+  private others: Set<unknown> | null = null;
+
+  constructor(
+    private readonly size: number,
+    private readonly seed: number = (Math.random() * 0x1_0000_0000) | 0,
+  ) {}
+
+  /** `true` for a key not in the window (it is added, and the oldest one leaves when full); `false` for a repeat. */
+  add(key: unknown): boolean {
+    if (typeof key !== 'string' && typeof key !== 'number') return this.addOther(key);
+    const hash = hashOf(key, this.seed);
+    const { places, hashes, keys } = this;
+    const mask = places.length - 1;
+    let place = hash & mask;
+    for (let slot = places[place] as number; slot !== 0; slot = places[place] as number) {
+      if (hashes[place] === hash && sameValueZero(keys[slot - 1], key)) return false;
+      place = (place + 1) & mask;
+    }
+    const evicting = this.keys.length === this.size;
+    const slot = this.takeSlot(key);
+    this.slotHashes[slot] = hash;
+    if (this.used >= places.length >> 1) this.grow();
+    else if (!evicting) return this.place(place, slot, hash);
+    // The table changed (a key left it, which may have moved others, or it grew): probe again.
+    return this.place(this.free(hash), slot, hash);
+  }
+
+  clear(): void {
+    this.keys = [];
+    this.slotHashes = new Int32Array(MIN_PLACES);
+    this.places = new Int32Array(MIN_PLACES);
+    this.hashes = new Int32Array(MIN_PLACES);
+    this.used = 0;
+    this.oldest = 0;
+    this.others = null;
+  }
+
+  private addOther(key: unknown): boolean {
+    this.others ??= new Set();
+    // One lookup for both questions: `add` leaves the size alone when the key is already in.
+    const before = this.others.size;
+    if (this.others.add(key).size === before) return false;
+    this.takeSlot(key);
+    return true;
+  }
+
+  /** The ring slot for a new key (it is stored there): the next free one, or the oldest, forgotten first. */
+  private takeSlot(key: unknown): number {
+    const { keys } = this;
+    if (keys.length < this.size) {
+      if (keys.length === this.slotHashes.length) this.slotHashes = copyInto(new Int32Array(Math.min(keys.length * 2, this.size)), this.slotHashes);
+      return keys.push(key) - 1;
+    }
+    const slot = this.oldest;
+    this.forget(slot);
+    keys[slot] = key;
+    if (++this.oldest === this.size) this.oldest = 0;
+    return slot;
+  }
+
+  private forget(slot: number): void {
+    const key = this.keys[slot];
+    if (typeof key !== 'string' && typeof key !== 'number') {
+      (this.others as Set<unknown>).delete(key);
+      return;
+    }
+    const { places, hashes } = this;
+    const mask = places.length - 1;
+    let hole = (this.slotHashes[slot] as number) & mask;
+    while (places[hole] !== slot + 1) hole = (hole + 1) & mask;
+    // Backward shift: move each later key of the run into the hole when its own probe passes it.
+    for (let place = (hole + 1) & mask; places[place] !== 0; place = (place + 1) & mask) {
+      if (((place - (hashes[place] as number)) & mask) >= ((place - hole) & mask)) {
+        places[hole] = places[place] as number;
+        hashes[hole] = hashes[place] as number;
+        hole = place;
+      }
+    }
+    places[hole] = 0;
+    this.used--;
+  }
+
+  /** The first empty place on `hash`'s probe. */
+  private free(hash: number): number {
+    const { places } = this;
+    const mask = places.length - 1;
+    let place = hash & mask;
+    while (places[place] !== 0) place = (place + 1) & mask;
+    return place;
+  }
+
+  private place(place: number, slot: number, hash: number): true {
+    this.places[place] = slot + 1;
+    this.hashes[place] = hash;
+    this.used++;
+    return true;
+  }
+
+  /**
+   * Grows the table, placing every key again by its stored hash: the first time straight to the
+   * size a full window needs (up to {@link FIRST_GROWTH_LIMIT} places), then by doubling. Growing
+   * in many small steps cost about 25 ns per key of the first `size` keys.
+   */
+  private grow(): void {
+    const { places, hashes } = this;
+    let length = places.length * 2;
+    if (places.length === MIN_PLACES) while (length < 2 * this.size && length < FIRST_GROWTH_LIMIT) length *= 2;
+    this.places = new Int32Array(length);
+    this.hashes = new Int32Array(length);
+    for (let i = 0; i < places.length; i++) {
+      if (places[i] === 0) continue;
+      const place = this.free(hashes[i] as number);
+      this.places[place] = places[i] as number;
+      this.hashes[place] = hashes[i] as number;
+    }
+  }
+}
+
+/** The table's first size (a power of two; the ring's hashes start there too): an idle window holds little. */
+const MIN_PLACES = 16;
+
+/** How far the first growth may go at once: 131,072 places (1 MB of table) for windows up to 65,536 keys. */
+const FIRST_GROWTH_LIMIT = 131_072;
+
+/** FNV-1a's prime. */
+const PRIME = 0x01000193;
+
+function hashOf(key: string | number, seed: number): number {
+  let hash = seed;
+  if (typeof key === 'number' && (key | 0) === key) {
+    // An int32 (-0 included, which equals 0). Other numbers hash by their string form.
+    hash = Math.imul(hash ^ key, PRIME);
+  } else {
+    const text = typeof key === 'string' ? key : String(key);
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), PRIME);
+  }
+  return hash;
+}
+
+function sameValueZero(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+function copyInto(target: Int32Array<ArrayBuffer>, source: Int32Array): Int32Array<ArrayBuffer> {
+  target.set(source);
+  return target;
+}
