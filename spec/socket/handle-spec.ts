@@ -26,8 +26,8 @@ describe('managedSocket$ handle', () => {
     const idOf = () => 1;
     const withAcks = managedSocket$({ ...base, acks: { idOf, ackIdOf: idOf } });
     const withRequests = managedSocket$({ ...base, requests: { idOf, replyIdOf: idOf } });
-    expectInvalidOption(() => withAcks.request('m'), { operator: 'managedSocket$', option: 'requests' });
-    expectInvalidOption(() => withRequests.sendAcked('m'), { operator: 'managedSocket$', option: 'acks' });
+    expectInvalidOption(() => withAcks.request('m'), { operator: 'managedSocket$', option: 'requests', reason: 'a requests config, for request()' });
+    expectInvalidOption(() => withRequests.sendAcked('m'), { operator: 'managedSocket$', option: 'acks', reason: 'an acks config, for sendAcked()' });
     expectInvalidOption(() => managedSocket$(base).request('m'), { operator: 'managedSocket$', option: 'requests' });
   });
 });

@@ -1,3 +1,7 @@
+import * as t from 'io-ts';
+import { VirtualTimeScheduler } from 'rxjs';
+import type { DecodeErrorInfo } from '../../src/errors';
+import type { ManagedSocketConfig } from '../../src/socket/config';
 import { Inbound } from '../../src/socket/inbound';
 import type { FrameSource } from '../../src/socket/inbound';
 import { createLifecycle } from '../../src/socket/lifecycle';
@@ -146,5 +150,109 @@ describe('Inbound: what a refused event reports', () => {
       { kind: 'seq', raw: badSeq.slice(0, 256), size: badSeq.length, errors: ['seq -1 is not a safe integer >= 0'] },
       { kind: 'batch', raw: badBatch.slice(0, 256), size: badBatch.length, errors: ['eventsOf threw: not a batch'] },
     ]);
+  });
+});
+
+describe('Inbound: what it hands over and reports, frame by frame', () => {
+  const SeqEvent = t.type({ seq: t.number });
+  /** Frames through a receive path made from `config`: what is handed over, refused and failed. */
+  function through(config: Omit<ManagedSocketConfig<unknown, unknown>, 'url'>, numbering = 0) {
+    const scheduler = new VirtualTimeScheduler();
+    const options = resolveOptions<unknown, unknown>({ url: 'ws://test', WebSocketCtor: createFakeWebSockets().WebSocketCtor, scheduler, ...config });
+    const lifecycle = createLifecycle(undefined);
+    const refused: DecodeErrorInfo[] = [];
+    lifecycle.events$.subscribe((event) => event.type === 'decodeError' && refused.push(event.error.info));
+    const inbound = new Inbound<unknown>(options, lifecycle, undefined, undefined, { observe: () => undefined, numbering });
+    const out: unknown[] = [];
+    const failures: unknown[] = [];
+    const source = { live: true, fail: (error: unknown) => failures.push(error) };
+    inbound.startRun({ next: (m) => out.push(m), error: (error) => failures.push(error), complete: () => undefined });
+    inbound.startAttempt(source);
+    return { inbound, source, out, refused, failures, scheduler };
+  }
+  const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  const jsonWire = { serialize: (m: unknown) => JSON.stringify(m), deserialize: (f: unknown) => JSON.parse(typeof f === 'string' ? f : new TextDecoder().decode(f as Uint8Array)) };
+
+  it('should hand over nothing for a frame that is not JSON, and report it', () => {
+    const { inbound, source, out, refused } = through({});
+    inbound.frame(source, 'not json');
+    inbound.frame(source, '{"ok":1}');
+    expect(out).toEqual([{ ok: 1 }]);
+    expect(refused.map((info) => info.kind)).toEqual(['json']);
+  });
+
+  it('should keep control messages from the subscribers of an unsequenced socket', () => {
+    const { inbound, source, out } = through({ isControl: (m) => (m as { type: string }).type === 'pong' });
+    inbound.frame(source, '{"type":"pong"}');
+    inbound.frame(source, '{"type":"data"}');
+    expect(out).toEqual([{ type: 'data' }]);
+  });
+
+  it('should hand over nothing for a source that is no longer live', () => {
+    const { inbound, source, out } = through({ seqOf: (m) => (m as { seq: number }).seq, resume: false, gaps: false, dedupe: false });
+    inbound.frame(source, '{"seq":1}');
+    source.live = false;
+    inbound.frame(source, '{"seq":2}');
+    expect(out).toEqual([{ seq: 1 }]);
+  });
+
+  it('should report a batch event refused by the codec with the frame text, its size and the event index', () => {
+    const { inbound, source, out, refused } = through({ codec: SeqEvent, eventsOf: (frame) => (frame as { batch: unknown[] }).batch });
+    const frame = JSON.stringify({ batch: [{ seq: 1 }, { seq: 'two' }] });
+    inbound.frame(source, frame);
+    expect(out).toEqual([{ seq: 1 }]);
+    expect(refused).toStrictEqual([{ kind: 'codec', raw: frame, size: frame.length, errors: [expect.stringContaining('seq')], index: 1 }]);
+  });
+
+  it('should report a binary frame refused by the codec without text, with its byte size', () => {
+    const { inbound, source, refused } = through({ codec: SeqEvent, wire: jsonWire });
+    const frame = bytes({ seq: 'one' });
+    inbound.frame(source, frame);
+    expect(refused).toStrictEqual([{ kind: 'codec', raw: undefined, size: frame.byteLength, errors: [expect.stringContaining('seq')] }]);
+  });
+
+  it('should report a binary frame whose eventsOf answer is not an array, with its byte size and the reason', () => {
+    const { inbound, source, refused } = through({ wire: jsonWire, eventsOf: () => 'no' as unknown as unknown[] });
+    const frame = bytes({ batch: 1 }).buffer;
+    inbound.frame(source, frame);
+    expect(refused).toStrictEqual([{ kind: 'batch', raw: undefined, size: frame.byteLength, errors: ['eventsOf returned neither an array nor undefined'] }]);
+  });
+
+  it('should report an event with a bad seq in a binary batch frame without text, with its byte size and index', () => {
+    const { inbound, source, out, refused } = through({ wire: jsonWire, eventsOf: (frame) => (frame as { batch: unknown[] }).batch, seqOf: (m) => (m as { seq: number }).seq, resume: false, gaps: false, dedupe: false });
+    const frame = bytes({ batch: [{ seq: 1 }, { seq: -2 }] });
+    inbound.frame(source, frame);
+    expect(out).toEqual([{ seq: 1 }]);
+    expect(refused).toStrictEqual([{ kind: 'seq', raw: undefined, size: frame.byteLength, errors: ['seq -2 is not a safe integer >= 0'], index: 1 }]);
+  });
+
+  it('should report an event with a bad seq in a frame of its own with no index', () => {
+    const { inbound, source, refused } = through({ wire: jsonWire, seqOf: (m) => (m as { seq: number }).seq, resume: false, gaps: false, dedupe: false });
+    const frame = bytes({ seq: -2 }).buffer;
+    inbound.frame(source, frame);
+    expect(refused).toStrictEqual([{ kind: 'seq', raw: undefined, size: frame.byteLength, errors: ['seq -2 is not a safe integer >= 0'] }]);
+  });
+
+  it('should tell the id 1 from the id "1" before any server reset', () => {
+    const { inbound, source, out } = through({ seqOf: (m) => (m as { seq: number }).seq, idOf: (m) => (m as { id: unknown }).id, resume: false, gaps: false, dedupe: { window: 10 } });
+    inbound.frame(source, '{"seq":1,"id":1}');
+    inbound.frame(source, '{"seq":2,"id":"1"}');
+    inbound.frame(source, '{"seq":3,"id":1}');
+    expect(out).toEqual([
+      { seq: 1, id: 1 },
+      { seq: 2, id: '1' },
+    ]);
+  });
+
+  it('should stop the reorder timer of a hole when its attempt ends: it cannot fail the next attempt', () => {
+    const { inbound, source, failures, scheduler, out } = through({ seqOf: (m) => (m as { seq: number }).seq, resume: false, gaps: { window: 10, maxWait: 100 }, dedupe: false });
+    inbound.frame(source, '{"seq":1}');
+    inbound.frame(source, '{"seq":3}'); // 2 is missing: held, with a 100 ms timer
+    scheduler.schedule(() => {
+      inbound.endAttempt();
+      inbound.startAttempt({ live: true, fail: (error: unknown) => failures.push(error) });
+    }, 50);
+    scheduler.flush();
+    expect({ out, failures }).toEqual({ out: [{ seq: 1 }], failures: [] });
   });
 });

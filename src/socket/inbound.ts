@@ -8,7 +8,7 @@ import { Reorder } from '../operators/sequenceGaps';
 import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
 import { decodeFrame, decodeText, readEventInto, REFUSED } from './messages';
 import type { EventRecord, Inbound as Record, RefusalSink, SequenceProblem } from './messages';
-import { parseWireFrame, validate } from './wire';
+import { byteSize, parseWireFrame, validate } from './wire';
 import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { ResetDetector } from './resets';
 import type { Watch } from './watch';
@@ -168,7 +168,7 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
     if (!parsed.ok) return this.lifecycle.emit({ type: 'decodeError', error: parsed.error });
     const one = (value: unknown, index: number | undefined): void => {
       const raw = typeof data === 'string' ? data : undefined;
-      const decoded = validate<In>(value, codec, raw, raw?.length ?? binarySize(data));
+      const decoded = validate<In>(value, codec, raw, raw?.length ?? byteSize(data));
       if (!decoded.ok) {
         const error = index === undefined ? decoded.error : new DecodeError({ ...decoded.error.info, index });
         return this.lifecycle.emit({ type: 'decodeError', error });
@@ -216,7 +216,7 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
   /** An event whose seq, key, id or token could not be read: reported, and the stream goes on. */
   private refuseEvent(problem: SequenceProblem, data: unknown, index: number | undefined): void {
     const text = typeof data === 'string';
-    const info = { kind: problem.kind, raw: text ? data.slice(0, RAW_LIMIT) : undefined, size: text ? data.length : binarySize(data), errors: [problem.reason] };
+    const info = { kind: problem.kind, raw: text ? data.slice(0, RAW_LIMIT) : undefined, size: text ? data.length : byteSize(data), errors: [problem.reason] };
     this.lifecycle.emit({ type: 'decodeError', error: new DecodeError(index === undefined ? info : { ...info, index }) });
   }
 
@@ -257,11 +257,7 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
 /** The record every event is read into, shared by every socket: read out of at once (see `message`). */
 const READ: EventRecord<unknown> = { message: undefined, seq: undefined, key: undefined, id: undefined, token: undefined };
 
-function binarySize(data: unknown): number {
-  return data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0;
-}
-
 function batchError(data: unknown, reason: string): DecodeError {
   const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;
-  return new DecodeError({ kind: 'batch', raw, size: typeof data === 'string' ? data.length : binarySize(data), errors: [reason] });
+  return new DecodeError({ kind: 'batch', raw, size: typeof data === 'string' ? data.length : byteSize(data), errors: [reason] });
 }
