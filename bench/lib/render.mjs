@@ -19,6 +19,19 @@ export function renderTables(results) {
       );
     }
   }
+  const paired = results.paired;
+  if (paired) {
+    for (const [size, entry] of Object.entries(paired)) {
+      out.push(`### Receive throughput paired within one connection, ${SIZES[size].label} events (${fmt(entry.messages)} frames per run, blocks of ${fmt(entry.block)}, ${entry.runs} runs)`, '');
+      out.push(
+        table(
+          [['client', 'l'], ['paired blocks', 'r'], ['median x ws + JSON.parse', 'r'], ['p25', 'r'], ['p75', 'r']],
+          Object.values(entry.kinds).map((k) => [k.label, fmt(k.blocks), `${k.ratioMedian.toFixed(3)}x`, `${k.p25.toFixed(3)}x`, `${k.p75.toFixed(3)}x`]),
+        ),
+        '',
+      );
+    }
+  }
   const mem = results.memory;
   if (mem) {
     out.push(`### Memory per idle connection (${fmt(mem.connections)} connections per client)`, '');

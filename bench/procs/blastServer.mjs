@@ -11,6 +11,10 @@
 // server does: the reference protocol waits for it). Any other URL (e.g. `/idle`) gets nothing
 // else: an idle connection.
 //
+// `&paired=K` numbers the frames for a client that hands them to two lanes by turns, K frames
+// each (bench/procs/pairedClient.mjs): the frames of even blocks and those of odd blocks are each
+// numbered 1, 2, 3 ..., so each lane sees a sequence without holes.
+//
 // IPC: sends { type: 'ready', port }; answers { cmd: 'prepare', size, n } with { type: 'prepared' }.
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -36,21 +40,31 @@ function header(length) {
   return h;
 }
 
-function prepare(size, n) {
-  if ((prepared[size]?.count ?? 0) >= n) return;
+/** The seq of frame `i` (0-based): its place in the stream, or in its lane when `paired` = K > 0. */
+function seqOf(i, paired) {
+  if (paired === 0) return i + 1;
+  const block = Math.floor(i / paired);
+  return Math.floor(block / 2) * paired + (i % paired) + 1;
+}
+
+function prepare(size, n, paired = 0) {
+  const key = paired === 0 ? size : `${size}:${paired}`;
+  if ((prepared[key]?.count ?? 0) >= n) return prepared[key];
   const make = frameFactory(size);
   const parts = [];
   const offsets = new Float64Array(n + 1);
   let at = 0;
-  for (let seq = 1; seq <= n; seq++) {
-    const payload = Buffer.from(make(seq));
+  for (let i = 0; i < n; i++) {
+    const payload = Buffer.from(make(seqOf(i, paired)));
     const h = header(payload.length);
     parts.push(h, payload);
-    offsets[seq - 1] = at;
+    offsets[i] = at;
     at += h.length + payload.length;
   }
   offsets[n] = at;
-  prepared[size] = { count: n, buffer: Buffer.concat(parts, at), offsets };
+  // One prepared stream per size (and pairing) at a time: the largest asked for.
+  prepared[key] = { count: n, buffer: Buffer.concat(parts, at), offsets };
+  return prepared[key];
 }
 
 /** The largest frame boundary <= `limit` (and > `from`), by binary search. */
@@ -93,17 +107,15 @@ http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'ws://x');
     const size = url.searchParams.get('size');
     const n = Number(url.searchParams.get('n') ?? 0);
-    if (n > 0 && (size === 'small' || size === 'large')) {
-      prepare(size, n);
-      blast(socket, prepared[size], n);
-    }
+    const paired = Number(url.searchParams.get('paired') ?? 0);
+    if (n > 0 && (size === 'small' || size === 'large')) blast(socket, prepare(size, n, paired), n);
   });
 });
 http.listen(0, '127.0.0.1', () => process.send?.({ type: 'ready', port: http.address().port }));
 
 process.on('message', (message) => {
   if (message.cmd === 'prepare') {
-    prepare(message.size, message.n);
+    prepare(message.size, message.n, message.paired ?? 0);
     process.send?.({ type: 'prepared' });
   } else if (message.cmd === 'exit') {
     process.exit(0);

@@ -75,6 +75,17 @@ describe('npm run bench (smoke)', () => {
     expect(rows[1]?.[4]).toBe('1.00x');
   });
 
+  it('should print the paired throughput table: each client measured against ws + JSON.parse on one connection', () => {
+    for (const size of ['~100 B', '1 KB']) {
+      const rows = tableAfter(output, `### Receive throughput paired within one connection, ${size} events`);
+      expect(rows.map((row) => row[0])).toEqual(['managedSocket$ plain', 'managedSocket$ full', 'rxjs webSocket()']);
+      for (const row of rows) {
+        expect(number(row[1])).toBeGreaterThan(0);
+        expect(number(row[2])).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('should print the memory, operator, stage and recovery tables', () => {
     expect(tableAfter(output, '### Memory per idle connection').map((row) => row[0])).toContain('managedSocket$ full');
     const operators = tableAfter(output, '### Operator cost per value').map((row) => row[0]);
