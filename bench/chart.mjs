@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Draws docs/benchmarks-ratios.svg from a results file: receive throughput of each client as a
 // ratio to ws + JSON.parse, per event size (bar: median of the per-round ratios; whisker: their
-// min and max), with the full pipeline's 0.95x target marked. No dependencies: the SVG is written by hand.
+// min and max), with the full pipeline's 0.95x target marked. The kinds the paired section
+// measured (one connection, blocks by turns) are drawn from it instead (bar: median of the paired
+// blocks; whisker: their quartiles). No dependencies: the SVG is written by hand.
 //
 //   node bench/chart.mjs [results=bench/results/latest.json] [out=docs/benchmarks-ratios.svg]
 import { readFile, writeFile } from 'node:fs/promises';
@@ -17,8 +19,23 @@ const TARGET = 0.95;
 
 const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** The results with each paired kind's figures in place of its separate-process ones. */
+function withPaired(results) {
+  if (!results.paired || !results.throughput) return results;
+  const throughput = {};
+  for (const [size, entry] of Object.entries(results.throughput)) {
+    const kinds = { ...entry.kinds };
+    for (const [kind, k] of Object.entries(results.paired[size]?.kinds ?? {})) {
+      if (kinds[kind]) kinds[kind] = { ...kinds[kind], ratioMedian: k.ratioMedian, ratios: [k.p25, k.p75] };
+    }
+    throughput[size] = { ...entry, kinds };
+  }
+  return { ...results, throughput };
+}
+
 /** The SVG text for a results object. */
-export function renderChart(results) {
+export function renderChart(input) {
+  const results = withPaired(input);
   const sizes = Object.keys(results.throughput ?? {});
   if (sizes.length === 0) throw new Error('the results have no throughput section');
   const W = 820;
@@ -41,7 +58,7 @@ export function renderChart(results) {
   parts.push(
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Receive throughput relative to ws + JSON.parse (higher is better)</text>`,
     `<text x="${W / 2}" y="40" text-anchor="middle" font-size="11" fill="#555">${escape(
-      `bar: median of ${results.config?.rounds ?? '?'} per-round ratios; whisker: min-max; ${m.cpu ?? ''}, ${m.nproc ?? '?'} cores, node ${m.node ?? '?'}, ${(results.date ?? '').slice(0, 10)}`,
+      `${results.paired ? `managedSocket$, rxjs webSocket(): paired blocks, median and quartiles; others: ${results.config?.rounds ?? '?'} rounds, median and min-max` : `bar: median of ${results.config?.rounds ?? '?'} per-round ratios; whisker: min-max`}; ${m.cpu ?? ''}, ${m.nproc ?? '?'} cores, node ${m.node ?? '?'}, ${(results.date ?? '').slice(0, 10)}`,
     )}</text>`,
   );
   for (const size of sizes) {
