@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { IdWindow } from '../../src/internal/idWindow';
+import { hashOf, IdWindow } from '../../src/internal/idWindow';
 
 /** The window as its docs say it: the last `size` distinct keys accepted, compared as a Set does. */
 class ModelWindow {
@@ -68,17 +68,58 @@ describe('IdWindow', () => {
     expect({ accepted, answers }).toEqual({ accepted: size + 100, answers: [false, false, true, true] });
   });
 
+  it('should keep answering right when many keys share one place (long runs, wrapping past the end)', () => {
+    // Integers hash to a multiple of the seed's mix: keys a multiple of 256 apart share their place
+    // in a table of up to 256 places, so every add probes a long run and every eviction shifts it.
+    for (const seed of [0, 12345]) {
+      for (const [size, offset] of [
+        [5, 15],
+        [100, 255],
+      ] as const) {
+        const window = new IdWindow(size, seed);
+        const model = new ModelWindow(size);
+        let state = 7;
+        let mismatches = 0;
+        for (let i = 0; i < 3000; i++) {
+          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+          const n = state % (size * 2);
+          const k = n * 256 + (n % 3 === 0 ? offset : 0);
+          if (window.add(k) !== model.add(k)) mismatches++;
+        }
+        expect({ seed, size, mismatches }).toEqual({ seed, size, mismatches: 0 });
+      }
+    }
+  });
+
+  it('should find a key to forget away from its place: a run that wrapped past the end, then the table grew', () => {
+    // Seed 0: k * 256 + 255 all start at place 13 of the first 16 places, and at 109 of 256;
+    // k * 256 at place 0 of both. Four of the first wrap past the end (13, 14, 15, 0): the growth
+    // places the youngest of them first, so the oldest ends up away from its place.
+    const window = new IdWindow(100, 0);
+    const model = new ModelWindow(100);
+    const wrapped = [1, 2, 3, 4].map((k) => k * 256 + 255);
+    const keys = [...wrapped, ...[1, 2, 3, 4].map((k) => k * 256), ...Array.from({ length: 93 }, (_, i) => 100_001 + 2 * i)];
+    // The 101st key forgets the first; the youngest of the wrapped run must still be held.
+    const answers = [...keys, wrapped[3], ...keys].map((k) => [window.add(k), model.add(k)]);
+    expect(window.add(keys[100] as number)).toBe(false);
+    expect(answers.filter(([a, b]) => a !== b)).toEqual([]);
+  });
+
   it('should treat -0 as 0, NaN as NaN, and a number apart from its string', () => {
     const window = new IdWindow(10, 7);
-    expect([window.add(0), window.add(-0), window.add(NaN), window.add(NaN), window.add('0'), window.add(0.5), window.add(0.5)]).toEqual([
+    expect([window.add(0), window.add(-0), window.add(NaN), window.add(NaN), window.add('0'), window.add(0.5), window.add(0.5), window.add('NaN'), window.add(NaN)]).toEqual([
       true,
       false,
       true,
       false,
       true,
+      true,
+      false,
       true,
       false,
     ]);
+    const other = new IdWindow(10, 7);
+    expect([other.add('NaN'), other.add(NaN), other.add('0.5'), other.add(0.5)]).toEqual([true, true, true, true]);
   });
 
   it('should compare objects by reference', () => {
@@ -92,6 +133,8 @@ describe('IdWindow', () => {
     const a = { id: 'a' };
     for (const k of ['x', 1, a]) window.add(k);
     window.clear();
+    // 1 and a were in the window: after the clear they are new.
+    expect([window.add(1), window.add(a)]).toEqual([true, true]);
     expect([window.add('x'), window.add(1), window.add('x'), window.add(a), window.add(1), window.add('x')]).toEqual([true, true, false, true, false, true]);
   });
 
@@ -99,5 +142,30 @@ describe('IdWindow', () => {
     // The seed is what keeps a prepared set of colliding keys from working in every process.
     const seeds = new Set(Array.from({ length: 8 }, () => (new IdWindow(1) as unknown as { seed: number }).seed));
     expect(seeds.size).toBeGreaterThan(1);
+  });
+
+  it('should hash a string by FNV-1a over its code units, an int32 in one step, another number by its string form', () => {
+    const BASIS = 0x811c9dc5 | 0; // FNV-1a's offset basis: the published test vectors
+    expect([hashOf('', BASIS), hashOf('a', BASIS), hashOf('foobar', BASIS)]).toEqual([0x811c9dc5 | 0, 0xe40c292c | 0, 0xbf9cf968 | 0]);
+    expect(hashOf(5, 7)).toBe(Math.imul(7 ^ 5, 0x01000193));
+    expect(hashOf(-0, 7)).toBe(hashOf(0, 7));
+    expect([hashOf(0.5, 7), hashOf(2 ** 31, 7), hashOf(NaN, 7)]).toEqual([hashOf('0.5', 7), hashOf('2147483648', 7), hashOf('NaN', 7)]);
+  });
+
+  it('should grow its table straight to a full window at its 8th key, and no further while the window turns over', () => {
+    const sizes = (w: IdWindow) => (w as unknown as { places: Int32Array; slotHashes: Int32Array }).places.length;
+    const window = new IdWindow(100, 1);
+    const lengths: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      window.add(i);
+      if (i === 6 || i === 8 || i === 1999) lengths.push(sizes(window));
+    }
+    expect(lengths).toEqual([16, 256, 256]);
+    const big = new IdWindow(100_000, 1);
+    for (let i = 0; i < 9; i++) big.add(i);
+    expect(sizes(big)).toBe(131_072);
+    const one = new IdWindow(3, 1);
+    for (let i = 0; i < 9; i++) one.add(i);
+    expect(sizes(one)).toBe(16);
   });
 });

@@ -376,6 +376,17 @@ describe('dropOnFull', () => {
   });
 
   describe('with concurrency', () => {
+    it('should stop starting once the buffer is empty, when a started work completes at once', () => {
+      ts.run(({ cold, expectObservable }) => {
+        // prettier-ignore
+        const source = cold(' -ab-------|');
+        const expected = '    ----(AB)--|';
+        // a takes 3 frames; b waits, then completes at once when it starts: nothing is left to start.
+        const work = (v: string) => (v === 'a' ? timer(3).pipe(map(() => upper(v))) : of(upper(v)));
+        expectObservable(source.pipe(dropOnFull(1, work))).toBe(expected);
+      });
+    });
+
     it('should run up to `concurrency` calls at once before buffering', () => {
       const onDrop = jest.fn();
       ts.run(({ cold, expectObservable, expectSubscriptions }) => {

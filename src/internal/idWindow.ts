@@ -157,7 +157,8 @@ const FIRST_GROWTH_LIMIT = 131_072;
 /** FNV-1a's prime. */
 const PRIME = 0x01000193;
 
-function hashOf(key: string | number, seed: number): number {
+/** FNV-1a of a string key's code units (of a number's string form, but for an int32: one step) from `seed`. @internal */
+export function hashOf(key: string | number, seed: number): number {
   let hash = seed;
   if (typeof key === 'number' && (key | 0) === key) {
     // An int32 (-0 included, which equals 0). Other numbers hash by their string form.
