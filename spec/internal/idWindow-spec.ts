@@ -13,6 +13,23 @@ class ModelWindow {
   }
 }
 
+/**
+ * How often a window of `size` (and `seed`) answers otherwise than the model, over `count` keys
+ * made by `keyOf` from a linear congruential sequence started at `start`.
+ */
+function mismatchesOf(size: number, seed: number, count: number, start: number, keyOf: (random: number) => unknown): number {
+  const window = new IdWindow(size, seed);
+  const model = new ModelWindow(size);
+  let state = start;
+  let mismatches = 0;
+  for (let i = 0; i < count; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    const k = keyOf(state);
+    if (window.add(k) !== model.add(k)) mismatches++;
+  }
+  return mismatches;
+}
+
 const SHARED = { id: 1 };
 /** Keys of every kind, few enough distinct ones that repeats are common. */
 const key = fc.oneof(
@@ -44,16 +61,10 @@ describe('IdWindow', () => {
       [1000, 0],
       [1000, -1],
     ] as const) {
-      const window = new IdWindow(size, seed);
-      const model = new ModelWindow(size);
-      let state = 1;
-      let mismatches = 0;
-      for (let i = 0; i < 20_000; i++) {
-        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-        const n = state % (size * 3);
-        const k = n % 2 === 0 ? n : `id:${n}`;
-        if (window.add(k) !== model.add(k)) mismatches++;
-      }
+      const mismatches = mismatchesOf(size, seed, 20_000, 1, (r) => {
+        const n = r % (size * 3);
+        return n % 2 === 0 ? n : `id:${n}`;
+      });
       expect({ size, seed, mismatches }).toEqual({ size, seed, mismatches: 0 });
     }
   });
@@ -76,16 +87,10 @@ describe('IdWindow', () => {
         [5, 15],
         [100, 255],
       ] as const) {
-        const window = new IdWindow(size, seed);
-        const model = new ModelWindow(size);
-        let state = 7;
-        let mismatches = 0;
-        for (let i = 0; i < 3000; i++) {
-          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-          const n = state % (size * 2);
-          const k = n * 256 + (n % 3 === 0 ? offset : 0);
-          if (window.add(k) !== model.add(k)) mismatches++;
-        }
+        const mismatches = mismatchesOf(size, seed, 3000, 7, (r) => {
+          const n = r % (size * 2);
+          return n * 256 + (n % 3 === 0 ? offset : 0);
+        });
         expect({ seed, size, mismatches }).toEqual({ seed, size, mismatches: 0 });
       }
     }
