@@ -192,7 +192,7 @@ async function throughput() {
 // -- 1b. Throughput paired within one connection -----------------------------------------------
 
 /** The kinds measured against the baseline on one connection, and frames per block by size. */
-const PAIRED_KINDS = ['managed-plain', 'managed-full', 'rxjs-webSocket', ...ALT.map((v) => `managed-full${v}`)];
+const PAIRED_KINDS = ['ws-json', 'ws-sequenced', 'lean-rx', 'managed-plain', 'managed-full', 'rxjs-webSocket', ...ALT.map((v) => `managed-full${v}`)];
 const PAIRED_BLOCK = { small: 2000, large: 400 };
 
 async function paired() {

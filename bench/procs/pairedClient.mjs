@@ -13,6 +13,7 @@
 //
 // IPC: receives { cmd: 'run', kind, url, n, block, warmBlocks }; sends { type: 'result', ... }.
 import WebSocket from 'ws';
+import { Observable, retry } from 'rxjs';
 import { webSocket } from 'rxjs/webSocket';
 import { bundlesOf } from '../lib/build.mjs';
 import { now, reportErrors } from '../lib/proc.mjs';
@@ -68,11 +69,93 @@ class SharedSocket {
   }
 }
 
+/**
+ * The controls, written into this file as lanes of their own (each fed as the client kinds are):
+ * where the possible stands on the same connection.
+ * - `ws-json`: the baseline's own work again, in a lane of its own: what the pairing itself costs
+ *   a lane (1.00x when it costs nothing).
+ * - `ws-sequenced`: the floor of a sequenced client: the baseline plus the least work any client
+ *   of a sequenced feed must do per event, inline and without RxJS (as in bench/lib/clients.mjs).
+ * - `lean-rx`: the lean RxJS composition (as in bench/lib/clients.mjs), its frames from the feed.
+ */
+const CONTROLS = {
+  'ws-json': (onEvent) => ({ feed: (data) => onEvent(JSON.parse(data.toString())), close: () => undefined }),
+  'ws-sequenced': (onEvent) => {
+    const lastByTopic = new Map();
+    const metrics = { messagesIn: 0 };
+    const feed = (data) => {
+      metrics.messagesIn++;
+      const text = data.toString();
+      if (text.length > 1_048_576) return;
+      const frame = JSON.parse(text);
+      if (frame.type !== 'event') return;
+      const { seq, topic } = frame;
+      if (!Number.isSafeInteger(seq) || seq < 0) return;
+      const last = lastByTopic.get(topic);
+      if (last !== undefined && seq <= last) return;
+      lastByTopic.set(topic, seq);
+      onEvent(frame);
+    };
+    return { feed, close: () => undefined };
+  },
+  'lean-rx': (onEvent) => {
+    const stage = (step) => (source) =>
+      new Observable((subscriber) =>
+        source.subscribe({ next: (value) => step(value, subscriber), error: (error) => subscriber.error(error), complete: () => subscriber.complete() }),
+      );
+    const activity = { frames: 0 };
+    const watermark = new Map();
+    const held = new Map();
+    let frames = null;
+    const frames$ = new Observable((subscriber) => {
+      frames = subscriber;
+      return () => {
+        frames = null;
+      };
+    });
+    const subscription = frames$
+      .pipe(
+        stage((text, out) => {
+          activity.frames++;
+          if (text.length <= 1_048_576) out.next(JSON.parse(text));
+        }),
+        stage((frame, out) => {
+          if (frame.type === 'event' && Number.isSafeInteger(frame.seq) && frame.seq >= 0) out.next(frame);
+        }),
+        stage((frame, out) => {
+          const last = watermark.get(frame.topic);
+          if (last === undefined || frame.seq === last + 1) {
+            watermark.set(frame.topic, frame.seq);
+            out.next(frame);
+            if (held.size === 0) return;
+            let next = held.get(`${frame.topic}\u0000${frame.seq + 1}`);
+            while (next !== undefined) {
+              held.delete(`${next.topic}\u0000${next.seq}`);
+              watermark.set(next.topic, next.seq);
+              out.next(next);
+              next = held.get(`${next.topic}\u0000${next.seq + 1}`);
+            }
+          } else if (frame.seq > last) held.set(`${frame.topic}\u0000${frame.seq}`, frame);
+        }),
+        retry({ delay: 1000 }),
+      )
+      .subscribe({ next: onEvent });
+    return { feed: (data, isBinary) => frames?.next(isBinary ? data : data.toString()), close: () => subscription.unsubscribe() };
+  },
+};
+
 /** A lane per kind: `{ feed, close }` once it is open and ready for events; `onEvent` sees each event. */
 async function openLane(kindArg, onEvent) {
   // `managed-full@alt`: the managed socket of the bundles given to `run.mjs --compare`.
   const [kind, variant = ''] = kindArg.split('@');
   const bundles = bundlesOf(variant);
+  const control = CONTROLS[kind];
+  if (control !== undefined) {
+    const lane = control(onEvent);
+    // The welcome every lane is given first: the sequenced controls drop it as the others do.
+    lane.feed(WELCOME, false);
+    return lane;
+  }
   if (kind === 'rxjs-webSocket') {
     const subscription = webSocket({ url: 'ws://shared/', WebSocketCtor: SharedSocket }).subscribe({ next: onEvent });
     const socket = SharedSocket.last;
