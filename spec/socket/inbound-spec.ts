@@ -256,3 +256,162 @@ describe('Inbound: what it hands over and reports, frame by frame', () => {
     expect({ out, failures }).toEqual({ out: [{ seq: 1 }], failures: [] });
   });
 });
+
+describe('Inbound: reading an event', () => {
+  interface M {
+    readonly seq?: unknown;
+    readonly key?: unknown;
+  }
+  // What the messages carry, as the config's callbacks are typed: bad values are the point here.
+  const seqOf = (m: unknown) => (m as M).seq as number | undefined;
+  const keyOf = (m: unknown) => (m as M).key as string | number;
+  /** A receive path made from `config` (no cursor, no reorder stage unless given): what is handed over and refused. */
+  function reader(config: Omit<ManagedSocketConfig<unknown, unknown>, 'url'>) {
+    const options = resolveOptions<unknown, unknown>({ url: 'ws://test', WebSocketCtor: createFakeWebSockets().WebSocketCtor, gaps: false, ...config });
+    const lifecycle = createLifecycle(undefined);
+    const refused: DecodeErrorInfo[] = [];
+    lifecycle.events$.subscribe((event) => event.type === 'decodeError' && refused.push(event.error.info));
+    const inbound = new Inbound<unknown>(options, lifecycle, undefined, undefined);
+    const out: unknown[] = [];
+    const failures: unknown[] = [];
+    const source: FrameSource = { live: true, fail: (error) => failures.push(error) };
+    inbound.startRun({ next: (m) => out.push(m), error: (error) => failures.push(error), complete: () => undefined });
+    inbound.startAttempt(source);
+    const read = (...messages: unknown[]) => {
+      for (const m of messages) inbound.frame(source, JSON.stringify(m));
+    };
+    /** The reasons refused so far, with their kinds. */
+    const reasons = () => refused.map((info) => ({ kind: info.kind, reason: info.errors[0] }));
+    return { read, out, refused, reasons, failures };
+  }
+
+  it('should read the seq, key and id of an event once each, and nothing but the seq of a non-event', () => {
+    const calls = { seq: 0, key: 0, id: 0 };
+    const count =
+      <K extends keyof typeof calls>(name: K, read: (m: unknown) => unknown) =>
+      (m: unknown) => {
+        calls[name]++;
+        return read(m);
+      };
+    const { read, out } = reader({
+      seqOf: count('seq', seqOf) as typeof seqOf,
+      keyOf: count('key', keyOf) as typeof keyOf,
+      idOf: count('id', (m) => `id-${String((m as M).key)}`),
+      resume: false,
+      dedupe: { window: 10 },
+    });
+    read({ seq: 4, key: 'a' });
+    expect(calls).toEqual({ seq: 1, key: 1, id: 1 });
+    read({ key: 'b' });
+    expect(calls).toEqual({ seq: 2, key: 1, id: 1 });
+    expect(out).toEqual([{ seq: 4, key: 'a' }, { key: 'b' }]);
+  });
+
+  it('should make the id of an event from its key and its seq when dedupe has no idOf', () => {
+    const keyed = reader({ seqOf, keyOf, resume: false, dedupe: { window: 10 } });
+    keyed.read({ seq: 3, key: 'k' }, { seq: 3, key: 'k' }, { seq: 3, key: 'j' });
+    expect(keyed.out).toEqual([
+      { seq: 3, key: 'k' },
+      { seq: 3, key: 'j' },
+    ]);
+    const unkeyed = reader({ seqOf, resume: false, dedupe: { window: 10 } });
+    unkeyed.read({ seq: 3, key: 'k' }, { seq: 3, key: 'j' }, { seq: 4, key: 'j' });
+    expect(unkeyed.out).toEqual([
+      { seq: 3, key: 'k' },
+      { seq: 4, key: 'j' },
+    ]);
+  });
+
+  it('should accept a non-event, and an event with a usable seq and key', () => {
+    const keyed = reader({ seqOf, keyOf, resume: false, dedupe: false });
+    keyed.read({}, { seq: 0, key: 'a' }, { seq: 7, key: -3 });
+    const unkeyed = reader({ seqOf, resume: false, dedupe: false });
+    unkeyed.read({ seq: 7, key: { x: 1 } });
+    const unsequenced = reader({ keyOf });
+    unsequenced.read({ seq: 7 });
+    expect([keyed.refused, unkeyed.refused, unsequenced.refused]).toEqual([[], [], []]);
+    expect([keyed.out, unkeyed.out, unsequenced.out]).toEqual([[{}, { seq: 0, key: 'a' }, { seq: 7, key: -3 }], [{ seq: 7, key: { x: 1 } }], [{ seq: 7 }]]);
+  });
+
+  it('should name a bad seq before looking at the key', () => {
+    let keys = 0;
+    const { read, out, reasons } = reader({ seqOf, keyOf: (m) => (keys++, keyOf(m)), resume: false, dedupe: false });
+    read({ seq: -1, key: null }, { seq: '3', key: 'a' });
+    expect(reasons()).toEqual([
+      { kind: 'seq', reason: 'seq -1 is not a safe integer >= 0' },
+      { kind: 'seq', reason: 'seq 3 is not a safe integer >= 0' },
+    ]);
+    expect({ keys, out }).toEqual({ keys: 0, out: [] });
+    const throwing = reader({
+      seqOf: () => {
+        throw new Error('no seq');
+      },
+      resume: false,
+      dedupe: false,
+    });
+    throwing.read({ seq: 1 });
+    expect(throwing.reasons()).toEqual([{ kind: 'seq', reason: 'seqOf threw: no seq' }]);
+    expect(throwing.failures).toEqual([]);
+  });
+
+  it('should refuse a key that is not a string or a finite number, or a keyOf that throws', () => {
+    // The keys come from the callback (JSON has no NaN, Infinity or undefined).
+    const keys: unknown[] = [undefined, null, NaN, Infinity, true, { id: 1 }];
+    const { read, reasons, out } = reader({ seqOf, keyOf: (m) => keys[(m as { seq: number }).seq - 1] as string, resume: false, dedupe: false });
+    for (const seq of keys.keys()) read({ seq: seq + 1 });
+    expect(reasons()).toEqual(
+      ['undefined', 'null', 'NaN', 'Infinity', 'true', 'an object'].map((shown) => ({ kind: 'key', reason: `key ${shown} is not a string or a finite number` })),
+    );
+    const fn = reader({ seqOf, keyOf: () => (() => 'a') as unknown as string, resume: false, dedupe: false });
+    fn.read({ seq: 1 });
+    const throwing = reader({
+      seqOf,
+      keyOf: () => {
+        throw 'bad';
+      },
+      resume: false,
+      dedupe: false,
+    });
+    throwing.read({ seq: 1 });
+    expect([...fn.reasons(), ...throwing.reasons()]).toEqual([
+      { kind: 'key', reason: 'key a function is not a string or a finite number' },
+      { kind: 'key', reason: 'keyOf threw: bad' },
+    ]);
+    expect(out).toEqual([]);
+  });
+
+  it('should read a finite resume token, and refuse one that is not a finite number or whose resumeTokenOf throws', () => {
+    const tokens: Array<() => unknown> = [
+      () => 5,
+      () => '5',
+      () => NaN,
+      () => Infinity,
+      () => {
+        throw new Error('no token');
+      },
+    ];
+    const results = tokens.map((token) => {
+      const { read, out, reasons } = reader({ seqOf, resumeTokenOf: token as () => number });
+      read({ seq: 1 });
+      return { out: out.length, reasons: reasons() };
+    });
+    expect(results).toEqual([
+      { out: 1, reasons: [] },
+      { out: 0, reasons: [{ kind: 'seq', reason: 'resume token 5 is not a finite number' }] },
+      { out: 0, reasons: [{ kind: 'seq', reason: 'resume token NaN is not a finite number' }] },
+      { out: 0, reasons: [{ kind: 'seq', reason: 'resume token Infinity is not a finite number' }] },
+      { out: 0, reasons: [{ kind: 'seq', reason: 'resumeTokenOf threw: no token' }] },
+    ]);
+  });
+
+  it('should refuse an event whose idOf throws, and only an event', () => {
+    const idOf = (m: unknown): unknown => {
+      if ((m as M).key === 'no-id') throw new Error('no id');
+      return (m as M).key;
+    };
+    const { read, out, reasons } = reader({ seqOf, keyOf, idOf, resume: false, dedupe: { window: 10 } });
+    read({ seq: 1, key: 'no-id' }, { seq: 1, key: 'a' }, { key: 'no-id' });
+    expect(reasons()).toEqual([{ kind: 'id', reason: 'idOf threw: no id' }]);
+    expect(out).toEqual([{ seq: 1, key: 'a' }, { key: 'no-id' }]);
+  });
+});

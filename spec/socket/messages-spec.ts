@@ -1,22 +1,6 @@
 import * as t from 'io-ts';
-import { decodeFrame, describeErrors, readEventInto } from '../../src/socket/messages';
-import type { EventRecord, SequenceProblem } from '../../src/socket/messages';
+import { decodeFrame, describeErrors } from '../../src/socket/messages';
 
-/** `readEventInto` on a fresh record: the record when the message is accepted, else the refusal. */
-function readEvent<In>(
-  message: In,
-  seqOf: (message: In) => unknown,
-  keyOf: ((message: In) => unknown) | undefined,
-  idOf: ((message: In) => unknown) | 'keyAndSeq' | null,
-  resumeTokenOf?: (message: In) => number,
-): EventRecord<In> | SequenceProblem {
-  const read: EventRecord<In> = { message, seq: undefined, key: undefined, id: undefined, token: undefined };
-  return readEventInto(read, message, seqOf, keyOf, idOf, resumeTokenOf) ?? read;
-}
-
-function isProblem<In>(read: EventRecord<In> | SequenceProblem): read is SequenceProblem {
-  return 'reason' in read;
-}
 import { DecodeError } from '../../src/errors';
 
 /** A codec that turns `{ n: "12" }` into `{ n: 12 }`. */
@@ -106,97 +90,5 @@ describe('describeErrors', () => {
 
   it('should fall back to "a valid value" for an error without a context', () => {
     expect(describeErrors([{ value: 3, context: [] }])).toEqual(['the message: expected a valid value, got number']);
-  });
-});
-
-describe('readEvent', () => {
-  interface M {
-    readonly seq?: unknown;
-    readonly key?: unknown;
-  }
-  const seqOf = (m: M) => m.seq;
-  const keyOf = (m: M) => m.key;
-  /** What readEvent refuses, or null when it accepts (no seqOf: nothing to read). */
-  const sequenceProblem = <T>(m: T, seqOf: ((m: T) => unknown) | undefined, keyOf: ((m: T) => unknown) | undefined, idOf?: (m: T) => unknown) => {
-    if (seqOf === undefined) return null;
-    const read = readEvent(m, seqOf, keyOf, idOf ?? null);
-    return isProblem(read) ? read : null;
-  };
-
-  it('should read the seq, key and id of an event once each, and nothing but the seq of a non-event', () => {
-    const calls = { seq: 0, key: 0, id: 0 };
-    const count =
-      <K extends keyof typeof calls>(name: K, read: (m: M) => unknown) =>
-      (m: M) => {
-        calls[name]++;
-        return read(m);
-      };
-    const message: M = { seq: 4, key: 'a' };
-    expect(readEvent(message, count('seq', seqOf), count('key', keyOf), count('id', (m) => `id-${String(m.key)}`))).toEqual({ message, seq: 4, key: 'a', id: 'id-a' });
-    expect(calls).toEqual({ seq: 1, key: 1, id: 1 });
-    expect(readEvent({ key: 'b' }, count('seq', seqOf), count('key', keyOf), count('id', () => 'x'))).toEqual({ message: { key: 'b' }, seq: undefined, key: undefined, id: undefined });
-    expect(calls).toEqual({ seq: 2, key: 1, id: 1 });
-  });
-
-  it("should build the id from the key and the seq with 'keyAndSeq', and leave it out with null", () => {
-    expect(readEvent<M>({ seq: 3, key: 'k' }, seqOf, keyOf, 'keyAndSeq')).toMatchObject({ id: 'k\u00003' });
-    expect(readEvent<M>({ seq: 3 }, seqOf, undefined, 'keyAndSeq')).toMatchObject({ key: undefined, id: '\u00003' });
-    expect(readEvent<M>({ seq: 3, key: 'k' }, seqOf, keyOf, null)).toMatchObject({ id: undefined });
-  });
-
-  it('should accept a non-event, and an event with a usable seq and key', () => {
-    expect(sequenceProblem<M>({}, seqOf, keyOf)).toBeNull();
-    expect(sequenceProblem<M>({ seq: 0, key: 'a' }, seqOf, keyOf)).toBeNull();
-    expect(sequenceProblem<M>({ seq: 7, key: -3 }, seqOf, keyOf)).toBeNull();
-    expect(sequenceProblem<M>({ seq: 7, key: { x: 1 } }, seqOf, undefined)).toBeNull();
-    expect(sequenceProblem<M>({ seq: 7 }, undefined, keyOf)).toBeNull();
-  });
-
-  it('should name a bad seq before looking at the key', () => {
-    expect(sequenceProblem<M>({ seq: -1, key: null }, seqOf, keyOf)).toEqual({ kind: 'seq', reason: 'seq -1 is not a safe integer >= 0' });
-    expect(sequenceProblem<M>({ seq: '3', key: 'a' }, seqOf, keyOf)).toEqual({ kind: 'seq', reason: 'seq 3 is not a safe integer >= 0' });
-    const throwing = () => {
-      throw new Error('no seq');
-    };
-    expect(sequenceProblem<M>({ seq: 1 }, throwing, keyOf)).toEqual({ kind: 'seq', reason: 'seqOf threw: no seq' });
-  });
-
-  it('should refuse a key that is not a string or a finite number, or a keyOf that throws', () => {
-    const cases: Array<[unknown, string]> = [
-      [undefined, 'key undefined is not a string or a finite number'],
-      [null, 'key null is not a string or a finite number'],
-      [NaN, 'key NaN is not a string or a finite number'],
-      [Infinity, 'key Infinity is not a string or a finite number'],
-      [true, 'key true is not a string or a finite number'],
-      [{ id: 1 }, 'key an object is not a string or a finite number'],
-      [() => 'a', 'key a function is not a string or a finite number'],
-    ];
-    for (const [key, reason] of cases) expect(sequenceProblem<M>({ seq: 1, key }, seqOf, keyOf)).toEqual({ kind: 'key', reason });
-    expect(sequenceProblem<M>({ seq: 1 }, seqOf, () => {
-      throw 'bad';
-    })).toEqual({ kind: 'key', reason: 'keyOf threw: bad' });
-  });
-
-  it('should read a finite resume token, and refuse one that is not a finite number or whose resumeTokenOf throws', () => {
-    const read = (token: () => unknown) => readEvent<M>({ seq: 1 }, seqOf, undefined, null, token as () => number);
-    expect(read(() => 5)).toMatchObject({ seq: 1, token: 5 });
-    expect(read(() => '5')).toEqual({ kind: 'seq', reason: 'resume token 5 is not a finite number' });
-    expect(read(() => NaN)).toEqual({ kind: 'seq', reason: 'resume token NaN is not a finite number' });
-    expect(read(() => Infinity)).toEqual({ kind: 'seq', reason: 'resume token Infinity is not a finite number' });
-    expect(
-      read(() => {
-        throw new Error('no token');
-      }),
-    ).toEqual({ kind: 'seq', reason: 'resumeTokenOf threw: no token' });
-  });
-
-  it('should refuse an event whose idOf throws, and only an event', () => {
-    const idOf = (m: M): unknown => {
-      if (m.key === 'no-id') throw new Error('no id');
-      return m.key;
-    };
-    expect(sequenceProblem<M>({ seq: 1, key: 'no-id' }, seqOf, keyOf, idOf)).toEqual({ kind: 'id', reason: 'idOf threw: no id' });
-    expect(sequenceProblem<M>({ seq: 1, key: 'a' }, seqOf, keyOf, idOf)).toBeNull();
-    expect(sequenceProblem<M>({ key: 'no-id' }, seqOf, keyOf, idOf)).toBeNull();
   });
 });

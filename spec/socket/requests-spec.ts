@@ -40,6 +40,7 @@ describe('Conversations', () => {
       get isReady() {
         return ready;
       },
+      awaiting: () => undefined,
       writeFrame: (message) => {
         if (!writable) return false;
         written.push(message);

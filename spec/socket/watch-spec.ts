@@ -118,6 +118,45 @@ describe('createWatch', () => {
     });
   });
 
+  describe('asleep while nothing is waited for', () => {
+    it('should stay awake until ready, fall asleep once ready, and look again after wake()', () => {
+      const isReady = jest.fn((m: Msg) => m.type === 'ready');
+      const core = fakeCore({ ready: { isReady, timeout: 10 } });
+      const watch = createWatch(asCore(core), undefined);
+      expect(watch?.awake).toBe(true);
+      watch?.see({ type: 'event' });
+      expect(watch?.awake).toBe(true); // the ready reply is still waited for
+      watch?.see({ type: 'ready' });
+      expect(watch?.awake).toBe(false);
+      core.isReady = false; // a new connection
+      watch?.wake();
+      expect(watch?.awake).toBe(true);
+      watch?.see({ type: 'ready' });
+      expect({ awake: watch?.awake, readies: core.readies }).toEqual({ awake: false, readies: 2 });
+    });
+
+    it('should stay awake while an epoch or a heartbeat reply is waited for', () => {
+      const epochCore = fakeCore({ resets: { epochOf } });
+      const { resets } = fakeResets(epochCore);
+      const epochWatch = createWatch(asCore(epochCore), resets);
+      epochWatch?.see({ type: 'event' });
+      expect(epochWatch?.awake).toBe(true);
+      epochWatch?.see({ type: 'event', epoch: 'e1' });
+      expect(epochWatch?.awake).toBe(false);
+
+      const beatCore = fakeCore({ heartbeat: { interval: 10, message: () => 'hb', isReply: (m) => m.type === 'pong' } });
+      const beatWatch = createWatch(asCore(beatCore), undefined);
+      beatWatch?.see({ type: 'event' });
+      expect(beatWatch?.awake).toBe(false); // no heartbeat sent yet
+      beatCore.heartbeatAt = 0;
+      beatWatch?.wake();
+      beatWatch?.see({ type: 'event' });
+      expect(beatWatch?.awake).toBe(true);
+      beatWatch?.see({ type: 'pong' });
+      expect(beatWatch?.awake).toBe(false);
+    });
+  });
+
   describe('with a heartbeat reply', () => {
     it('should measure the round trip from the unanswered heartbeat, once, and let the reply go on', () => {
       const core = fakeCore({ heartbeat: { interval: 10, message: () => 'hb', isReply: (m) => m.type === 'pong' } });

@@ -222,7 +222,8 @@ export interface ReorderSink<T> {
   late?(value: T, seq: number): void;
   /**
    * Where the sequence of `key` starts (`null`: at its first value). Asked when the sequence's
-   * track is made: at the first value of the key, or at construction without keys.
+   * track is made: at the first value of the key, or at construction without keys; when the stage
+   * follows (`follow`), also at each value that finds its track holding nothing.
    */
   startOf(key: string | number | undefined): number | null;
 }
@@ -234,6 +235,12 @@ export interface ReorderOptions {
   readonly maxWait: number;
   readonly gapAction: 'skip' | 'error';
   readonly scheduler: SchedulerLike;
+  /**
+   * The caller moves the sequences itself while nothing is held (the managed socket's cursor
+   * takes in-order events without this stage): a track holding nothing reads its position from
+   * `sink.startOf` at each value instead of keeping one.
+   */
+  readonly follow?: boolean;
 }
 
 /**
@@ -252,6 +259,8 @@ export class Reorder<T> {
   private lastTrack: Track<T> | null = null;
   /** Without keys there is one track: created up front, so `start` applies before any value. */
   private readonly single: Track<T> | undefined;
+  /** The values held, across all tracks. */
+  private holding = 0;
 
   constructor(
     private readonly options: ReorderOptions,
@@ -261,9 +270,14 @@ export class Reorder<T> {
     this.single = options.keyed ? undefined : this.newTrack(undefined);
   }
 
+  /** Whether nothing is held: every sequence is in order (a value in order may pass without this stage when it follows). */
+  get idle(): boolean {
+    return this.holding === 0;
+  }
+
   /** One value, with its seq (a safe integer >= 0) and, when keyed, its key. */
   push(value: T, seq: number, key: string | number | undefined): void {
-    const t = this.single ?? this.trackFor(key);
+    const t = this.track(key);
     if (!t.based) {
       t.based = true;
       t.last = seq;
@@ -287,6 +301,7 @@ export class Reorder<T> {
     // The first early value of this sequence: its holding places are made now (none before).
     const held = (t.held ??= new Map());
     held.set(seq, { value, at: this.options.scheduler.now() });
+    this.holding++;
     (t.heap ??= new MinHeap()).push(seq);
     if (held.size > this.options.window) this.giveUp(t, 'window');
     this.arm(t);
@@ -298,7 +313,7 @@ export class Reorder<T> {
    * itself. Otherwise nothing changes: `false`, and the value goes to {@link Reorder.push}.
    */
   advance(seq: number, key: string | number | undefined): boolean {
-    const t = this.single ?? this.trackFor(key);
+    const t = this.track(key);
     if (!t.based) {
       t.based = true;
       t.last = seq;
@@ -322,12 +337,24 @@ export class Reorder<T> {
       t.held = null;
       t.heap = null;
     }
+    this.holding = 0;
     this.tracks?.clear();
     this.lastTrack = null;
   }
 
   private all(): Iterable<Track<T>> {
     return this.tracks === null ? [this.single as Track<T>] : this.tracks.values();
+  }
+
+  /** The track of `key`; when following, one that holds nothing is moved to where its sequence stands now. */
+  private track(key: string | number | undefined): Track<T> {
+    const t = this.single ?? this.trackFor(key);
+    if (this.options.follow === true && heldCount(t) === 0) {
+      const base = checkStart(this.sink.startOf(t.key));
+      t.based = base !== null;
+      t.last = base ?? -1;
+    }
+    return t;
   }
 
   private trackFor(key: string | number | undefined): Track<T> {
@@ -356,6 +383,7 @@ export class Reorder<T> {
       const seq = heap.pop();
       const entry = held.get(seq) as { readonly value: T };
       held.delete(seq);
+      this.holding--;
       t.last = seq;
       this.sink.next(entry.value);
     }

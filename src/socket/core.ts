@@ -15,6 +15,7 @@ import { createFailurePolicy } from './failures';
 import type { FailurePolicy } from './failures';
 import { Inbound } from './inbound';
 import { createWatch } from './watch';
+import type { Watch } from './watch';
 import type { Lifecycle } from './lifecycle';
 import { OP as OP_NAME } from './options';
 import type { SocketOptions } from './options';
@@ -49,6 +50,8 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   private readonly failures: FailurePolicy;
   private readonly resets: ResetDetector | undefined;
   private readonly inbound: Inbound<In>;
+  /** The one look at each message that the ready wait, heartbeats, epochs and answers need, when any is on. */
+  private readonly watch: Watch<In> | undefined;
   private readonly policy: BackoffPolicy;
 
   // The connection's state: set when a socket opens, cleared when its attempt ends.
@@ -57,7 +60,18 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   /** Open, and the handshake, subscription replay and outbox flush were sent. */
   isReady = false;
   pongs = 0;
-  heartbeatAt: number | null = null;
+  /** When the unanswered heartbeat was sent (a reply gives the round-trip time), or `null`. */
+  get heartbeatAt(): number | null {
+    return this.heartbeatSentAt;
+  }
+
+  set heartbeatAt(at: number | null) {
+    this.heartbeatSentAt = at;
+    // Its reply is looked for from now on.
+    if (at !== null) this.watch?.wake();
+  }
+
+  private heartbeatSentAt: number | null = null;
   pingAt: number | null = null;
   /** The socket the current attempt created (open or not): a refused upgrade is read from it. */
   private createdSocket: WebSocketLike | null = null;
@@ -99,7 +113,8 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
     // Checks the cursor against the options now (a perKey cursor needs keyOf, and the reverse).
     if (cursor !== undefined) resumeFrom(cursor, { seqOf: () => undefined, ...(options.keyOf !== undefined ? { keyOf: options.keyOf } : {}) });
     const resets = this.resets;
-    this.inbound = new Inbound<In>(options, lifecycle, cursor, createWatch(this, resets), resets);
+    this.watch = createWatch(this, resets);
+    this.inbound = new Inbound<In>(options, lifecycle, cursor, this.watch, resets);
     // Checks the retry options now; the socket judges each failure itself (shouldRetry, minDelay,
     // onRetry below), and subscribes to `retry.retryNow` during each wait.
     this.policy = backoffPolicy({ ...options.retry, scheduler: options.scheduler });
@@ -121,6 +136,11 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   onRetry(info: RetryInfo): void {
     this.options.retry.onRetry?.(info);
     this.lifecycle.emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
+  }
+
+  /** @internal An answer is waited for: the watch looks at the messages again. */
+  awaiting(): void {
+    this.watch?.wake();
   }
 
   /** @internal A request or acknowledged send was given up on. */
@@ -169,6 +189,8 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   private connect(): void {
     const attempt = ++this.attempts;
     this.resets?.connecting();
+    // A new connection waits for its ready reply or its epoch.
+    this.watch?.wake();
     this.lifecycle.emit({ type: 'connecting', attempt });
     const connection = new Connection<In, Out>(this, attempt, this.retries, this.lastError, this.tokenRefused);
     this.connection = connection;

@@ -6,8 +6,11 @@ import { Cursor } from '../cursor/createResumeCursor';
 import { IdWindow } from '../internal/idWindow';
 import { Reorder } from '../operators/sequenceGaps';
 import type { ReorderOptions, ReorderSink } from '../operators/sequenceGaps';
-import { decodeFrame, decodeText, readEventInto, REFUSED } from './messages';
-import type { EventRecord, Inbound as Record, RefusalSink, SequenceProblem } from './messages';
+import { isSeq } from '../internal/seq';
+import { badKey, badSeq, badToken, isKey, isToken, threw } from './eventProblems';
+import type { ReadStep, SequenceProblem } from './eventProblems';
+import { decodeFrame, decodeText, REFUSED } from './messages';
+import type { Inbound as Record, RefusalSink } from './messages';
 import { byteSize, parseWireFrame, validate } from './wire';
 import type { DuplicateStage, Lifecycle } from './lifecycle';
 import type { ResetDetector } from './resets';
@@ -78,7 +81,10 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
     this.ownCursor = cursor instanceof Cursor ? cursor : null;
     const { gaps, scheduler } = options;
     this.reorderOptions =
-      gaps === undefined ? null : { keyed: options.keyOf !== undefined, window: gaps.window, maxWait: gaps.maxWait, gapAction: 'error', scheduler };
+      gaps === undefined
+        ? null
+        : // With the library's own cursor the stage follows it: in-order events move the cursor alone (see `message`).
+          { keyed: options.keyOf !== undefined, window: gaps.window, maxWait: gaps.maxWait, gapAction: 'error', scheduler, follow: this.ownCursor !== null };
   }
 
   /** A run of the output starts: the id window is new (it lives across the run's attempts). */
@@ -192,23 +198,59 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
   /** One decoded message: the watch, then a plain message is handed over, an event read and sequenced. */
   private message(message: In, data: unknown, index: number | undefined): void {
     const { watch } = this;
-    if (watch !== undefined && watch.see(message)) return;
+    if (watch !== undefined && watch.awake && watch.see(message)) return;
     const { isControl } = this.options;
     if (!this.sequenced) {
       if (isControl === undefined || !isControl(message)) (this.out as Observer<In>).next(message);
       return;
     }
     const { seqOf, keyOf, resumeTokenOf } = this.options;
-    // Read into the one record every socket shares, and out of it at once: nothing else runs
-    // between (a user callback that reads a frame of its own finishes before these writes).
-    const problem = readEventInto(READ as EventRecord<In>, message, seqOf as (message: In) => number | undefined, keyOf, this.idFor, resumeTokenOf);
-    const { seq, key, id, token } = READ;
-    READ.message = undefined;
+    const { idFor } = this;
+    // Read once, into locals: each callback runs at most once, and nothing is written per event
+    // (a record filled per event cost more than every stage after it). A bad seq is named before
+    // the key is read; a bad value or a throw is refused here, where the stream goes on, rather
+    // than further down, where it would fail the connection (and a replay of it the next one).
+    let step: ReadStep = 'seqOf';
+    let problem: SequenceProblem | undefined;
+    let key: unknown;
+    let id: unknown;
+    let token: unknown;
+    let seq: unknown;
+    try {
+      seq = (seqOf as (message: In) => unknown)(message);
+      if (seq !== undefined && !isSeq(seq)) problem = badSeq(seq);
+      else if (seq !== undefined) {
+        if (keyOf !== undefined) {
+          step = 'keyOf';
+          key = keyOf(message);
+          if (!isKey(key)) problem = badKey(key);
+        }
+        if (problem === undefined && idFor !== null) {
+          step = 'idOf';
+          id = idFor === 'keyAndSeq' ? `${(key as string | number | undefined) ?? ''}\u0000${seq}` : idFor(message);
+        }
+        if (problem === undefined && resumeTokenOf !== undefined) {
+          step = 'resumeTokenOf';
+          token = resumeTokenOf(message);
+          if (!isToken(token)) problem = badToken(token);
+        }
+      }
+    } catch (err) {
+      problem = threw(step, err);
+    }
     if (problem !== undefined) return this.refuseEvent(problem, data, index);
     if (isControl !== undefined && isControl(message)) return;
+    this.sequence(message, seq as number | undefined, key as string | number | undefined, id, token as number | undefined);
+  }
+
+  /** An event read: the in-order step, else the stages. */
+  private sequence(message: In, seq: number | undefined, key: string | number | undefined, id: unknown, token: number | undefined): void {
     if (seq === undefined) return this.handOver(message, seq, key, undefined);
-    const { reorder } = this;
-    // In order (the common case): straight on, no record made. Else the stage holds a record and decides.
+    const { reorder, ownCursor } = this;
+    // The in-order step (the common case): the next seq of its key, with nothing held anywhere, moves
+    // the library's own cursor and goes on; the reorder stage, which follows the cursor, is not asked.
+    if (ownCursor !== null && (reorder === null || reorder.idle) && ownCursor.next(seq, key, token)) return this.handOver(message, seq, key, id);
+    // Else in order for the stage: straight on, no record made. Else the stage holds a record and decides.
     if (reorder === null || reorder.advance(seq, key)) this.delivered(message, seq, key, id, token);
     else reorder.push({ message, seq, key, id, token }, seq, key);
   }
@@ -253,9 +295,6 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
     this.resets?.observe(event);
   }
 }
-
-/** The record every event is read into, shared by every socket: read out of at once (see `message`). */
-const READ: EventRecord<unknown> = { message: undefined, seq: undefined, key: undefined, id: undefined, token: undefined };
 
 function batchError(data: unknown, reason: string): DecodeError {
   const raw = typeof data === 'string' ? data.slice(0, RAW_LIMIT) : undefined;

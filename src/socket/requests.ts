@@ -25,6 +25,8 @@ export interface ConversationDeps {
   writeFrame(message: unknown): boolean;
   /** A message is given up on: report it (a `dropped` event). */
   undelivered(message: unknown, info: DeliveryErrorInfo): void;
+  /** An answer is waited for from now on (the inbound messages must be looked at for it). */
+  awaiting(): void;
 }
 
 /**
@@ -71,6 +73,7 @@ export class Conversations {
       const entry: Pending<R> = { id, message, kind, sent: false, resend, subscriber, timer: null };
       if (this.pending === NONE) this.pending = new Map();
       this.pending.set(id, entry as Pending<unknown>);
+      this.deps.awaiting();
       if (timeoutMs !== Infinity) entry.timer = longTimer(timeoutMs, this.scheduler).subscribe(() => this.giveUp(entry as Pending<unknown>, 'timeout', timeoutMs));
       if (this.deps.isReady) entry.sent = this.deps.writeFrame(message);
       return () => {

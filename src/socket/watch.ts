@@ -3,12 +3,17 @@ import type { SocketCore } from './core';
 
 /**
  * Sees each decoded message before it goes on (the ready handshake, heartbeat replies, epochs,
- * answers); `true` keeps it from going on. Left out when no feature needs it: nothing runs per frame.
+ * answers) while something is waited for; `true` keeps it from going on. Left out when no feature
+ * needs it; while nothing is waited for, the receive path reads one flag per message and no more.
  *
  * @internal
  */
 export interface Watch<In> {
+  /** Whether something may be waited for: while `false`, messages need not be shown to `see`. */
+  readonly awake: boolean;
   see(message: In): boolean;
+  /** Something may be waited for from now on: a connection starts, a heartbeat or a request went out. */
+  wake(): void;
 }
 
 /**
@@ -27,6 +32,7 @@ export function createWatch<In, Out>(core: SocketCore<In, Out>, resets: ResetDet
 }
 
 class Watcher<In, Out> implements Watch<In> {
+  awake = true;
   /** `ready.isReady` and `heartbeat.isReply`, read once: the options never change. */
   private readonly isReady: ((message: In) => boolean) | undefined;
   private readonly isReply: ((message: In) => boolean) | undefined;
@@ -54,7 +60,22 @@ class Watcher<In, Out> implements Watch<In> {
       return true;
     }
     if (this.isReply !== undefined && core.heartbeatAt !== null && this.isReply(message)) this.replied(core.heartbeatAt);
+    // Asleep once nothing is waited for, until `wake()`.
+    this.awake = this.waiting();
     return false;
+  }
+
+  wake(): void {
+    this.awake = true;
+  }
+
+  /** Whether any check of `see` has something to look for. */
+  private waiting(): boolean {
+    const { core, isReady, resets } = this;
+    const { conversations } = core;
+    if (conversations !== undefined && conversations.size > 0) return true;
+    if (isReady !== undefined ? !core.isReady : resets !== undefined && resets.wantsEpoch) return true;
+    return this.isReply !== undefined && core.heartbeatAt !== null;
   }
 
   /** Whether `message` answers a request or an ack that waits. */
