@@ -5,9 +5,10 @@
 // (the libraries do it themselves). `ws-raw` does not parse: the ceiling.
 import WebSocket from 'ws';
 import { webSocket } from 'rxjs/webSocket';
-import { NEVER, Observable, retry, switchMap } from 'rxjs';
+import { NEVER, Observable, switchMap } from 'rxjs';
 import rxjsWebsockets from 'rxjs-websockets';
 import { bundlesOf } from './build.mjs';
+import { leanComposition, sequencedFloor } from './controls.mjs';
 
 // rxjs-websockets is CommonJS with an ES-module-style default export.
 const makeWebSocketObservable = rxjsWebsockets.default ?? rxjsWebsockets;
@@ -52,47 +53,15 @@ const CLIENTS = {
     ws.on('message', (data) => onEvent(JSON.parse(data.toString())));
     return () => ws.close();
   },
-  /**
-   * `ws` + JSON.parse + the least work any client of a sequenced feed must do per event, inline,
-   * without RxJS: size guard, event and seq checks, one watermark per topic (the resume cursor,
-   * which also is the duplicate filter: an event at or below it is dropped), a message counter.
-   * In-order events only (no reorder buffer, no timers, no reconnects): the floor.
-   */
+  /** `ws` + JSON.parse + the least work any client of a sequenced feed must do per event (the floor). */
   'ws-sequenced': async () => (url, { onEvent = noop, onOpen = noop } = {}) => {
     const ws = new WebSocket(url);
-    const lastByTopic = new Map();
-    const metrics = { messagesIn: 0 };
     ws.on('open', onOpen);
-    ws.on('message', (data) => {
-      metrics.messagesIn++;
-      const text = data.toString();
-      if (text.length > 1_048_576) return;
-      const frame = JSON.parse(text);
-      if (frame.type !== 'event') return;
-      const { seq, topic } = frame;
-      if (!Number.isSafeInteger(seq) || seq < 0) return;
-      const last = lastByTopic.get(topic);
-      if (last !== undefined && seq <= last) return;
-      lastByTopic.set(topic, seq);
-      onEvent(frame);
-    });
+    ws.on('message', sequencedFloor(onEvent));
     return () => ws.close();
   },
-  /**
-   * The control: a lean composition of RxJS operators doing the sequenced work, one small
-   * `new Observable` stage per step: frames from `ws`, size guard + JSON.parse, event and seq
-   * checks, an in-order fast path with a reorder map only on the slow path, one watermark per
-   * topic (cursor and duplicate filter), an activity counter for an idle watchdog, and rxjs
-   * `retry()` around it all. What composing operators costs when each stage is lean.
-   */
+  /** The control: the lean RxJS composition (bench/lib/controls.mjs), frames from `ws`. */
   'lean-rx': async () => (url, { onEvent = noop, onOpen = noop } = {}) => {
-    const stage = (step) => (source) =>
-      new Observable((subscriber) =>
-        source.subscribe({ next: (value) => step(value, subscriber), error: (error) => subscriber.error(error), complete: () => subscriber.complete() }),
-      );
-    const activity = { frames: 0 };
-    const watermark = new Map();
-    const held = new Map();
     const frames$ = new Observable((subscriber) => {
       const ws = new WebSocket(url);
       ws.on('open', onOpen);
@@ -101,33 +70,7 @@ const CLIENTS = {
       ws.on('error', noop);
       return () => ws.close();
     });
-    const subscription = frames$
-      .pipe(
-        stage((text, out) => {
-          activity.frames++;
-          if (text.length <= 1_048_576) out.next(JSON.parse(text));
-        }),
-        stage((frame, out) => {
-          if (frame.type === 'event' && Number.isSafeInteger(frame.seq) && frame.seq >= 0) out.next(frame);
-        }),
-        stage((frame, out) => {
-          const last = watermark.get(frame.topic);
-          if (last === undefined || frame.seq === last + 1) {
-            watermark.set(frame.topic, frame.seq);
-            out.next(frame);
-            if (held.size === 0) return;
-            let next = held.get(`${frame.topic}\u0000${frame.seq + 1}`);
-            while (next !== undefined) {
-              held.delete(`${next.topic}\u0000${next.seq}`);
-              watermark.set(next.topic, next.seq);
-              out.next(next);
-              next = held.get(`${next.topic}\u0000${next.seq + 1}`);
-            }
-          } else if (frame.seq > last) held.set(`${frame.topic}\u0000${frame.seq}`, frame);
-        }),
-        retry({ delay: 1000 }),
-      )
-      .subscribe({ next: onEvent });
+    const subscription = leanComposition(frames$, onEvent);
     return () => subscription.unsubscribe();
   },
   /** rxjs `webSocket()` on `ws` (its default deserializer is JSON.parse). */

@@ -13,9 +13,10 @@
 //
 // IPC: receives { cmd: 'run', kind, url, n, block, warmBlocks }; sends { type: 'result', ... }.
 import WebSocket from 'ws';
-import { Observable, retry } from 'rxjs';
+import { Observable } from 'rxjs';
 import { webSocket } from 'rxjs/webSocket';
 import { bundlesOf } from '../lib/build.mjs';
+import { leanComposition, sequencedFloor } from '../lib/controls.mjs';
 import { now, reportErrors } from '../lib/proc.mjs';
 
 reportErrors();
@@ -63,9 +64,15 @@ class SharedSocket {
   }
   /** One frame of the connection, as `ws` hands it over. */
   feed(data, isBinary) {
-    if (this.#frames !== null) this.#frames(data, isBinary);
-    // What `ws` does for an `onmessage` listener: the text as a string, in an event object.
-    else this.onmessage?.({ data: isBinary ? data : data.toString() });
+    this.handler()(data, isBinary);
+  }
+  /**
+   * What `ws` calls for each frame, without this object between: the frame listener itself, or
+   * what `ws` does for an `onmessage` listener (the text as a string, in an event object). A lane
+   * is fed through it, as the baseline is fed by `ws`'s own listener call.
+   */
+  handler() {
+    return this.#frames ?? ((data, isBinary) => this.onmessage?.({ data: isBinary ? data : data.toString() }));
   }
 }
 
@@ -75,37 +82,13 @@ class SharedSocket {
  * - `ws-json`: the baseline's own work again, in a lane of its own: what the pairing itself costs
  *   a lane (1.00x when it costs nothing).
  * - `ws-sequenced`: the floor of a sequenced client: the baseline plus the least work any client
- *   of a sequenced feed must do per event, inline and without RxJS (as in bench/lib/clients.mjs).
- * - `lean-rx`: the lean RxJS composition (as in bench/lib/clients.mjs), its frames from the feed.
+ *   of a sequenced feed must do per event, inline and without RxJS (bench/lib/controls.mjs).
+ * - `lean-rx`: the lean RxJS composition (bench/lib/controls.mjs), its frames from the feed.
  */
 const CONTROLS = {
   'ws-json': (onEvent) => ({ feed: (data) => onEvent(JSON.parse(data.toString())), close: () => undefined }),
-  'ws-sequenced': (onEvent) => {
-    const lastByTopic = new Map();
-    const metrics = { messagesIn: 0 };
-    const feed = (data) => {
-      metrics.messagesIn++;
-      const text = data.toString();
-      if (text.length > 1_048_576) return;
-      const frame = JSON.parse(text);
-      if (frame.type !== 'event') return;
-      const { seq, topic } = frame;
-      if (!Number.isSafeInteger(seq) || seq < 0) return;
-      const last = lastByTopic.get(topic);
-      if (last !== undefined && seq <= last) return;
-      lastByTopic.set(topic, seq);
-      onEvent(frame);
-    };
-    return { feed, close: () => undefined };
-  },
+  'ws-sequenced': (onEvent) => ({ feed: sequencedFloor(onEvent), close: () => undefined }),
   'lean-rx': (onEvent) => {
-    const stage = (step) => (source) =>
-      new Observable((subscriber) =>
-        source.subscribe({ next: (value) => step(value, subscriber), error: (error) => subscriber.error(error), complete: () => subscriber.complete() }),
-      );
-    const activity = { frames: 0 };
-    const watermark = new Map();
-    const held = new Map();
     let frames = null;
     const frames$ = new Observable((subscriber) => {
       frames = subscriber;
@@ -113,33 +96,7 @@ const CONTROLS = {
         frames = null;
       };
     });
-    const subscription = frames$
-      .pipe(
-        stage((text, out) => {
-          activity.frames++;
-          if (text.length <= 1_048_576) out.next(JSON.parse(text));
-        }),
-        stage((frame, out) => {
-          if (frame.type === 'event' && Number.isSafeInteger(frame.seq) && frame.seq >= 0) out.next(frame);
-        }),
-        stage((frame, out) => {
-          const last = watermark.get(frame.topic);
-          if (last === undefined || frame.seq === last + 1) {
-            watermark.set(frame.topic, frame.seq);
-            out.next(frame);
-            if (held.size === 0) return;
-            let next = held.get(`${frame.topic}\u0000${frame.seq + 1}`);
-            while (next !== undefined) {
-              held.delete(`${next.topic}\u0000${next.seq}`);
-              watermark.set(next.topic, next.seq);
-              out.next(next);
-              next = held.get(`${next.topic}\u0000${next.seq + 1}`);
-            }
-          } else if (frame.seq > last) held.set(`${frame.topic}\u0000${frame.seq}`, frame);
-        }),
-        retry({ delay: 1000 }),
-      )
-      .subscribe({ next: onEvent });
+    const subscription = leanComposition(frames$, onEvent);
     return { feed: (data, isBinary) => frames?.next(isBinary ? data : data.toString()), close: () => subscription.unsubscribe() };
   },
 };
@@ -160,7 +117,7 @@ async function openLane(kindArg, onEvent) {
     const subscription = webSocket({ url: 'ws://shared/', WebSocketCtor: SharedSocket }).subscribe({ next: onEvent });
     const socket = SharedSocket.last;
     await new Promise((resolve) => setImmediate(resolve));
-    return { feed: (data, isBinary) => socket.feed(data, isBinary), close: () => subscription.unsubscribe() };
+    return { feed: socket.handler(), close: () => subscription.unsubscribe() };
   }
   const { managedSocket$ } = await import(bundles.node);
   let config = {};
@@ -179,7 +136,7 @@ async function openLane(kindArg, onEvent) {
   const socket = SharedSocket.last;
   // The welcome the reference protocol waits for; a plain socket passes it on as a message.
   socket.feed(WELCOME, false);
-  return { feed: (data, isBinary) => socket.feed(data, isBinary), close: () => subscription.unsubscribe() };
+  return { feed: socket.handler(), close: () => subscription.unsubscribe() };
 }
 
 async function run({ kind, url, n, block, warmBlocks }) {
