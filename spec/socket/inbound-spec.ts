@@ -354,6 +354,16 @@ describe('Inbound: reading an event', () => {
     expect(throwing.failures).toEqual([]);
   });
 
+  it('should read no id and no resume token of an event whose key is refused', () => {
+    const calls = { id: 0, token: 0 };
+    const withId = reader({ seqOf, keyOf, idOf: () => calls.id++, resume: false, dedupe: { window: 10 } });
+    withId.read({ seq: 1, key: null });
+    const withToken = reader({ seqOf, keyOf, resumeTokenOf: () => calls.token++ });
+    withToken.read({ seq: 1, key: null });
+    expect(calls).toEqual({ id: 0, token: 0 });
+    expect([...withId.reasons(), ...withToken.reasons()].map((r) => r.kind)).toEqual(['key', 'key']);
+  });
+
   it('should refuse a key that is not a string or a finite number, or a keyOf that throws', () => {
     // The keys come from the callback (JSON has no NaN, Infinity or undefined).
     const keys: unknown[] = [undefined, null, NaN, Infinity, true, { id: 1 }];

@@ -135,6 +135,21 @@ describe('createWatch', () => {
       expect({ awake: watch?.awake, readies: core.readies }).toEqual({ awake: false, readies: 2 });
     });
 
+    it('should stay awake while an answer is waited for, and sleep while none is', () => {
+      const core = { ...fakeCore({ ready: { isReady: () => true, timeout: 10 } }), isReady: true };
+      const pending = { size: 0, answer: () => false };
+      const watch = createWatch(asCore({ ...core, conversations: pending } as unknown as FakeCore), undefined);
+      watch?.see({ type: 'event' });
+      expect(watch?.awake).toBe(false);
+      pending.size = 1; // a request went out (the core wakes the watch)
+      watch?.wake();
+      watch?.see({ type: 'event' });
+      expect(watch?.awake).toBe(true);
+      pending.size = 0;
+      watch?.see({ type: 'event' });
+      expect(watch?.awake).toBe(false);
+    });
+
     it('should stay awake while an epoch or a heartbeat reply is waited for', () => {
       const epochCore = fakeCore({ resets: { epochOf } });
       const { resets } = fakeResets(epochCore);

@@ -11,12 +11,12 @@ const STEP_KIND: Readonly<Record<ReadStep, SequenceProblem['kind']>> = { seqOf: 
 
 /** A key of a keyed sequence: a string or a finite number. @internal */
 export function isKey(key: unknown): key is string | number {
-  return typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key));
+  return typeof key === 'string' || Number.isFinite(key);
 }
 
 /** A resume token: a finite number. @internal */
 export function isToken(token: unknown): token is number {
-  return typeof token === 'number' && Number.isFinite(token);
+  return Number.isFinite(token);
 }
 
 /** A seq that is not a safe integer >= 0. @internal */
