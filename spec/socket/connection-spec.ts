@@ -46,6 +46,9 @@ describe('Connection', () => {
       rttMs: null,
       heartbeatAt: null,
       pingAt: null,
+      heartbeatSent(at) {
+        this.heartbeatAt = at;
+      },
       created: () => undefined,
       opened: (_connection, socket) => {
         opened.push(socket);

@@ -30,6 +30,8 @@ export interface ConnectionHost<In, Out> {
   /** When the unanswered heartbeat (`heartbeat.isReply`) and protocol ping were sent, else `null`. */
   heartbeatAt: number | null;
   pingAt: number | null;
+  /** A timed heartbeat went out at `at` (its reply gives the round-trip time). */
+  heartbeatSent(at: number): void;
   /** The socket was created (open or not): a refused upgrade is read from it. */
   created(socket: WebSocketLike): void;
   /** The socket opened: send the handshake (and, without `ready`, go on as {@link ConnectionHost.ready}). */
@@ -279,7 +281,7 @@ export class Connection<In, Out> implements IdleWatched {
         interval(heartbeat.interval, scheduler).subscribe({
           next: () => {
             try {
-              if (host.writeFrame(heartbeat.message()) && timed && host.heartbeatAt === null) host.heartbeatAt = scheduler.now();
+              if (host.writeFrame(heartbeat.message()) && timed && host.heartbeatAt === null) host.heartbeatSent(scheduler.now());
             } catch (error) {
               this.fail(error);
             }

@@ -60,18 +60,7 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   /** Open, and the handshake, subscription replay and outbox flush were sent. */
   isReady = false;
   pongs = 0;
-  /** When the unanswered heartbeat was sent (a reply gives the round-trip time), or `null`. */
-  get heartbeatAt(): number | null {
-    return this.heartbeatSentAt;
-  }
-
-  set heartbeatAt(at: number | null) {
-    this.heartbeatSentAt = at;
-    // Its reply is looked for from now on.
-    if (at !== null) this.watch?.wake();
-  }
-
-  private heartbeatSentAt: number | null = null;
+  heartbeatAt: number | null = null;
   pingAt: number | null = null;
   /** The socket the current attempt created (open or not): a refused upgrade is read from it. */
   private createdSocket: WebSocketLike | null = null;
@@ -136,6 +125,12 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   onRetry(info: RetryInfo): void {
     this.options.retry.onRetry?.(info);
     this.lifecycle.emit({ type: 'reconnecting', attempt: info.attempt, delay: info.delay, error: info.error });
+  }
+
+  /** @internal A timed heartbeat went out: its reply is looked for from now on. */
+  heartbeatSent(at: number): void {
+    this.heartbeatAt = at;
+    this.watch?.wake();
   }
 
   /** @internal An answer is waited for: the watch looks at the messages again. */

@@ -218,9 +218,9 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
     let seq: unknown;
     try {
       seq = (seqOf as (message: In) => unknown)(message);
-      if (seq !== undefined && !isSeq(seq)) problem = badSeq(seq);
-      else if (seq !== undefined) {
-        if (keyOf !== undefined) {
+      if (seq !== undefined) {
+        if (!isSeq(seq)) problem = badSeq(seq);
+        if (problem === undefined && keyOf !== undefined) {
           step = 'keyOf';
           key = keyOf(message);
           if (!isKey(key)) problem = badKey(key);
@@ -249,9 +249,11 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
     const { reorder, ownCursor } = this;
     // The in-order step (the common case): the next seq of its key, with nothing held anywhere, moves
     // the library's own cursor and goes on; the reorder stage, which follows the cursor, is not asked.
-    if (ownCursor !== null && (reorder === null || reorder.idle) && ownCursor.next(seq, key, token)) return this.handOver(message, seq, key, id);
-    // Else in order for the stage: straight on, no record made. Else the stage holds a record and decides.
-    if (reorder === null || reorder.advance(seq, key)) this.delivered(message, seq, key, id, token);
+    const stepTried = ownCursor !== null && (reorder === null || reorder.idle);
+    if (stepTried && ownCursor.next(seq, key, token)) return this.handOver(message, seq, key, id);
+    // Else in order for the stage: straight on, no record made (and the step not tried twice).
+    // Else the stage holds a record and decides.
+    if (reorder === null || reorder.advance(seq, key)) this.delivered(message, seq, key, id, token, !stepTried);
     else reorder.push({ message, seq, key, id, token }, seq, key);
   }
 
@@ -263,12 +265,12 @@ export class Inbound<In> implements ReorderSink<Record<In>>, RefusalSink {
   }
 
   /** In order (or without the reorder stage): the cursor, then the id window. */
-  private delivered(message: In, seq: number, key: string | number | undefined, id: unknown, token: number | undefined): void {
+  private delivered(message: In, seq: number, key: string | number | undefined, id: unknown, token: number | undefined, tryStep = true): void {
     const { cursor } = this;
     if (cursor !== undefined) {
       // The library's own cursor takes an in-order event in one step (seq and key were checked at
-      // decode); anything else goes through markDelivered and its checks.
-      const inOrder = this.ownCursor !== null && this.ownCursor.next(seq, key, token);
+      // decode), unless the caller tried it already; anything else goes through markDelivered.
+      const inOrder = tryStep && this.ownCursor !== null && this.ownCursor.next(seq, key, token);
       if (!inOrder && !cursor.markDelivered(seq, key, token)) return this.duplicate(seq, key, 'cursor');
     }
     this.handOver(message, seq, key, id);
