@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { VirtualTimeScheduler } from 'rxjs';
 import WebSocket from 'ws';
 import { connectTestClient, type TestClient } from '../support/wsTestClient';
 import { expectInvalidOption, expectInvalidOptionRejection } from '../support/invalidOption';
@@ -88,6 +89,8 @@ describe('startReferenceServer', () => {
       await expectInvalidOptionRejection(startReferenceServer({ retain: -1 }), { operator, option: 'retain', value: -1 });
       await expectInvalidOptionRejection(startReferenceServer({ port: 70_000 }), { operator, option: 'port', value: 70_000 });
       await expectInvalidOptionRejection(startReferenceServer({ host: '' }), { operator, option: 'host', value: '' });
+      const notScheduler = { now: () => 0 } as never;
+      await expectInvalidOptionRejection(startReferenceServer({ scheduler: notScheduler }), { operator, option: 'scheduler', value: notScheduler });
     });
 
     it('should reject with the listen error when the port is taken', async () => {
@@ -381,6 +384,20 @@ describe('startReferenceServer', () => {
       expect(await client.closed).toEqual({ code: 4001, reason: 'token expired' });
     });
 
+    it('should close with 4001 once the token expires (the expiry timer on an injected scheduler)', async () => {
+      const scheduler = new VirtualTimeScheduler();
+      const server = await start({ ...options(), scheduler });
+      // Expires at 10,000: 9 s from now, longer than the test may take in real time.
+      const client = await session(server, { token: 'later' });
+      scheduler.maxFrames = 8_999;
+      scheduler.flush();
+      expect(server.connections).toBe(1); // not yet
+      clock = 10_000;
+      scheduler.maxFrames = Infinity;
+      scheduler.flush();
+      expect(await client.closed).toEqual({ code: 4001, reason: 'token expired' });
+    });
+
     it('should close with 4001 once the token expires (real timer)', async () => {
       const server = await start({ verifyToken: () => ({ expiresAt: Date.now() + 50 }) });
       const client = await session(server, { token: 'any' });
@@ -447,6 +464,15 @@ describe('startReferenceServer', () => {
       expect(err).toBeInstanceOf(WaitTimeoutError);
       expect(err).toMatchObject({ name: 'WaitTimeoutError', info: { waitingFor: 'waitFor', timeoutMs: 20 } });
       await expect(server.nextSession(10)).rejects.toBeInstanceOf(WaitTimeoutError);
+    });
+
+    it('should time a wait out on the injected scheduler, with no real time passing', async () => {
+      const scheduler = new VirtualTimeScheduler();
+      const server = await start({ scheduler });
+      const wait = server.waitFor(() => false, 3_600_000).catch((e: unknown) => e);
+      scheduler.flush();
+      expect(await wait).toMatchObject({ name: 'WaitTimeoutError', info: { waitingFor: 'waitFor', timeoutMs: 3_600_000 } });
+      expect(scheduler.now()).toBe(3_600_000);
     });
 
     it('should reject with the error a predicate throws', async () => {

@@ -13,7 +13,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { InvalidOptionError } from '../errors';
-import { MAX_TIMER_DELAY } from '../internal/longTimer';
+import { asyncScheduler } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { longTimer } from '../internal/longTimer';
 import * as check from '../internal/validate';
 import { decodeClientFrame, ProtocolCloseCode } from './protocol';
 import type { ClientFrame, EventFrame, WelcomeFrame } from './protocol';
@@ -112,6 +114,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     maxPayload = 1_048_576,
     stopGraceMs = 500,
     now = Date.now,
+    scheduler = asyncScheduler,
     wire,
   } = options;
   if (typeof host !== 'string' || host === '') {
@@ -126,6 +129,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   check.count(OPERATOR, 'maxPayload', maxPayload, 1);
   check.duration(OPERATOR, 'stopGraceMs', stopGraceMs);
   check.func(OPERATOR, 'now', now);
+  if (typeof scheduler?.schedule !== 'function' || typeof scheduler.now !== 'function') {
+    throw new InvalidOptionError({ operator: OPERATOR, option: 'scheduler', reason: 'a SchedulerLike', value: scheduler });
+  }
   if (wire !== undefined) {
     if (typeof wire !== 'object' || wire === null) throw new InvalidOptionError({ operator: OPERATOR, option: 'wire', reason: 'an object with encode() and decode()', value: wire });
     check.func(OPERATOR, 'wire.encode', wire.encode);
@@ -381,7 +387,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     session.cancelExpiry = null;
     const { expiresAt } = session;
     if (expiresAt === null) return;
-    session.cancelExpiry = realTimer(expiresAt - now(), () => {
+    session.cancelExpiry = after(scheduler, expiresAt - now(), () => {
       session.cancelExpiry = null;
       if (!expireIfDue(connection)) scheduleExpiry(connection, session); // an injected clock lags
     });
@@ -454,7 +460,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         },
         onStop: () => settle(() => reject(new ServerStoppedError({ operation: waitingFor }))),
       };
-      const cancel = realTimer(timeoutMs, () => settle(() => reject(new WaitTimeoutError({ waitingFor, timeoutMs }))));
+      const cancel = after(scheduler, timeoutMs, () => settle(() => reject(new WaitTimeoutError({ waitingFor, timeoutMs }))));
       waiters.add(waiter);
       waiter.onChange(null, null);
     });
@@ -466,7 +472,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   async function allClosed(ms: number): Promise<void> {
     const closed = [...connections].map((c) => new Promise<void>((resolve) => c.ws.once('close', () => resolve())));
     let cancel = (): void => undefined;
-    await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (cancel = realTimer(ms, resolve, true)))]);
+    await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (cancel = after(scheduler, ms, resolve)))]);
     cancel();
   }
 
@@ -493,7 +499,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       await closeServer(server);
       if (downtimeMs > 0 && !isStopped()) {
         let cancel = (): void => undefined;
-        await Promise.race([stopSignal, new Promise<void>((resolve) => (cancel = realTimer(downtimeMs, resolve, true)))]);
+        await Promise.race([stopSignal, new Promise<void>((resolve) => (cancel = after(scheduler, downtimeMs, resolve)))]);
         cancel();
       }
       if (isStopped()) throw new ServerStoppedError({ operation: 'restart' });
@@ -701,12 +707,11 @@ function isSendableCloseCode(code: number): boolean {
 }
 
 /**
- * A real timer. This is a network server, not an operator: there is no scheduler to inject, and
- * time here is wall-clock time. Unref'd unless `keepAlive`, so it never holds the process open.
+ * Calls `fn` once after `ms` on `scheduler` (any delay: a longer one than a timer takes is waited
+ * in steps); returns the cancel. `stop()` cancels every timer the server has running (the
+ * sessions' expiry, the waits, its own grace), so none outlives the server.
  */
-function realTimer(ms: number, fn: () => void, keepAlive = false): () => void {
-  // eslint-disable-next-line no-restricted-syntax -- real network server: real time, see the doc comment
-  const handle = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_DELAY));
-  if (!keepAlive) handle.unref();
-  return () => clearTimeout(handle);
+function after(scheduler: SchedulerLike, ms: number, fn: () => void): () => void {
+  const subscription = longTimer(Math.max(0, ms), scheduler).subscribe(fn);
+  return () => subscription.unsubscribe();
 }

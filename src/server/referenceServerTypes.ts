@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import type { SchedulerLike } from 'rxjs';
 import type { ClientFrame, EventFrame } from './protocol';
 
 /** What `verifyToken` returns for a valid token: when it expires (epoch ms), if ever. */
@@ -71,6 +72,13 @@ export interface ReferenceServerOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * The scheduler of the server's timers: token expiry, the timeouts of `waitFor` and
+   * `nextSession`, `stop()`'s grace for closing clients and `restart()`'s downtime. Give a
+   * `VirtualTimeScheduler` (or a `TestScheduler`) to drive them in a test without waiting.
+   * @default asyncScheduler
+   */
+  scheduler?: SchedulerLike;
   /**
    * The wire format, injected (the server depends on no format library): how every frame it
    * sends is written, and how every frame it receives is read. Without it, frames are JSON text
