@@ -27,30 +27,30 @@ describe('idleTimeout', () => {
       });
     });
 
-    it('should error when no value arrives within ms of subscription', () => {
+    it('should error ms after subscription when no value arrives', () => {
       ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
-        const ms = time('---|');
+        const ms = time('----|');
         // prettier-ignore
         const source = cold(' -----a');
         // prettier-ignore
-        const subs = '        ^--!';
+        const subs = '        ^---!';
         // prettier-ignore
-        const expected = '    ---#';
+        const expected = '    ----#'; // looks at 2 and 4, both quiet
         const err = new IdleTimeoutError({ idleMs: ms, seen: 0 });
         expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, err);
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
     });
 
-    it('should error when no value arrives within ms of the last one', () => {
+    it('should error at the second look in a row that finds no new value', () => {
       ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
-        const ms = time('   ---|');
+        const ms = time('   ----|');
         // prettier-ignore
-        const source = cold(' --a-------b|');
+        const source = cold(' ---a-------b|');
         // prettier-ignore
-        const subs = '        ^----!';
+        const subs = '        ^-------!';
         // prettier-ignore
-        const expected = '    --a--#';
+        const expected = '    ---a----#'; // looks every 2: 4 sees a, 6 and 8 see nothing new
         const err = new IdleTimeoutError({ idleMs: ms, seen: 1 });
         expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, err);
         expectSubscriptions(source.subscriptions).toBe(subs);
@@ -59,28 +59,28 @@ describe('idleTimeout', () => {
 
     it('should let a value through that arrives exactly ms after subscription or after the last value', () => {
       ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
-        const ms = time('---|');
+        const ms = time('----|');
         // prettier-ignore
-        const source = cold(' ---a--b--c---');
-        //                       ^  ^  ^ each exactly 3 frames after the previous mark
+        const source = cold(' ----a---b---c-----');
+        //                        ^   ^   ^ each exactly 4 frames after the previous mark
         // prettier-ignore
-        const subs = '        ^-----------!';
+        const subs = '        ^---------------!';
         // prettier-ignore
-        const expected = '    ---a--b--c--#';
+        const expected = '    ----a---b---c---#';
         expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 3 }));
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
     });
 
-    it('should error at the limit when the next value comes one frame later', () => {
+    it('should error at the look that finds the silence, before a value that comes later', () => {
       ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
-        const ms = time('---|');
+        const ms = time('----|');
         // prettier-ignore
-        const source = cold(' --a---b');
+        const source = cold(' --a----b');
         // prettier-ignore
-        const subs = '        ^----!';
+        const subs = '        ^-----!';
         // prettier-ignore
-        const expected = '    --a--#'; // b would come at 6, one frame after the limit at 5
+        const expected = '    --a---#'; // b would come at 7, after the second quiet look at 6
         expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 1 }));
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
@@ -100,17 +100,62 @@ describe('idleTimeout', () => {
       });
     });
 
-    it('should error a never source after ms', () => {
+    it('should error a never source one frame after an odd ms (two looks of ms / 2 rounded up)', () => {
       ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
         const ms = time('-----|');
         const source = cold('-');
         // prettier-ignore
-        const subs = '        ^----!';
+        const subs = '        ^-----!';
         // prettier-ignore
-        const expected = '    -----#';
+        const expected = '    ------#';
         expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 0 }));
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
+    });
+
+    it.each([
+      [3, 9],
+      [4, 12],
+      [5, 12],
+      [6, 12],
+    ])('should error between ms and 1.5 * ms after the last value (value at %i: error at %i)', (at, errorAt) => {
+      ts.run(({ cold, expectObservable }) => {
+        const ms = 6; // looks at 3, 6, 9, 12
+        const source = cold(`${'-'.repeat(at)}a`);
+        const expected = `${'-'.repeat(at)}a${'-'.repeat(errorAt - at - 1)}#`;
+        expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 1 }));
+        expect(errorAt - at).toBeGreaterThanOrEqual(ms);
+        expect(errorAt - at).toBeLessThan(1.5 * ms);
+      });
+    });
+
+    it('should error at the first quiet look when ms is 1', () => {
+      ts.run(({ cold, expectObservable }) => {
+        // prettier-ignore
+        const source = cold(' a-b---c');
+        // prettier-ignore
+        const expected = '    a-b#'; // looks every frame: 1 sees a, 2 sees b, 3 sees nothing new
+        expectObservable(source.pipe(idleTimeout(1))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: 1, seen: 2 }));
+      });
+    });
+
+    it('should read no clock for a value', () => {
+      const virtual = new VirtualTimeScheduler();
+      let reads = 0;
+      const scheduler: SchedulerLike = {
+        now: () => {
+          reads++;
+          return virtual.now();
+        },
+        schedule: virtual.schedule.bind(virtual) as SchedulerLike['schedule'],
+      };
+      const values: number[] = [];
+      interval(1, virtual)
+        .pipe(take(1_000), idleTimeout(50, { scheduler }))
+        .subscribe((v) => values.push(v));
+      virtual.flush();
+      expect(values.length).toBe(1_000);
+      expect(reads).toBe(0);
     });
 
     it('should mirror an empty source', () => {
@@ -121,7 +166,7 @@ describe('idleTimeout', () => {
       });
     });
 
-    it('should stop the clock when the source completes', () => {
+    it('should stop the check when the source completes', () => {
       ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
         const ms = time('---|');
         // prettier-ignore
@@ -183,12 +228,12 @@ describe('idleTimeout', () => {
       });
     });
 
-    it('should time from the last value of a synchronous burst', () => {
+    it('should count a synchronous burst as values seen at the subscription', () => {
       ts.run(({ time, expectObservable }) => {
-        const ms = time('-----|');
+        const ms = time('------|');
         const source = concat(of('a', 'b'), NEVER);
         // prettier-ignore
-        const expected = '    (ab)-#'; // the group takes frame 0; the error comes at frame 5
+        const expected = '    (ab)--#'; // the group takes frame 0; looks at 3 and 6 are quiet
         expectObservable(source.pipe(idleTimeout(ms))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: ms, seen: 2 }));
       });
     });
@@ -199,9 +244,9 @@ describe('idleTimeout', () => {
       });
     });
 
-    it('should keep a separate clock and count for each subscription of one operator value', () => {
+    it('should keep separate looks and a separate count for each subscription of one operator value', () => {
       ts.run(({ cold, time, expectObservable, expectSubscriptions }) => {
-        const ms = time('---|');
+        const ms = time('----|');
         const op = idleTimeout<string>(ms);
         // prettier-ignore
         const source = cold('  -a-b');
@@ -209,15 +254,15 @@ describe('idleTimeout', () => {
         // prettier-ignore
         const secondSub = '    --^';
         // prettier-ignore
-        const first = '        -a-b--#';
+        const first = '        -a-b----#'; // looks at 2, 4, 6, 8
         // prettier-ignore
-        const second = '       ---a-b--#';
+        const second = '       ---a-b----#'; // looks at 4, 6, 8, 10
         expectObservable(result).toBe(first, undefined, new IdleTimeoutError({ idleMs: ms, seen: 2 }));
         expectObservable(result, secondSub).toBe(second, undefined, new IdleTimeoutError({ idleMs: ms, seen: 2 }));
         // prettier-ignore
         expectSubscriptions(source.subscriptions).toBe([
-          '                    ^-----!',
-          '                    --^-----!',
+          '                    ^-------!',
+          '                    --^-------!',
         ]);
       });
     });
@@ -265,9 +310,9 @@ describe('idleTimeout', () => {
       expect(error).toBeInstanceOf(IdleTimeoutError);
     });
 
-    it('should error once at the limit when the clock has fractional times', () => {
+    it('should error once, ms after subscription, when the clock has fractional times', () => {
       // After a jittered backoff, virtual time is fractional: here (start + 30000) - start is
-      // 29999.999999999985, and the 1.5e-11 ms left cannot move the clock.
+      // 29999.999999999985.
       const start = 122_990.348_959_298_59;
       const scheduler = new VirtualTimeScheduler();
       const errors: number[] = [];
@@ -280,6 +325,17 @@ describe('idleTimeout', () => {
   });
 
   describe('documentation example', () => {
+    it('should draw what the guide and the TSDoc marble show', () => {
+      ts.run(({ cold, expectObservable }) => {
+        // prettier-ignore
+        const source = cold(' --a----b------------');
+        // prettier-ignore
+        const expected = '    --a----b-------#';
+        expectObservable(source.pipe(idleTimeout(6))).toBe(expected, undefined, new IdleTimeoutError({ idleMs: 6, seen: 2 }));
+      });
+    });
+
+
     it('should log what the TSDoc example says', () => {
       ts.run(({ expectObservable }) => {
         const log: string[] = [];
@@ -291,7 +347,8 @@ describe('idleTimeout', () => {
             return EMPTY;
           }),
         );
-        expectObservable(result).toBe('1s a 999ms b 999ms c 29999ms |', { a: 0, b: 1, c: 2 });
+        // looks every 15 s: the one at 15 s sees the ticks, those at 30 s and 45 s nothing new
+        expectObservable(result).toBe('1s a 999ms b 999ms c 41999ms |', { a: 0, b: 1, c: 2 });
         ts.flush();
         expect(log).toEqual(['silent 30000 ms after 3 values']);
       });

@@ -4,8 +4,8 @@ import { CloseError, ConnectTimeoutError, ReadyTimeoutError, UrlError } from '..
 import type { IdleTimeoutError } from '../errors';
 import { tokenRefresh$ } from './auth';
 import type { TokenCache } from './auth';
-import { idleCheck } from './idle';
-import type { IdleWatched } from './idle';
+import { idleCheck } from '../internal/idleCheck';
+import type { IdleWatched } from '../internal/idleCheck';
 import type { Lifecycle } from './lifecycle';
 import type { SocketOptions } from './options';
 import { CLOSING, FRAMES } from './transport';

@@ -1,6 +1,6 @@
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { IdleTimeoutError } from '../../src/errors';
-import { idleCheck } from '../../src/socket/idle';
+import { idleCheck } from '../../src/internal/idleCheck';
 
 /**
  * The idle check on its own, in virtual time: `signs` and `held` are set by the test, and each
