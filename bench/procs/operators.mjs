@@ -97,10 +97,17 @@ async function measure(time, values) {
       op = make();
     } };
   });
-  tasks.push({ name: 'work alone: of(v) subscribed per value', input: 'events', run: () => from(events).subscribe(subscribeWork), beforeEach: fresh });
+  // dropOnFull's own cost is its time minus that of subscribing its work, so the work alone is
+  // measured right before and right after it: the difference of two numbers taken minutes apart
+  // would carry the host's drift between them.
+  const WORK = 'work alone: of(v) subscribed per value';
+  const workAlone = [`${WORK} (before dropOnFull)`, `${WORK} (after dropOnFull)`];
+  const runWork = () => from(events).subscribe(subscribeWork);
   for (const task of tasks) {
     const before = last !== null && last.input === task.input ? last.name : addBare(task.input);
+    if (task.name === 'dropOnFull') bench.add(workAlone[0], runWork, { beforeEach: fresh });
     bench.add(task.name, task.run, { beforeEach: task.beforeEach });
+    if (task.name === 'dropOnFull') bench.add(workAlone[1], runWork, { beforeEach: fresh });
     brackets[task.name] = [before, addBare(task.input)];
   }
   // The codec and JSON.parse per value, for comparison with the operators.
@@ -127,10 +134,13 @@ async function measure(time, values) {
   // `bare` and `bare (commands)`: the median of their runs; each other row carries its own `base`.
   const ns = { bare: { perValue: medianOf(bares.events), rme: 0 }, 'bare (commands)': { perValue: medianOf(bares.commands), rme: 0 } };
   for (const [name, result] of Object.entries(all)) {
-    if (name.startsWith('bare #')) continue;
+    if (name.startsWith('bare #') || workAlone.includes(name)) continue;
     const pair = brackets[name];
     ns[name] = pair === undefined ? { ...result, base: 0 } : { ...result, base: (all[pair[0]].perValue + all[pair[1]].perValue) / 2 };
   }
+  // The work alone: the mean of its two runs, on dropOnFull's baseline.
+  const [workBefore, workAfter] = workAlone.map((name) => all[name]);
+  ns[WORK] = { perValue: (workBefore.perValue + workAfter.perValue) / 2, rme: Math.max(workBefore.rme, workAfter.rme), samples: workBefore.samples, base: ns.dropOnFull.base };
   return ns;
 }
 
