@@ -45,16 +45,24 @@ export function renderTables(results) {
   }
   for (const [ops, title] of [[results.operators, ''], [results.operatorsAlt, ` (--compare ${results.compare})`]]) {
     if (!ops) continue;
-    out.push(`### Operator cost per value${title} (${fmt(ops.valuesPerIteration)} values per iteration; bare pipeline ${ops.bareNsPerValue} ns/value)`, '');
+    const processes = ops.processes ?? 1;
+    const each = processes > 1 ? `, median of ${processes} processes` : '';
+    out.push(`### Operator cost per value${title} (${fmt(ops.valuesPerIteration)} values per iteration${each}; bare pipeline ${ops.bareNsPerValue} ns/value)`, '');
+    const columns = [['operator / building block', 'l'], ['ns / value', 'r'], ['gross ns / value', 'r'], ['±%', 'r']];
+    if (processes > 1) columns.push(['each process (own)', 'r']);
     out.push(
       table(
-        [['operator / building block', 'l'], ['ns / value', 'r'], ['gross ns / value', 'r'], ['±%', 'r']],
-        Object.entries(ops.rows).map(([name, r]) => [
-          r.operator ? name : `(${name})`,
-          r.ownNsPerValue === undefined ? fmt(r.nsPerValue, 1) : `${fmt(r.nsPerValue, 1)} (own ${fmt(r.ownNsPerValue, 1)})`,
-          fmt(r.grossNsPerValue, 1),
-          fmt(r.rmePercent, 1),
-        ]),
+        columns,
+        Object.entries(ops.rows).map(([name, r]) => {
+          const cells = [
+            r.operator ? name : `(${name})`,
+            r.ownNsPerValue === undefined ? fmt(r.nsPerValue, 1) : `${fmt(r.nsPerValue, 1)} (own ${fmt(r.ownNsPerValue, 1)})`,
+            fmt(r.grossNsPerValue, 1),
+            fmt(r.rmePercent, 1),
+          ];
+          if (processes > 1) cells.push((r.perProcess ?? []).map((v) => fmt(v, 1)).join(' / '));
+          return cells;
+        }),
       ),
       '',
       `dedupe at its default window, 10,000 distinct keys: ${bytes(ops.dedupeMemory.heapBytes)} heap`,

@@ -1,6 +1,7 @@
 import { isObservable, Observable } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors';
+import { ActiveTopics } from '../internal/activeTopics';
 
 const OP = 'replaySubscriptions';
 
@@ -84,13 +85,13 @@ export function replaySubscriptions<K = string>(
 
   return (commands$) =>
     new Observable<TopicCommand<K>>((subscriber) => {
-      const active = new Set<K>();
+      const active = new ActiveTopics<K>();
       // First, so an `opened$` that emits at once replays the (empty) set before any command.
       // Its completion stops the replays only; its error errors the output.
       subscriber.add(
         opened$.subscribe({
           next: () => {
-            if (active.size > 0) subscriber.next({ type: 'subscribe', topics: [...active] });
+            if (active.size > 0) subscriber.next({ type: 'subscribe', topics: active.list() });
           },
           error: (error: unknown) => subscriber.error(error),
         }),
@@ -122,7 +123,7 @@ export function replaySubscriptions<K = string>(
  *
  * @internal
  */
-export function applyCommand<K>(active: Set<K>, command: TopicCommand<K>): TopicCommand<K> | undefined {
+export function applyCommand<K>(active: ActiveTopics<K>, command: TopicCommand<K>): TopicCommand<K> | undefined {
   const { type, topics } = command;
   const subscribe = type === 'subscribe';
   if (!subscribe && type !== 'unsubscribe') {
@@ -132,9 +133,7 @@ export function applyCommand<K>(active: Set<K>, command: TopicCommand<K>): Topic
   let changed: K[] | undefined;
   for (let i = 0; i < topics.length; i++) {
     const topic = topics[i] as K;
-    // One lookup each: `add` leaves the size alone for a topic already in.
-    const before = active.size;
-    if (subscribe ? active.add(topic).size === before : !active.delete(topic)) continue;
+    if (!(subscribe ? active.add(topic) : active.delete(topic))) continue;
     if (changed === undefined) changed = [topic];
     else changed.push(topic);
   }

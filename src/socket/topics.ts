@@ -1,3 +1,4 @@
+import { ActiveTopics } from '../internal/activeTopics';
 import { applyCommand } from '../operators/replaySubscriptions';
 import type { TopicCommand } from '../operators/replaySubscriptions';
 
@@ -11,7 +12,7 @@ import type { TopicCommand } from '../operators/replaySubscriptions';
  */
 export class TopicSet {
   /** Made at the first topic: a socket without topics holds no set. */
-  private active: Set<string> | null = null;
+  private active: ActiveTopics<string> | null = null;
 
   /** `host.sendTopics` sends a command's frame (when open). */
   constructor(private readonly host: { sendTopics(command: TopicCommand): void }) {}
@@ -28,16 +29,16 @@ export class TopicSet {
 
   /** A connection is ready: sends the whole active set as one subscribe (nothing when empty). */
   replay(): void {
-    if (this.active !== null && this.active.size > 0) this.host.sendTopics({ type: 'subscribe', topics: [...this.active] });
+    if (this.active !== null && this.active.size > 0) this.host.sendTopics({ type: 'subscribe', topics: this.active.list() });
   }
 
   /** The active topics, in subscription order. */
   list(): readonly string[] {
-    return this.active === null ? [] : [...this.active];
+    return this.active === null ? [] : this.active.list();
   }
 
   private apply(command: TopicCommand): void {
-    const delta = applyCommand((this.active ??= new Set()), command);
+    const delta = applyCommand((this.active ??= new ActiveTopics()), command);
     if (delta !== undefined) this.host.sendTopics(delta);
   }
 }
