@@ -17,42 +17,26 @@ export class ActiveTopics<K> {
   /** Each topic seen since the last sweep: the number of its latest subscribe, or 0 while inactive. */
   private readonly order = new Map<K, number>();
   private subscribes = 0;
-  private inactive = 0;
   /** How many topics are active. */
   size = 0;
 
-  /** Makes `topic` active: `false` when it already was. */
-  add(topic: K): boolean {
-    const at = this.order.get(topic);
-    if (at !== undefined && at > 0) return false;
-    if (at === 0) this.inactive--;
-    this.order.set(topic, ++this.subscribes);
-    this.size++;
-    return true;
-  }
-
-  /** Makes `topic` inactive: `false` when it was not active. */
-  delete(topic: K): boolean {
-    const at = this.order.get(topic);
-    if (at === undefined || at === 0) return false;
-    this.order.set(topic, 0);
-    this.size--;
-    if (++this.inactive > this.size + SLACK) this.sweep();
+  /** Makes `topic` active (`on`) or inactive: `false` when it already was. */
+  set(topic: K, on: boolean): boolean {
+    const { order } = this;
+    if ((order.get(topic) ?? 0) > 0 === on) return false;
+    order.set(topic, on ? ++this.subscribes : 0);
+    this.size += on ? 1 : -1;
+    // The inactive topics (order.size - size) outnumber the active ones: forget them.
+    if (order.size > 2 * this.size + SLACK) for (const [key, at] of order) if (at === 0) order.delete(key);
     return true;
   }
 
   /** The active topics, in the order of their latest subscribe. */
   list(): K[] {
-    const active: Array<[K, number]> = [];
-    for (const entry of this.order) if (entry[1] > 0) active.push(entry);
-    active.sort((a, b) => a[1] - b[1]);
-    return active.map((entry) => entry[0]);
-  }
-
-  /** Forgets the inactive topics. */
-  private sweep(): void {
-    for (const [topic, at] of this.order) if (at === 0) this.order.delete(topic);
-    this.inactive = 0;
+    return [...this.order]
+      .filter((entry) => entry[1] > 0)
+      .sort((a, b) => a[1] - b[1])
+      .map((entry) => entry[0]);
   }
 }
 

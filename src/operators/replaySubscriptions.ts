@@ -133,7 +133,7 @@ export function applyCommand<K>(active: ActiveTopics<K>, command: TopicCommand<K
   let changed: K[] | undefined;
   for (let i = 0; i < topics.length; i++) {
     const topic = topics[i] as K;
-    if (!(subscribe ? active.add(topic) : active.delete(topic))) continue;
+    if (!active.set(topic, subscribe)) continue;
     if (changed === undefined) changed = [topic];
     else changed.push(topic);
   }
