@@ -46,7 +46,7 @@ export function renderTables(results) {
   for (const [ops, title] of [[results.operators, ''], [results.operatorsAlt, ` (--compare ${results.compare})`]]) {
     if (!ops) continue;
     const processes = ops.processes ?? 1;
-    const each = processes > 1 ? `, median of ${processes} processes` : '';
+    const each = processes > 1 ? `, best of ${processes} processes` : '';
     out.push(`### Operator cost per value${title} (${fmt(ops.valuesPerIteration)} values per iteration${each}; bare pipeline ${ops.bareNsPerValue} ns/value)`, '');
     const columns = [['operator / building block', 'l'], ['ns / value', 'r'], ['gross ns / value', 'r'], ['±%', 'r']];
     if (processes > 1) columns.push(['each process (own)', 'r']);
