@@ -238,6 +238,22 @@ describe('idleTimeout', () => {
       });
     });
 
+    it('should set no timer for a source that completes at once', () => {
+      const virtual = new VirtualTimeScheduler();
+      let scheduled = 0;
+      const scheduler: SchedulerLike = {
+        now: () => virtual.now(),
+        schedule: ((work: (this: SchedulerAction<unknown>, state?: unknown) => void, delay?: number, state?: unknown) => {
+          scheduled++;
+          return virtual.schedule(work, delay, state);
+        }) as SchedulerLike['schedule'],
+      };
+      const values: string[] = [];
+      of('a', 'b').pipe(idleTimeout(5, { scheduler })).subscribe((v) => values.push(v));
+      expect(values).toEqual(['a', 'b']);
+      expect(scheduled).toBe(0);
+    });
+
     it('should mirror a synchronous source that completes', () => {
       ts.run(({ expectObservable }) => {
         expectObservable(of('a', 'b').pipe(idleTimeout(1))).toBe('(ab|)');
@@ -394,6 +410,12 @@ describe('idleTimeout', () => {
       ['non-object options', 5, 'fast', 'options'],
     ])('should throw InvalidOptionError at creation time for %s', (_label, ms, options, option) => {
       expectInvalidOption(() => idleTimeout(ms as number, options as IdleTimeoutOptions), { operator: 'idleTimeout', option });
+    });
+  });
+
+  describe('the reason of a refusal', () => {
+    it('should say that options must be an options object', () => {
+      expectInvalidOption(() => idleTimeout(5, null as unknown as IdleTimeoutOptions), { operator: 'idleTimeout', option: 'options', reason: 'an options object' });
     });
   });
 

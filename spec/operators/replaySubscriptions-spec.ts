@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { replaySubscriptions } from '../../src/operators/replaySubscriptions';
 import type { TopicCommand } from '../../src/operators/replaySubscriptions';
@@ -349,6 +349,27 @@ describe('replaySubscriptions', () => {
       ['an array', [1]],
     ])('should throw InvalidOptionError at creation time for %s as opened$', (_label, opened) => {
       expectInvalidOption(() => replaySubscriptions(opened as unknown as Observable<unknown>), { operator: 'replaySubscriptions', option: 'opened$' });
+    });
+
+    it('should say what opened$ must be', () => {
+      expectInvalidOption(() => replaySubscriptions(null as unknown as Observable<unknown>), {
+        operator: 'replaySubscriptions',
+        option: 'opened$',
+        reason: 'an Observable',
+      });
+    });
+  });
+
+  describe('an opened$ that errors at once', () => {
+    it('should error without ever subscribing to the commands', () => {
+      let subscribed = 0;
+      const commands$ = new Observable<TopicCommand>(() => {
+        subscribed++;
+      });
+      let error: unknown;
+      commands$.pipe(replaySubscriptions(throwError(() => 'no socket'))).subscribe({ error: (e: unknown) => (error = e) });
+      expect(error).toBe('no socket');
+      expect(subscribed).toBe(0);
     });
   });
 });
