@@ -157,20 +157,27 @@ describe('IdWindow', () => {
     expect([hashOf(0.5, 7), hashOf(2 ** 31, 7), hashOf(NaN, 7)]).toEqual([hashOf('0.5', 7), hashOf('2147483648', 7), hashOf('NaN', 7)]);
   });
 
-  it('should grow its table straight to a full window at its 8th key, and no further while the window turns over', () => {
-    const sizes = (w: IdWindow) => (w as unknown as { places: Int32Array; slotHashes: Int32Array }).places.length;
+  it('should grow its table straight to a full window at its 11th key, and no further while the window turns over', () => {
+    const sizes = (w: IdWindow) => (w as unknown as { places: Int32Array }).places.length;
+    const used = (w: IdWindow) => (w as unknown as { used: number }).used;
     const window = new IdWindow(100, 1);
     const lengths: number[] = [];
+    let most = 0;
     for (let i = 0; i < 2000; i++) {
       window.add(i);
-      if (i === 6 || i === 8 || i === 1999) lengths.push(sizes(window));
+      if (i === 9 || i === 10 || i === 1999) lengths.push(sizes(window));
+      most = Math.max(most, used(window));
     }
-    expect(lengths).toEqual([16, 256, 256]);
+    // 100 keys in under 3/8 of the places: 512
+    expect(lengths).toEqual([16, 512, 512]);
+    // Keys that left keep their places until a rebuild, which comes at 5/8 of the places.
+    expect(most).toBe(320);
     const big = new IdWindow(100_000, 1);
-    for (let i = 0; i < 9; i++) big.add(i);
+    for (let i = 0; i < 11; i++) big.add(i);
     expect(sizes(big)).toBe(131_072);
     const one = new IdWindow(3, 1);
-    for (let i = 0; i < 9; i++) one.add(i);
+    for (let i = 0; i < 50; i++) one.add(i);
     expect(sizes(one)).toBe(16);
+    expect(used(one)).toBeLessThanOrEqual(10);
   });
 });

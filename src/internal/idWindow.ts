@@ -4,13 +4,20 @@
  * `Set` does.
  *
  * String and number keys (nearly all keys) live in an open-addressing table of its own: two typed
- * arrays hold each place's hash and ring slot, so a lookup compares hashes before it reads a key,
- * and forgetting the oldest key reads no key at all. A `Set` in this role costs a delete per
- * accepted key and a rebuild every few thousand deletes: on the bench host 150-250 ns per key,
- * against 55-65 ns for this table (docs/benchmarks.md, round 6). Other keys (objects by
- * reference, booleans, `null`, `undefined`, symbols, bigints) go in a `Set`. The table starts at
- * 16 places and, once it has 8 keys, grows to what a full window needs; the ring of keys grows as
- * keys arrive.
+ * arrays hold each place's hash and ring slot, so a lookup compares hashes before it reads a key.
+ * A `Set` in this role costs a delete per accepted key and a rebuild every few thousand deletes:
+ * on the bench host 150-250 ns per key, against 55-65 ns for this table (docs/benchmarks.md,
+ * round 6).
+ *
+ * A key that leaves the window is not taken out of the table: its place stays, pointing at a ring
+ * slot that now holds another key, and a lookup that reaches it compares that other key and goes
+ * on (a match there is a key that is in the window). Once 5/8 of the places are taken, live or
+ * not, the table is filled again from the ring by the stored hashes, without hashing a key: for a
+ * full window of 10,000 keys in 32,768 places, once per 10,480 new keys. That costs less per key
+ * than taking each leaving key out at once (a probe and a backward shift per key: about 10 ns per
+ * key more on the bench host, round 8). Other keys (objects by reference, booleans, `null`,
+ * `undefined`, symbols, bigints) go in a `Set`. The table starts at 16 places and, once it has 10
+ * keys, grows to what a full window needs; the ring of keys grows as keys arrive.
  *
  * The hash is FNV-1a over the key's UTF-16 code units from a random seed per window, so no set
  * of keys is prepared to collide in every process.
@@ -39,8 +46,13 @@ export class IdWindow {
 
   /** `true` for a key not in the window (it is added, and the oldest one leaves when full); `false` for a repeat. */
   add(key: unknown): boolean {
-    if (typeof key !== 'string' && typeof key !== 'number') return this.addOther(key);
-    const hash = hashOf(key, this.seed);
+    let hash: number;
+    if (typeof key === 'string') {
+      // hashOf, inline for the usual key
+      hash = this.seed;
+      for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), PRIME);
+    } else if (typeof key === 'number') hash = hashOf(key, this.seed);
+    else return this.addOther(key);
     const { places, hashes, keys } = this;
     const mask = places.length - 1;
     let place = hash & mask;
@@ -48,13 +60,13 @@ export class IdWindow {
       if (hashes[place] === hash && sameValueZero(keys[slot - 1], key)) return false;
       place = (place + 1) & mask;
     }
-    const evicting = this.keys.length === this.size;
     const slot = this.takeSlot(key);
     this.slotHashes[slot] = hash;
-    if (this.used >= places.length >> 1) this.grow();
-    else if (!evicting) return this.place(place, slot, hash);
-    // The table changed (a key left it, which may have moved others, or it grew): probe again.
-    return this.place(this.free(hash), slot, hash);
+    if (this.used < (places.length * 5) >> 3) return this.place(place, slot, hash);
+    // 5/8 of the places are taken, by keys in the window and keys that left it: place the ring's
+    // keys again (this one with them).
+    this.rebuild();
+    return true;
   }
 
   clear(): void {
@@ -76,7 +88,7 @@ export class IdWindow {
     return true;
   }
 
-  /** The ring slot for a new key (it is stored there): the next free one, or the oldest, forgotten first. */
+  /** The ring slot for a new key (it is stored there): the next free one, or the oldest's. */
   private takeSlot(key: unknown): number {
     const { keys } = this;
     if (keys.length < this.size) {
@@ -84,32 +96,12 @@ export class IdWindow {
       return keys.push(key) - 1;
     }
     const slot = this.oldest;
-    this.forget(slot);
+    // A string or number key that leaves stays in the table until the next rebuild (see above).
+    const leaving = keys[slot];
+    if (typeof leaving !== 'string' && typeof leaving !== 'number') (this.others as Set<unknown>).delete(leaving);
     keys[slot] = key;
     if (++this.oldest === this.size) this.oldest = 0;
     return slot;
-  }
-
-  private forget(slot: number): void {
-    const key = this.keys[slot];
-    if (typeof key !== 'string' && typeof key !== 'number') {
-      (this.others as Set<unknown>).delete(key);
-      return;
-    }
-    const { places, hashes } = this;
-    const mask = places.length - 1;
-    let hole = (this.slotHashes[slot] as number) & mask;
-    while (places[hole] !== slot + 1) hole = (hole + 1) & mask;
-    // Backward shift: move each later key of the run into the hole when its own probe passes it.
-    for (let place = (hole + 1) & mask; places[place] !== 0; place = (place + 1) & mask) {
-      if (((place - (hashes[place] as number)) & mask) >= ((place - hole) & mask)) {
-        places[hole] = places[place] as number;
-        hashes[hole] = hashes[place] as number;
-        hole = place;
-      }
-    }
-    places[hole] = 0;
-    this.used--;
   }
 
   /** The first empty place on `hash`'s probe. */
@@ -129,21 +121,24 @@ export class IdWindow {
   }
 
   /**
-   * Grows the table, placing every key again by its stored hash: the first time straight to the
-   * size a full window needs (up to {@link FIRST_GROWTH_LIMIT} places), then by doubling. Growing
-   * in many small steps cost about 25 ns per key of the first `size` keys.
+   * Places every string and number key of the ring again by its stored hash, in new arrays (the
+   * places of keys that left are gone). The table holds its keys in under 3/8 of its places, so a
+   * quarter of them at least is free for new keys before the next rebuild: at most 1.5 keys placed
+   * again per new key. The first time it grows straight to what a full window needs (up to
+   * {@link FIRST_GROWTH_LIMIT} places: growing in many small steps cost about 25 ns per key of the
+   * first `size` keys), then as the keys need.
    */
-  private grow(): void {
-    const { places, hashes } = this;
-    let length = places.length * 2;
-    if (places.length === MIN_PLACES) while (length < 2 * this.size && length < FIRST_GROWTH_LIMIT) length *= 2;
+  private rebuild(): void {
+    const { keys, slotHashes } = this;
+    let length = this.places.length;
+    if (length === MIN_PLACES) while (this.size * 8 >= length * 3 && length < FIRST_GROWTH_LIMIT) length *= 2;
+    while (keys.length * 8 >= length * 3) length *= 2;
     this.places = new Int32Array(length);
     this.hashes = new Int32Array(length);
-    for (let i = 0; i < places.length; i++) {
-      if (places[i] === 0) continue;
-      const place = this.free(hashes[i] as number);
-      this.places[place] = places[i] as number;
-      this.hashes[place] = hashes[i] as number;
+    this.used = 0;
+    for (let slot = 0; slot < keys.length; slot++) {
+      const key = keys[slot];
+      if (typeof key === 'string' || typeof key === 'number') this.place(this.free(slotHashes[slot] as number), slot, slotHashes[slot] as number);
     }
   }
 }
@@ -151,7 +146,7 @@ export class IdWindow {
 /** The table's first size (a power of two; the ring's hashes start there too): an idle window holds little. */
 const MIN_PLACES = 16;
 
-/** How far the first growth may go at once: 131,072 places (1 MB of table) for windows up to 65,536 keys. */
+/** How far the first growth may go at once: 131,072 places (1 MB of table), for windows up to 49,151 keys. */
 const FIRST_GROWTH_LIMIT = 131_072;
 
 /** FNV-1a's prime. */
