@@ -157,6 +157,14 @@ describe('IdWindow', () => {
     expect([hashOf(0.5, 7), hashOf(2 ** 31, 7), hashOf(NaN, 7)]).toEqual([hashOf('0.5', 7), hashOf('2147483648', 7), hashOf('NaN', 7)]);
   });
 
+  it('should store for a string key the hash hashOf gives it (the inline copy of the hash)', () => {
+    const window = new IdWindow(4, 99);
+    window.add('prices:12');
+    window.add('é');
+    const stored = (window as unknown as { slotHashes: Int32Array }).slotHashes;
+    expect([stored[0], stored[1]]).toEqual([hashOf('prices:12', 99), hashOf('é', 99)]);
+  });
+
   it('should grow its table straight to a full window at its 11th key, and no further while the window turns over', () => {
     const sizes = (w: IdWindow) => (w as unknown as { places: Int32Array }).places.length;
     const used = (w: IdWindow) => (w as unknown as { used: number }).used;
@@ -175,6 +183,24 @@ describe('IdWindow', () => {
     const big = new IdWindow(100_000, 1);
     for (let i = 0; i < 11; i++) big.add(i);
     expect(sizes(big)).toBe(131_072);
+    // A window whose keys take exactly 3/8 of 16 places grows: the keys stay under 3/8.
+    const six = new IdWindow(6, 1);
+    for (let i = 0; i < 11; i++) six.add(i);
+    expect(sizes(six)).toBe(32);
+    // Past the first growth's limit, the table grows as the keys need, at the rebuild that comes
+    // once 5/8 of its places are taken (81,920 of 131,072): 60,000 keys, 262,144 places.
+    const large = new IdWindow(60_000, 1);
+    for (let i = 0; i < 81_920; i++) large.add(i);
+    expect(sizes(large)).toBe(131_072);
+    large.add(81_920);
+    expect(sizes(large)).toBe(262_144);
+    // The same at the edges: 96 keys take exactly 3/8 of 256 places, 49,152 keys 3/8 of 131,072.
+    const edge = new IdWindow(96, 1);
+    for (let i = 0; i < 11; i++) edge.add(i);
+    expect(sizes(edge)).toBe(512);
+    const limit = new IdWindow(49_152, 1);
+    for (let i = 0; i <= 81_920; i++) limit.add(i);
+    expect(sizes(limit)).toBe(262_144);
     const one = new IdWindow(3, 1);
     for (let i = 0; i < 50; i++) one.add(i);
     expect(sizes(one)).toBe(16);
