@@ -6,6 +6,27 @@ import type { IdleTimeoutOptions } from '../../src/operators/idleTimeout';
 import { IdleTimeoutError } from '../../src/errors';
 import { expectInvalidOption } from '../support/invalidOption';
 
+/**
+ * A virtual-time scheduler that counts its clock reads and the actions scheduled on it directly
+ * (not the ones an action schedules again).
+ */
+function countingScheduler() {
+  const virtual = new VirtualTimeScheduler();
+  let count = 0;
+  let clockReads = 0;
+  const scheduler: SchedulerLike = {
+    now: () => {
+      clockReads++;
+      return virtual.now();
+    },
+    schedule: ((work: (this: SchedulerAction<unknown>, state?: unknown) => void, delay?: number, state?: unknown) => {
+      count++;
+      return virtual.schedule(work, delay, state);
+    }) as SchedulerLike['schedule'],
+  };
+  return { virtual, scheduler, scheduled: () => count, reads: () => clockReads };
+}
+
 describe('idleTimeout', () => {
   let ts: TestScheduler;
   beforeEach(() => {
@@ -139,25 +160,6 @@ describe('idleTimeout', () => {
       });
     });
 
-    it('should read no clock for a value', () => {
-      const virtual = new VirtualTimeScheduler();
-      let reads = 0;
-      const scheduler: SchedulerLike = {
-        now: () => {
-          reads++;
-          return virtual.now();
-        },
-        schedule: virtual.schedule.bind(virtual) as SchedulerLike['schedule'],
-      };
-      const values: number[] = [];
-      interval(1, virtual)
-        .pipe(take(1_000), idleTimeout(50, { scheduler }))
-        .subscribe((v) => values.push(v));
-      virtual.flush();
-      expect(values.length).toBe(1_000);
-      expect(reads).toBe(0);
-    });
-
     it('should mirror an empty source', () => {
       ts.run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('|');
@@ -239,19 +241,11 @@ describe('idleTimeout', () => {
     });
 
     it('should set no timer for a source that completes at once', () => {
-      const virtual = new VirtualTimeScheduler();
-      let scheduled = 0;
-      const scheduler: SchedulerLike = {
-        now: () => virtual.now(),
-        schedule: ((work: (this: SchedulerAction<unknown>, state?: unknown) => void, delay?: number, state?: unknown) => {
-          scheduled++;
-          return virtual.schedule(work, delay, state);
-        }) as SchedulerLike['schedule'],
-      };
+      const { scheduler, scheduled } = countingScheduler();
       const values: string[] = [];
       of('a', 'b').pipe(idleTimeout(5, { scheduler })).subscribe((v) => values.push(v));
       expect(values).toEqual(['a', 'b']);
-      expect(scheduled).toBe(0);
+      expect(scheduled()).toBe(0);
     });
 
     it('should mirror a synchronous source that completes', () => {
@@ -297,23 +291,16 @@ describe('idleTimeout', () => {
       expect(pulled).toBe(3);
     });
 
-    it('should schedule one timer per subscription, not one per value', () => {
-      const virtual = new VirtualTimeScheduler();
-      let scheduled = 0;
-      const scheduler: SchedulerLike = {
-        now: () => virtual.now(),
-        schedule: ((work: (this: SchedulerAction<unknown>, state?: unknown) => void, delay?: number, state?: unknown) => {
-          scheduled++;
-          return virtual.schedule(work, delay, state);
-        }) as SchedulerLike['schedule'],
-      };
+    it('should schedule one timer per subscription and read no clock, whatever the number of values', () => {
+      const { virtual, scheduler, scheduled, reads } = countingScheduler();
       const values: number[] = [];
       interval(1, virtual)
         .pipe(take(1_000), idleTimeout(50, { scheduler }))
         .subscribe((v) => values.push(v));
       virtual.flush();
       expect(values.length).toBe(1_000);
-      expect(scheduled).toBe(1);
+      expect(scheduled()).toBe(1);
+      expect(reads()).toBe(0);
     });
 
     it('should run its timer on the given scheduler', () => {
