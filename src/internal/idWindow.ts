@@ -47,11 +47,8 @@ export class IdWindow {
   /** `true` for a key not in the window (it is added, and the oldest one leaves when full); `false` for a repeat. */
   add(key: unknown): boolean {
     let hash: number;
-    if (typeof key === 'string') {
-      // hashOf, inline for the usual key
-      hash = this.seed;
-      for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), PRIME);
-    } else if (typeof key === 'number') hash = hashOf(key, this.seed);
+    if (typeof key === 'string') hash = hashText(key, this.seed);
+    else if (typeof key === 'number') hash = hashOf(key, this.seed);
     else return this.addOther(key);
     const { places, hashes, keys } = this;
     const mask = places.length - 1;
@@ -154,14 +151,15 @@ const PRIME = 0x01000193;
 
 /** FNV-1a of a string key's code units (of a number's string form, but for an int32: one step) from `seed`. @internal */
 export function hashOf(key: string | number, seed: number): number {
+  // An int32 (-0 included, which equals 0) in one step; other numbers by their string form.
+  if (typeof key === 'number' && (key | 0) === key) return Math.imul(seed ^ key, PRIME);
+  return hashText(typeof key === 'string' ? key : String(key), seed);
+}
+
+/** FNV-1a of a string's code units from `seed` (`add` calls it for a string key without `hashOf`'s number tests). */
+function hashText(text: string, seed: number): number {
   let hash = seed;
-  if (typeof key === 'number' && (key | 0) === key) {
-    // An int32 (-0 included, which equals 0). Other numbers hash by their string form.
-    hash = Math.imul(hash ^ key, PRIME);
-  } else {
-    const text = typeof key === 'string' ? key : String(key);
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), PRIME);
-  }
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), PRIME);
   return hash;
 }
 
