@@ -426,6 +426,61 @@ describe('managedSocket$ conversations', () => {
       });
     });
 
+    it('should reconnect at once after a reset, with the backoff count left as it was', () => {
+      ts.run(() => {
+        const { fake, socket, events, timeline } = setup({ resets: epochs, resume: { start: 0 } });
+        at(2, () => [{ type: 'welcome', epoch: 'e1' } as Msg, ev(1), ev(2)].forEach((m) => fake.latest().receive(m)));
+        at(5, () => fake.latest().drop()); //  attempt 1 waits 10: connecting at 15, open at 16
+        at(17, () => fake.latest().receive({ type: 'welcome', epoch: 'e2' })); // the reset: connecting at 17, open at 18
+        at(19, () => [{ type: 'welcome', epoch: 'e2' } as Msg, ev(1)].forEach((m) => fake.latest().receive(m)));
+        at(30, () => fake.latest().drop()); // attempt 2 of the same backoff: it waits 20
+        const seen = subscribeUntil(socket, 60);
+        ts.flush();
+        expect(timeline.filter((t) => /:(connecting|connected|disconnected|reconnecting|reset)$/.test(t))).toEqual([
+          '0:connecting', '1:connected',
+          '5:disconnected', '5:reconnecting', '15:connecting', '16:connected',
+          '17:reset', '17:disconnected', '17:connecting', '18:connected',
+          '30:disconnected', '30:reconnecting', '50:connecting', '51:connected',
+        ]);
+        expect(ofType(events, 'disconnected').map((e) => [e.kind, e.error?.constructor])).toEqual([
+          ['transient', CloseError],
+          ['reconnect', ServerResetError],
+          ['transient', CloseError],
+        ]);
+        expect(ofType(events, 'reconnecting').map((e) => [e.attempt, e.delay])).toEqual([
+          [1, 10],
+          [2, 20],
+        ]);
+        expect(socketAt(fake, 2).sentJson()[0]).toEqual({ type: 'hello', resumeFromSeq: 0 });
+        expect(seen.values).toEqual([ev(1), ev(2), ev(1)]);
+      });
+    });
+
+    it('should wait the backoff after a second reset in a row (a server with a new epoch on every connection)', () => {
+      ts.run(() => {
+        let n = 0;
+        const { fake, socket, events, timeline } = setup({ resets: epochs, resume: { start: 0 } }, (s) =>
+          ts.schedule(() => s.receive({ type: 'welcome', epoch: `e${++n}` }), 2),
+        );
+        at(5, () => fake.latest().drop()); // attempt 1 waits 10
+        const seen = subscribeUntil(socket, 60);
+        ts.flush();
+        // Each welcome comes 2 frames after its socket: e1 at 2; e2 at 17 is a reset (the next socket
+        // at once); e3 at 19 is a reset in a row: attempt 2 waits 20; e4 at 41 (at once); e5 at 43...
+        expect(timeline.filter((t) => /:(connecting|reset|reconnecting)$/.test(t))).toEqual([
+          '0:connecting', '5:reconnecting',
+          '15:connecting', '17:reset', '17:connecting', '19:reset', '19:reconnecting',
+          '39:connecting', '41:reset', '41:connecting', '43:reset', '43:reconnecting',
+        ]);
+        expect(ofType(events, 'reconnecting').map((e) => [e.attempt, e.delay])).toEqual([
+          [1, 10],
+          [2, 20],
+          [3, 40],
+        ]);
+        expect(seen.values).toEqual([]);
+      });
+    });
+
     it('should deliver the new numbering through a dedupe window that saw the same ids before', () => {
       ts.run(() => {
         const { fake, socket, events } = setup({ resets: epochs, resume: { start: 0 }, dedupe: {} });

@@ -51,10 +51,10 @@ describe('server reset detection (resets.ts)', () => {
     it('should report a new epoch, rewind the cursor to its start and count a new numbering (restart)', () => {
       const { cursor, detector, resets, failures } = setup({ cursor: createResumeCursor({ start: 3 }) });
       detector.connecting();
-      detector.epoch('e1');
+      expect(detector.epoch('e1')).toBe(false);
       deliver(cursor, 4, 40);
       detector.connecting();
-      detector.epoch('e2');
+      expect(detector.epoch('e2')).toBe(true);
       const info: ServerResetInfo = { reason: 'epoch', policy: 'restart', previousEpoch: 'e1', epoch: 'e2', cursor: 40 };
       expect(resets).toEqual([info]);
       expect(failures).toEqual([new ServerResetError(info)]);
@@ -80,8 +80,8 @@ describe('server reset detection (resets.ts)', () => {
       detector.connecting();
       detector.epoch('a');
       detector.connecting();
-      detector.epoch('b');
-      detector.epoch('c');
+      expect(detector.epoch('b')).toBe(true);
+      expect(detector.epoch('c')).toBe(false);
       expect(resets.map((r) => r.epoch)).toEqual(['b']);
       detector.connecting();
       detector.epoch('d');

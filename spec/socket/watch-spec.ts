@@ -38,8 +38,11 @@ function fakeCore(options: Partial<FakeCore['options']> = {}): FakeCore {
   };
 }
 
-/** A reset detector that records the epochs it is given; `resetOn` ends the attempt (the core is no longer live). */
-function fakeResets(core: FakeCore, resetOn?: string) {
+/**
+ * A reset detector that records the epochs it is given; `resetOn` is a reset, which ends the
+ * attempt. The core stays live: a reset starts the next attempt at once.
+ */
+function fakeResets(resetOn?: string) {
   const epochs: string[] = [];
   const resets = {
     wantsEpoch: true,
@@ -49,7 +52,7 @@ function fakeResets(core: FakeCore, resetOn?: string) {
     epoch(epoch: string | number) {
       epochs.push(String(epoch));
       resets.wantsEpoch = false;
-      if (epoch === resetOn) core.live = false;
+      return epoch === resetOn;
     },
   };
   return { resets: resets as ResetDetector, epochs };
@@ -71,14 +74,14 @@ describe('createWatch', () => {
     expect(createWatch(asCore(fakeCore({ ready: { isReady: () => true, timeout: 10 } })), undefined)).toBeDefined();
     expect(createWatch(asCore(fakeCore({ heartbeat: { interval: 10, message: () => 'hb', isReply: () => true } })), undefined)).toBeDefined();
     const core = fakeCore({ resets: { epochOf } });
-    expect(createWatch(asCore(core), fakeResets(core).resets)).toBeDefined();
+    expect(createWatch(asCore(core), fakeResets().resets)).toBeDefined();
   });
 
   describe('with a ready handshake', () => {
     it('should read the epoch from the ready reply only, and look for the reply only until ready', () => {
       const isReady = jest.fn((m: Msg) => m.type === 'ready');
       const core = fakeCore({ ready: { isReady, timeout: 10 }, resets: { epochOf } });
-      const { resets, epochs } = fakeResets(core);
+      const { resets, epochs } = fakeResets();
       const watch = createWatch(asCore(core), resets);
       expect(watch?.see({ type: 'ready', epoch: 'e1' })).toBe(false);
       expect(core.readies).toBe(1);
@@ -91,7 +94,7 @@ describe('createWatch', () => {
 
     it('should keep a ready reply whose epoch ended the attempt from going on, and not get ready', () => {
       const core = fakeCore({ ready: { isReady: (m) => m.type === 'ready', timeout: 10 }, resets: { epochOf } });
-      const { resets, epochs } = fakeResets(core, 'e2');
+      const { resets, epochs } = fakeResets('e2');
       const watch = createWatch(asCore(core), resets);
       expect(watch?.see({ type: 'ready', epoch: 'e2' })).toBe(true);
       expect(epochs).toEqual(['e2']);
@@ -102,7 +105,7 @@ describe('createWatch', () => {
   describe('without a ready handshake', () => {
     it('should read the epoch of the first message that has one, and no later one', () => {
       const core = fakeCore({ resets: { epochOf } });
-      const { resets, epochs } = fakeResets(core);
+      const { resets, epochs } = fakeResets();
       const watch = createWatch(asCore(core), resets);
       expect(watch?.see({ type: 'event' })).toBe(false);
       expect(watch?.see({ type: 'event', epoch: 'e1' })).toBe(false);
@@ -112,7 +115,7 @@ describe('createWatch', () => {
 
     it('should keep a message whose epoch ended the attempt from going on', () => {
       const core = fakeCore({ resets: { epochOf } });
-      const { resets } = fakeResets(core, 'e2');
+      const { resets } = fakeResets('e2');
       const watch = createWatch(asCore(core), resets);
       expect(watch?.see({ type: 'event', epoch: 'e2' })).toBe(true);
     });
@@ -152,7 +155,7 @@ describe('createWatch', () => {
 
     it('should stay awake while an epoch or a heartbeat reply is waited for', () => {
       const epochCore = fakeCore({ resets: { epochOf } });
-      const { resets } = fakeResets(epochCore);
+      const { resets } = fakeResets();
       const epochWatch = createWatch(asCore(epochCore), resets);
       epochWatch?.see({ type: 'event' });
       expect(epochWatch?.awake).toBe(true);

@@ -281,7 +281,8 @@ export interface ManagedSocketConfig<In, Out> {
    * new epoch (generation) from a message (the handshake reply), or, as a fallback, when an
    * event is dropped as a repeat far below the cursor (`fallback`). It is reported as a `reset`
    * event (two in a row, counting up, right after a connect), then handled by `policy`: `'restart'` rewinds the cursor to the server's beginning
-   * (`start`, else 0) and reconnects; `'fail'` ends the stream with a {@link ServerResetError}.
+   * (`start`, else 0) and reconnects at once (the server answered: no backoff wait; a second
+   * reset in a row does wait, as a failure); `'fail'` ends the stream with a {@link ServerResetError}.
    * `false`: no detection.
    * @default { policy: 'restart', fallback: ({ seq, cursor }) => seq * 2 < cursor }
    */

@@ -1,6 +1,7 @@
 import { defer, of, shareReplay, Subscription, tap } from 'rxjs';
 import type { Observable, Observer } from 'rxjs';
 import { IdleTimeoutError, InvalidOptionError } from '../errors';
+import type { ServerResetError } from '../errors';
 import type { DeliveryErrorInfo } from '../errors';
 import { longTimer } from '../internal/longTimer';
 import { backoffPolicy } from '../operators/retryBackoff';
@@ -74,6 +75,8 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   private retries = 0;
   private lastError: unknown = undefined;
   private tokenRefused = false;
+  /** The attempt a server reset started at once (see `serverReset`), or 0. */
+  private resetAttempt = 0;
 
   // The run of the output (from its first subscriber to its end).
   private out: Observer<In> | null = null;
@@ -94,7 +97,7 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
     this.outbox = new Outbox<Out>(options.outbox.capacity, options.outbox.maxAge, options.outbox.overflow, this);
     this.topics = new TopicSet(this);
     this.failures = createFailurePolicy(options, tokens !== undefined);
-    this.resets = options.resets === undefined ? undefined : createResetDetector(options.resets, cursor, lifecycle, (error) => this.connection?.fail(error));
+    this.resets = options.resets === undefined ? undefined : createResetDetector(options.resets, cursor, lifecycle, (error) => this.serverReset(error));
     this.conversations =
       options.requests === undefined && options.acks === undefined
         ? undefined
@@ -235,9 +238,29 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
   /** A requested reconnect (on a live attempt): a fresh attempt, with a fresh backoff. */
   requestReconnect(): void {
     if (this.out === null) return;
-    this.lifecycle.emit({ type: 'disconnected', error: undefined, kind: 'reconnect' });
-    this.endAttempt();
     this.backoff = this.policy.start();
+    this.connectNow(undefined);
+  }
+
+  /**
+   * A server reset on the current connection. With `'restart'` the server answered and the cursor
+   * is rewound: the next connection starts at once, not after a backoff, with the backoff's count
+   * left as it is. Unless this connection is itself such a restart: a server whose epoch changes
+   * on every connection would be asked again in a loop, so a second reset in a row ends the
+   * attempt as a failure, which waits. With `'fail'` it is a failure (a permanent one).
+   */
+  private serverReset(error: ServerResetError): void {
+    const connection = this.connection as Connection<In, Out>;
+    if (error.info.policy === 'fail' || connection.attempt === this.resetAttempt) return connection.fail(error);
+    this.lastError = error;
+    this.resetAttempt = this.attempts + 1;
+    this.connectNow(error);
+  }
+
+  /** Ends the live attempt (`error`: why, if any) and starts the next one at once. */
+  private connectNow(error: unknown): void {
+    this.lifecycle.emit({ type: 'disconnected', error, kind: 'reconnect' });
+    this.endAttempt();
     this.connect();
   }
 

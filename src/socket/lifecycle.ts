@@ -20,7 +20,7 @@ export type ManagedSocketEvent =
    * handshake); the subscription replay and the outbox flush were sent.
    */
   | { readonly type: 'connected'; readonly attempt: number }
-  /** A connection ended; `kind` says what happens next (`'reconnect'`: a clean, immediate reconnect). */
+  /** A connection ended; `kind` says what happens next (`'reconnect'`: an immediate reconnect, asked for by `reconnect()`, or after a server reset with the reset's error). */
   | { readonly type: 'disconnected'; readonly error: unknown; readonly kind: FailureKind | 'reconnect' }
   /** A reconnect is scheduled after `delay` ms (attempt is 1-based). */
   | { readonly type: 'reconnecting'; readonly attempt: number; readonly delay: number; readonly error: unknown }

@@ -23,8 +23,8 @@ export interface ResetDetector {
   connecting(): void;
   /** Whether this connection's epoch is still to be read. */
   readonly wantsEpoch: boolean;
-  /** An epoch read from a message of this connection. */
-  epoch(epoch: string | number): void;
+  /** An epoch read from a message of this connection; `true` when it showed a reset (which ended the attempt). */
+  epoch(epoch: string | number): boolean;
   /** A lifecycle event passed: a repeat dropped far below the cursor is a sign of a reset. */
   observe(event: ManagedSocketEvent): void;
   /** How many resets were handled with a rewind: the numbering the events' ids belong to. */
@@ -84,12 +84,13 @@ class Resets implements ResetDetector {
     this.atStart = cursor.mode === 'perKey' ? new Map(cursor.keys().map((key) => [key, cursor.get(key)])) : new Map([[undefined, cursor.value]]);
   }
 
-  epoch(epoch: string | number): void {
+  epoch(epoch: string | number): boolean {
     this.epochRead = true;
     const previous = this.known;
     this.known = epoch;
-    if (previous === undefined || previous === epoch || this.seen) return;
+    if (previous === undefined || previous === epoch || this.seen) return false;
     this.reset({ reason: 'epoch', policy: this.policy, previousEpoch: previous, epoch, cursor: this.cursor?.value ?? null });
+    return true;
   }
 
   observe(event: ManagedSocketEvent): void {

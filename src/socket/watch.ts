@@ -106,7 +106,7 @@ class Watcher<In, Out> implements Watch<In> {
     const { epochOf, resets } = this;
     if (epochOf === undefined || resets === undefined) return false;
     const epoch = epochOf(message);
-    if (epoch !== undefined) resets.epoch(epoch);
-    return !this.core.live;
+    // A reset ends this attempt (and may start the next one at once): this message is done with.
+    return epoch !== undefined && resets.epoch(epoch);
   }
 }
