@@ -116,10 +116,12 @@ describe('soak', () => {
         expect(r.hellos.maxResumeFromSeq).toBeGreaterThan(0);
       }
 
-      // Reconnects spaced as the backoff says: every delay in [floor, cap], never retried early, no storm.
+      // Reconnects spaced as the backoff says: every delay in [floor, cap], never retried early, no
+      // storm. The attempt a server reset starts at once is never followed by another such attempt.
       expect(r.backoff.delayViolations).toEqual([]);
       expect(r.backoff.earlyReconnects).toEqual([]);
       expect(r.backoff.maxAttemptsPerWindow).toBeLessThanOrEqual(r.backoff.attemptBound);
+      expect(r.backoff.afterResetInRow).toBe(0);
 
       // Every fault was followed by a delivery, soon.
       expect(r.recovery.unrecovered).toBe(0);

@@ -306,8 +306,12 @@ export interface SoakResult {
     readonly earlyReconnects: readonly string[];
     readonly minDelayOverFloor: number;
     readonly maxDelay: number;
+    /** The most attempts in any window that followed a backoff wait (or were the first). */
     readonly maxAttemptsPerWindow: number;
     readonly attemptBound: number;
+    /** Attempts started at once after a server reset, and how many of them followed another such attempt (must be none). */
+    readonly afterReset: number;
+    readonly afterResetInRow: number;
   };
   /** Time from a fault to the next event the consumer got. */
   readonly recovery: {
@@ -317,6 +321,8 @@ export interface SoakResult {
     readonly p50Ms: number;
     readonly p95Ms: number;
     readonly unrecovered: number;
+    /** What happened from the slowest recovery's fault to its first delivery (ms after the fault: the connection's events and the faults). */
+    readonly slowest: readonly string[];
   };
   /** The consumer buffer: events its work ran for, and the most events published after one before its work started (`null` without one). */
   readonly worked: number | null;
@@ -706,18 +712,38 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
 
     // Lifecycle, for the backoff and storm checks (a few thousand entries).
     const connectingAt: number[] = [];
+    // A server reset starts the next attempt at once ('disconnected' with kind 'reconnect'): such
+    // attempts are counted apart from the backoff's, and never come two in a row.
+    const waitedAt: number[] = [];
+    let afterReset = 0;
+    let afterResetInRow = 0;
+    let immediate = false;
+    let lastImmediate = false;
     // `connections`: how many 'connecting' events came before each retry, so the next attempt is
     // found by order, not by a millisecond timestamp it may share with the attempt that failed.
     const retries: Array<{ at: number; attempt: number; delay: number; connections: number }> = [];
     const disconnectsByError: Record<string, number> = {};
     let resets = 0;
+    // The connection's story, to tell what the slowest recovery waited for.
+    const timeline: FaultMark[] = [];
     subscriptions.push(
       socket.events$.subscribe((event: ManagedSocketEvent) => {
         const now = Date.now();
         if (event.type === 'reset') resets++;
-        if (event.type === 'connecting') connectingAt.push(now);
-        else if (event.type === 'reconnecting') retries.push({ at: now, attempt: event.attempt, delay: event.delay, connections: connectingAt.length });
+        if (event.type === 'reconnecting') timeline.push({ at: now, label: `reconnecting in ${Math.round(event.delay)} ms (attempt ${event.attempt})` });
+        else if (event.type === 'disconnected') timeline.push({ at: now, label: `disconnected (${describeFailure(event.error, event.kind)})` });
+        else if (['connecting', 'connected', 'reset'].includes(event.type)) timeline.push({ at: now, label: event.type });
+        if (event.type === 'connecting') {
+          connectingAt.push(now);
+          if (immediate) {
+            afterReset++;
+            if (lastImmediate) afterResetInRow++;
+          } else waitedAt.push(now);
+          lastImmediate = immediate;
+          immediate = false;
+        } else if (event.type === 'reconnecting') retries.push({ at: now, attempt: event.attempt, delay: event.delay, connections: connectingAt.length });
         else if (event.type === 'disconnected') {
+          immediate = event.kind === 'reconnect';
           const name = describeFailure(event.error, event.kind);
           disconnectsByError[name] = (disconnectsByError[name] ?? 0) + 1;
         }
@@ -958,6 +984,7 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
     const recoveries: number[] = [];
     let maxMs = 0;
     let maxFault = '';
+    let slowest: FaultMark[] = [];
     let unrecovered = 0;
     for (const mark of marks) {
       const next = deliveries.firstAfter(mark.at);
@@ -970,6 +997,10 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
       if (ms > maxMs) {
         maxMs = ms;
         maxFault = `${mark.label} at +${((mark.at - t0) / 1_000).toFixed(1)} s`;
+        const within = (m: FaultMark): boolean => m.at >= mark.at && m.at <= next;
+        slowest = [...marks.filter(within), ...timeline.filter(within), { at: next, label: 'first event delivered' }]
+          .sort((a, b) => a.at - b.at)
+          .map((m) => ({ at: m.at - mark.at, label: m.label }));
       }
     }
     recoveries.sort((a, b) => a - b);
@@ -1001,10 +1032,12 @@ export async function runSoak(config: SoakConfig): Promise<SoakResult> {
         earlyReconnects,
         minDelayOverFloor: retries.length > 0 ? minDelayOverFloor : NaN,
         maxDelay,
-        maxAttemptsPerWindow: maxInWindow(connectingAt, config.attemptWindowMs),
+        maxAttemptsPerWindow: maxInWindow(waitedAt, config.attemptWindowMs),
         attemptBound: attemptBound(backoffRetry, config.attemptWindowMs),
+        afterReset,
+        afterResetInRow,
       },
-      recovery: { faults: marks.length, maxMs, maxFault, p50Ms: percentile(recoveries, 50), p95Ms: percentile(recoveries, 95), unrecovered },
+      recovery: { faults: marks.length, maxMs, maxFault, p50Ms: percentile(recoveries, 50), p95Ms: percentile(recoveries, 95), unrecovered, slowest: slowest.map((m) => `+${m.at} ms ${m.label}`) },
       worked: config.consumer === null ? null : worked,
       maxWorkLag: config.consumer === null ? null : maxWorkLag,
       hellos,
@@ -1129,8 +1162,9 @@ export function formatSummary(r: SoakResult): string {
     `  server resets  ${r.resets} seen (${r.serverFaults.freshLog} empty-log restarts; ${r.publishedBeforeFresh} events in the emptied logs, ${r.lostWithLog} of them lost with them)`,
     `  acked sends    ${r.acked.sent} sent, ${r.acked.acked} acked, ${r.acked.failed.length} failed; in the server's logs ${r.acked.logged} (highest ${r.acked.highest}), out of order ${r.acked.outOfOrder}`,
     `  backoff        min delay/floor ${b.minDelayOverFloor.toFixed(2)}, max delay ${Math.round(b.maxDelay)} ms, delay violations ${b.delayViolations.length}, early reconnects ${b.earlyReconnects.length}`,
-    `                 max attempts in ${c.attemptWindowMs} ms: ${b.maxAttemptsPerWindow} (bound ${b.attemptBound})`,
+    `                 max attempts in ${c.attemptWindowMs} ms: ${b.maxAttemptsPerWindow} (bound ${b.attemptBound}); ${b.afterReset} more at once after a server reset, ${b.afterResetInRow} of them in a row`,
     `  recovery       max ${rec.maxMs} ms (${rec.maxFault}), p50 ${rec.p50Ms} ms, p95 ${rec.p95Ms} ms over ${rec.faults} faults`,
+    ...rec.slowest.map((line) => `                   ${line}`),
     `  settle         ${r.settled ? 'caught up' : 'DID NOT CATCH UP'} in ${r.settleMs} ms`,
   ].join('\n');
 }
