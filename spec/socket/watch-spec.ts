@@ -92,6 +92,15 @@ describe('createWatch', () => {
       expect(isReady).toHaveBeenCalledTimes(1);
     });
 
+    it('should get ready on the reply when the reset detector reads no epochs (no epochOf)', () => {
+      const core = fakeCore({ ready: { isReady: (m) => m.type === 'ready', timeout: 10 } });
+      const { resets, epochs } = fakeResets();
+      const watch = createWatch(asCore(core), resets);
+      expect(watch?.see({ type: 'ready', epoch: 'e1' })).toBe(false);
+      expect(core.readies).toBe(1);
+      expect(epochs).toEqual([]);
+    });
+
     it('should keep a ready reply whose epoch ended the attempt from going on, and not get ready', () => {
       const core = fakeCore({ ready: { isReady: (m) => m.type === 'ready', timeout: 10 }, resets: { epochOf } });
       const { resets, epochs } = fakeResets('e2');

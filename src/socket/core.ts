@@ -235,9 +235,8 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
     if (retry.retryNow !== undefined) wait.add(retry.retryNow.subscribe({ next, error: (error: unknown) => this.finish(error) }));
   }
 
-  /** A requested reconnect (on a live attempt): a fresh attempt, with a fresh backoff. */
+  /** A requested reconnect (on a live attempt, so while the output runs): a fresh attempt, with a fresh backoff. */
   requestReconnect(): void {
-    if (this.out === null) return;
     this.backoff = this.policy.start();
     this.connectNow(undefined);
   }
