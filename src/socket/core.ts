@@ -249,7 +249,9 @@ export class SocketCore<In, Out> implements ConnectionHost<In, Out>, RetryJudge 
    * attempt as a failure, which waits. With `'fail'` it is a failure (a permanent one).
    */
   private serverReset(error: ServerResetError): void {
-    const connection = this.connection as Connection<In, Out>;
+    // A repeat seen after its attempt ended (the rest of a drain cut short) has no connection to end.
+    const connection = this.connection;
+    if (connection === null) return;
     if (error.info.policy === 'fail' || connection.attempt === this.resetAttempt) return connection.fail(error);
     this.lastError = error;
     this.resetAttempt = this.attempts + 1;
